@@ -1,0 +1,176 @@
+/**
+ * Declares the commands and their options, lazy-imports each command module in
+ * its action, and is the one place that turns errors into exit codes.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT_CODE_TABLE, ExitCode, UsageError } from './errors.js';
+import {
+  addConnectionOptions,
+  addReconnectOptions,
+  addTlsOptions,
+  addWillOptions,
+  collect,
+  GROUP_MESSAGE,
+  GROUP_OUTPUT,
+} from './option-groups.js';
+import { parseInteger, parseQos, parseSeconds, parseUserProperty } from './connection/values.js';
+import { VERSION } from './version.js';
+
+function exitCodesHelp(): string {
+  return `\nExit codes:\n${EXIT_CODE_TABLE.map((r) => `  ${String(r.code).padStart(3)}  ${r.meaning}`).join('\n')}\n`;
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+}
+
+function messageOption(flags: string, description: string): Option {
+  return new Option(flags, description).helpGroup(GROUP_MESSAGE);
+}
+function outputOption(flags: string, description: string): Option {
+  return new Option(flags, description).helpGroup(GROUP_OUTPUT);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mqtt-tool')
+    .description('MQTT toolbox: publish, subscribe, benchmark, diagnose and inspect TLS')
+    .version(VERSION, '--version', 'print the version')
+    .helpOption('--help', 'show help')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', exitCodesHelp());
+
+  const pub = program
+    .command('pub')
+    .description('publish messages (from -m, a file, stdin whole or line by line)')
+    .helpOption('--help', 'show help')
+    .addOption(messageOption('-t, --topic <topic>', 'topic to publish to (no wildcards)'))
+    .addOption(messageOption('-m, --message <text>', 'message payload'))
+    .addOption(messageOption('-f, --file <file>', 'send the whole file as one message (binary safe)'))
+    .addOption(messageOption('-s, --stdin-file', 'read stdin to the end and send it as one message'))
+    .addOption(messageOption('-l, --stdin-line', 'send each line of stdin as a message (streams: works with tail -f)'))
+    .addOption(messageOption('-n, --null-message', 'send a zero-length message'))
+    .addOption(messageOption('-q, --qos <qos>', 'quality of service 0, 1 or 2 (default: 0)').argParser((v) => parseQos('-q', v)))
+    .addOption(messageOption('-r, --retain', 'retain the message (-r -n clears a retained message)'))
+    .addOption(messageOption('--repeat <n>', 'publish the message n times').argParser((v) => parseInteger('--repeat', v, 1, Number.MAX_SAFE_INTEGER)))
+    .addOption(messageOption('--repeat-delay <seconds>', 'wait between repeats').argParser((v) => parseSeconds('--repeat-delay', v)))
+    .addOption(messageOption('-M, --max-inflight <n>', 'unacknowledged QoS 1/2 messages in flight at most (default: 1000)').argParser((v) => parseInteger('-M', v, 1, 65_535)))
+    .addOption(messageOption('--content-type <type>', 'MQTT 5 content type'))
+    .addOption(messageOption('--response-topic <topic>', 'MQTT 5 response topic'))
+    .addOption(messageOption('--correlation-data <text>', 'MQTT 5 correlation data'))
+    .addOption(messageOption('--message-expiry <seconds>', 'MQTT 5 message expiry interval').argParser((v) => parseInteger('--message-expiry', v, 0, 0xffffffff)))
+    .addOption(messageOption('--payload-format-indicator', 'MQTT 5: mark the payload as UTF-8 text'))
+    .addOption(messageOption('--topic-alias <n>', 'MQTT 5 topic alias').argParser((v) => parseInteger('--topic-alias', v, 1, 65_535)))
+    .addOption(messageOption('--user-property <key=value>', 'MQTT 5 user property (repeatable)').argParser(collect((v) => parseUserProperty('--user-property', v))))
+    .addHelpText(
+      'after',
+      examples([
+        "mqtt-tool pub -t sensors/temp -m 21.5",
+        "tail -f app.log | mqtt-tool pub -l -q 1 -t logs/app",
+        "mqtt-tool pub -t firmware/blob -f image.bin -q 1",
+        "mqtt-tool pub -t state/door -r -n      # clear a retained message",
+      ]),
+    );
+  addConnectionOptions(pub);
+  addTlsOptions(pub);
+  addWillOptions(pub);
+  addReconnectOptions(pub);
+  pub.action(async (opts) => (await import('./commands/pub.js')).runPub(opts));
+
+  const sub = program
+    .command('sub')
+    .description('subscribe and print messages on stdout')
+    .helpOption('--help', 'show help')
+    .addOption(messageOption('-t, --topic <filter>', 'topic filter, + and # allowed (repeatable)').argParser(collect((v: string) => v)))
+    .addOption(messageOption('-T, --filter-out <filter>', 'do not print topics matching this filter (repeatable)').argParser(collect((v: string) => v)))
+    .addOption(messageOption('-q, --qos <qos>', 'maximum QoS to subscribe with (default: 0)').argParser((v) => parseQos('-q', v)))
+    .addOption(messageOption('-C, --count <n>', 'exit after n messages').argParser((v) => parseInteger('-C', v, 1, Number.MAX_SAFE_INTEGER)))
+    .addOption(messageOption('-W, --timeout <seconds>', 'exit with code 6 when not done in time').argParser((v) => parseSeconds('-W', v, 0.001)))
+    .addOption(messageOption('-E, --exit-after-subscribe', 'exit right after the SUBACK (creates a persistent session with -c)'))
+    .addOption(messageOption('--retained-only', 'print the retained messages, then exit'))
+    .addOption(messageOption('-R, --skip-retained', 'do not print retained (stale) messages'))
+    .addOption(messageOption('--remove-retained', 'clear each retained message received'))
+    .addOption(messageOption('--no-local', 'MQTT 5: do not receive our own publications'))
+    .addOption(messageOption('--retain-as-published', 'MQTT 5: keep the retain flag as published'))
+    .addOption(messageOption('--retain-handling <n>', 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never').choices(['0', '1', '2']))
+    .addOption(messageOption('--user-property <key=value>', 'MQTT 5 user property on SUBSCRIBE (repeatable)').argParser(collect((v) => parseUserProperty('--user-property', v))))
+    .addOption(outputOption('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)'))
+    .addOption(outputOption('-v, --verbose', 'print the topic before the payload (-F verbose)'))
+    .addOption(outputOption('-N, --no-newline', 'do not end each message with a newline'))
+    .addOption(outputOption('--pretty', 'indent JSON payloads (with -F jsonl and %J)'))
+    .addHelpText(
+      'after',
+      examples([
+        "mqtt-tool sub -t 'sensors/#' -v",
+        "mqtt-tool sub -t 'sensors/#' -F jsonl | jq -r .payload",
+        "mqtt-tool sub -t 'state/#' --retained-only -F '%t=%p'",
+        "mqtt-tool sub -t 'old/#' --remove-retained --retained-only",
+      ]),
+    );
+  addConnectionOptions(sub);
+  addTlsOptions(sub);
+  addWillOptions(sub);
+  addReconnectOptions(sub);
+  sub.action(async (opts) => (await import('./commands/sub.js')).runSub(opts));
+
+  const broker = program
+    .command('broker')
+    .description('run the embedded broker in the foreground until Ctrl-C')
+    .helpOption('--help', 'show help')
+    .option('-p, --port <port>', 'port to listen on', (v) => parseInteger('-p', v, 0, 65_535), 1883)
+    .option('-h, --host <address>', 'address to listen on', '127.0.0.1')
+    .addHelpText('after', examples(['mqtt-tool broker', 'mqtt-tool broker -p 0   # any free port']));
+  broker.action(async (opts) => (await import('./commands/broker.js')).runBroker(opts));
+
+  program
+    .command('help-exit-codes', { hidden: true })
+    .action(() => {
+      process.stdout.write(exitCodesHelp().trimStart());
+    });
+  program.on('command:help', () => {});
+  return program;
+}
+
+/** Turns any failure into one line on stderr (plus a hint) and an exit code. */
+function report(err: unknown, debug: boolean): number {
+  if (err instanceof CliError) {
+    process.stderr.write(`mqtt-tool: ${err.message}\n`);
+    if (err.hint !== undefined) process.stderr.write(`hint: ${err.hint}\n`);
+    if (debug && err.detail !== undefined) process.stderr.write(`${err.detail}\n`);
+    if (debug && err.cause instanceof Error) process.stderr.write(`cause: ${err.cause.stack ?? err.cause.message}\n`);
+    return err.exitCode;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  process.stderr.write(`mqtt-tool: internal error: ${e.message}\n`);
+  process.stderr.write(debug ? `${e.stack ?? ''}\n` : 'hint: this is a bug; rerun with --debug and report it with the output\n');
+  return ExitCode.internal;
+}
+
+function fromCommander(err: CommanderError): number | UsageError {
+  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
+  const text = err.message.replace(/^error: /, '').replace(/\n+\(Did you mean (.*)\?\)$/s, ' (did you mean $1?)');
+  const hint = err.code === 'commander.unknownCommand' ? 'run `mqtt-tool --help` for the commands' : 'run with --help for the options';
+  return new UsageError(text, { hint });
+}
+
+function applyCommanderTo(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });
+  for (const c of cmd.commands) applyCommanderTo(c);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv[2] === 'help' && argv[3] === 'exit-codes') argv = [...argv.slice(0, 2), 'help-exit-codes'];
+  const program = buildProgram();
+  applyCommanderTo(program);
+  const debug = argv.includes('-d') || argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const mapped = fromCommander(err);
+      process.exitCode = typeof mapped === 'number' ? mapped : report(mapped, debug);
+      return;
+    }
+    process.exitCode = report(err, debug);
+  }
+}

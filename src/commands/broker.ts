@@ -1,0 +1,22 @@
+/** `mqtt-tool broker`: the embedded broker in the foreground until Ctrl-C. */
+import { startEmbeddedBroker } from '../broker/embedded.js';
+import { onInterrupt } from '../io/signals.js';
+
+export interface BrokerFlags {
+  port: number;
+  host: string;
+}
+
+export async function runBroker(flags: BrokerFlags): Promise<void> {
+  const broker = await startEmbeddedBroker({ host: flags.host, port: flags.port });
+  const host = broker.host.includes(':') ? `[${broker.host}]` : broker.host;
+  process.stderr.write(`mqtt-tool: embedded broker (aedes, MQTT 3.1.1) listening on mqtt://${host}:${broker.port}; Ctrl-C stops it\n`);
+  await new Promise<void>((resolve) => {
+    const dispose = onInterrupt(() => {
+      dispose();
+      resolve();
+    });
+  });
+  await broker.close();
+  process.stderr.write('mqtt-tool: embedded broker stopped\n');
+}

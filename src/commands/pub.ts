@@ -1,0 +1,280 @@
+/** `mqtt-tool pub`: parse flags, read the payload source, publish, wait for every acknowledgement. */
+import type { IClientPublishOptions } from 'mqtt';
+import { readUserFile, resolveConnection } from '../connection/resolve.js';
+import { connect, type Session } from '../connection/connect.js';
+import type { ConnectionFlags } from '../connection/options.js';
+import { WindowedPublisher } from '../connection/publisher.js';
+import { validateTopicName } from '../connection/topics.js';
+import type { Qos } from '../connection/values.js';
+import { NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
+import { LineSplitter } from '../io/lines.js';
+import { onInterrupt } from '../io/signals.js';
+import { createTerminal } from '../io/terminal.js';
+
+export interface PubFlags extends ConnectionFlags {
+  topic?: string;
+  message?: string;
+  file?: string;
+  stdinFile?: boolean;
+  stdinLine?: boolean;
+  nullMessage?: boolean;
+  qos?: Qos;
+  retain?: boolean;
+  repeat?: number;
+  repeatDelay?: number;
+  maxInflight?: number;
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: string;
+  messageExpiry?: number;
+  payloadFormatIndicator?: boolean;
+  topicAlias?: number;
+  userProperty?: Array<[string, string]>;
+  embedded?: boolean;
+  color: boolean;
+}
+
+export type PayloadSource =
+  | { readonly kind: 'message'; readonly data: Buffer }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'stdin' }
+  | { readonly kind: 'lines' }
+  | { readonly kind: 'null' };
+
+export function pickPayloadSource(flags: PubFlags): PayloadSource {
+  const given: Array<[string, PayloadSource]> = [];
+  if (flags.message !== undefined) given.push(['-m', { kind: 'message', data: Buffer.from(flags.message, 'utf8') }]);
+  if (flags.file !== undefined) given.push(['-f', { kind: 'file', path: flags.file }]);
+  if (flags.stdinFile === true) given.push(['-s', { kind: 'stdin' }]);
+  if (flags.stdinLine === true) given.push(['-l', { kind: 'lines' }]);
+  if (flags.nullMessage === true) given.push(['-n', { kind: 'null' }]);
+  if (given.length === 0) throw new UsageError('no message to publish: give one of -m TEXT, -f FILE, -s, -l or -n');
+  if (given.length > 1) {
+    throw new UsageError(`give only one message source; got ${given.map(([flag]) => flag).join(' and ')}`);
+  }
+  return (given[0] as [string, PayloadSource])[1];
+}
+
+const V5_ONLY: Array<[keyof PubFlags, string]> = [
+  ['contentType', '--content-type'],
+  ['responseTopic', '--response-topic'],
+  ['correlationData', '--correlation-data'],
+  ['messageExpiry', '--message-expiry'],
+  ['payloadFormatIndicator', '--payload-format-indicator'],
+  ['topicAlias', '--topic-alias'],
+  ['userProperty', '--user-property'],
+];
+
+export function publishOptions(flags: PubFlags, version: 3 | 4 | 5): IClientPublishOptions & { qos: Qos } {
+  const opts: IClientPublishOptions & { qos: Qos } = { qos: flags.qos ?? 0, retain: flags.retain === true };
+  if (version !== 5) {
+    const used = V5_ONLY.find(([key]) => flags[key] !== undefined);
+    if (used !== undefined) throw new UsageError(`${used[1]} needs MQTT 5; drop it or use -V 5`);
+    return opts;
+  }
+  const props: NonNullable<IClientPublishOptions['properties']> = {};
+  if (flags.contentType !== undefined) props.contentType = flags.contentType;
+  if (flags.responseTopic !== undefined) {
+    const check = validateTopicName(flags.responseTopic);
+    if (!check.ok) throw new UsageError(`invalid --response-topic: ${check.message} [${check.rule}]`);
+    props.responseTopic = flags.responseTopic;
+  }
+  if (flags.correlationData !== undefined) props.correlationData = Buffer.from(flags.correlationData, 'utf8');
+  if (flags.messageExpiry !== undefined) props.messageExpiryInterval = flags.messageExpiry;
+  if (flags.payloadFormatIndicator === true) props.payloadFormatIndicator = true;
+  if (flags.topicAlias !== undefined) props.topicAlias = flags.topicAlias;
+  if (flags.userProperty !== undefined) {
+    const up: Record<string, string[]> = {};
+    for (const [k, v] of flags.userProperty) (up[k] ??= []).push(v);
+    props.userProperties = up;
+  }
+  if (Object.keys(props).length > 0) opts.properties = props;
+  return opts;
+}
+
+function readStdin(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.once('end', () => resolve(Buffer.concat(chunks)));
+    process.stdin.once('error', reject);
+  });
+}
+
+/** Checks the broker's advertised limits before sending [MQTT-3.2.2-15], [MQTT-3.2.2-11], [MQTT-3.2.2-14]. */
+function checkBrokerLimits(session: Session, topic: string, payloadBytes: number | undefined, opts: { qos: Qos; retain?: boolean }): void {
+  const p = session.connack.properties;
+  if (p === undefined) return;
+  if (p.maximumQoS !== undefined && opts.qos > p.maximumQoS) {
+    throw new RejectedError(`the broker accepts QoS ${p.maximumQoS} at most; -q ${opts.qos} was asked`, { hint: `Use -q ${p.maximumQoS}.` });
+  }
+  if (p.retainAvailable === false && opts.retain === true) {
+    throw new RejectedError('the broker does not support retained messages', { hint: 'Drop -r.' });
+  }
+  if (p.maximumPacketSize !== undefined && payloadBytes !== undefined) {
+    // Fixed header (<= 5) + topic length prefix and name + packet id + properties: a safe upper bound.
+    const overhead = 5 + 2 + Buffer.byteLength(topic) + 2 + 512;
+    if (payloadBytes + overhead > p.maximumPacketSize) {
+      throw new RejectedError(
+        `payload of ${payloadBytes} bytes exceeds the broker's maximum packet size of ${p.maximumPacketSize} bytes`,
+        { hint: 'Send a smaller payload, or raise max_packet_size on the broker.' },
+      );
+    }
+  }
+}
+
+function outcome(pub: WindowedPublisher, ended: CliError | undefined, interrupted: boolean): CliError | undefined {
+  const { sent, completed, rejected } = pub.stats;
+  const unconfirmed = sent - completed - rejected;
+  if (pub.firstRejection !== undefined) {
+    return rejected > 1
+      ? new RejectedError(`${pub.firstRejection.message}; ${rejected} of ${sent} messages refused`, { hint: pub.firstRejection.hint })
+      : pub.firstRejection;
+  }
+  if (unconfirmed > 0) {
+    const msg = `${unconfirmed} of ${sent} messages were not acknowledged`;
+    if (ended !== undefined) return new NetworkError(`${ended.message}; ${msg}`, { hint: ended.hint });
+    if (interrupted) return new TimeoutError(`interrupted: ${msg} within the grace period`);
+    return new NetworkError(msg, { hint: pub.firstFailure?.message });
+  }
+  return ended;
+}
+
+const GRACE_MS = 5_000;
+
+export async function runPub(flags: PubFlags): Promise<void> {
+  const term = createTerminal(flags.color);
+  const source = pickPayloadSource(flags);
+  const lineMode = source.kind === 'lines';
+  const connection = await resolveConnection(flags, term, { longRunning: lineMode, embedded: flags.embedded === true });
+  try {
+    const topic = flags.topic ?? connection.spec.urlTopic;
+    if (topic === undefined) throw new UsageError('no topic: give -t TOPIC (or a topic in the -L URL)');
+    const check = validateTopicName(topic);
+    if (!check.ok) throw new UsageError(`invalid topic: ${check.message} [${check.rule}]`);
+    const opts = publishOptions(flags, connection.spec.protocolVersion);
+    if (flags.repeat !== undefined && lineMode) throw new UsageError('--repeat cannot be combined with -l');
+    const payload =
+      source.kind === 'message' ? source.data
+      : source.kind === 'file' ? readUserFile('-f', source.path)
+      : source.kind === 'null' ? Buffer.alloc(0)
+      : undefined;
+
+    const session = await connect(connection.spec, { notice: term.notice });
+    const receiveMax = session.connack.properties?.receiveMaximum ?? 65_535;
+    const pub = new WindowedPublisher(session.client, connection.spec.protocolVersion, Math.min(flags.maxInflight ?? 1000, receiveMax));
+    let interrupted = false;
+    let stopInput: () => void = () => {};
+    const disposeSignals = onInterrupt(() => {
+      interrupted = true;
+      stopInput();
+    });
+    let endedWith: CliError | undefined;
+    void session.ended.then((err) => {
+      endedWith = err;
+      stopInput();
+    });
+    try {
+      if (lineMode) {
+        await publishLines(session, pub, topic, opts, (stop) => (stopInput = stop), () => endedWith !== undefined);
+      } else {
+        const body = payload ?? (await readStdin());
+        checkBrokerLimits(session, topic, body.length, opts);
+        const count = flags.repeat ?? 1;
+        for (let i = 0; i < count && !interrupted && endedWith === undefined; i++) {
+          if (i > 0 && flags.repeatDelay !== undefined && flags.repeatDelay > 0) {
+            await delay(flags.repeatDelay * 1000);
+          }
+          await pub.room();
+          pub.publish(topic, body, opts);
+        }
+      }
+      await Promise.race([pub.drained(), session.ended, interrupted ? delay(GRACE_MS) : new Promise<never>(() => {})]);
+      if (pub.inFlight > 0 && endedWith === undefined) {
+        // Interrupted or the input ended: give in-flight messages the grace period to be acknowledged.
+        await Promise.race([pub.drained(), session.ended, delay(GRACE_MS)]);
+      }
+    } finally {
+      disposeSignals();
+    }
+    const failure = outcome(pub, endedWith, interrupted);
+    if (endedWith === undefined) await session.close();
+    else session.client.end(true);
+    if (failure !== undefined) throw failure;
+    if (lineMode && flags.debug === true) term.notice(`published ${pub.stats.sent} messages`);
+  } finally {
+    await connection.release();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * stdin line mode: read, split, publish in order. Reading pauses while the
+ * window is full or the connection is down, so memory stays bounded by the window.
+ */
+function publishLines(
+  session: Session,
+  pub: WindowedPublisher,
+  topic: string,
+  opts: IClientPublishOptions & { qos: Qos },
+  setStop: (stop: () => void) => void,
+  sessionOver: () => boolean,
+): Promise<void> {
+  const stdin = process.stdin;
+  const splitter = new LineSplitter();
+  const client = session.client;
+  return new Promise<void>((resolve, reject) => {
+    let finished = false;
+    const finish = (): void => {
+      if (finished) return;
+      finished = true;
+      stdin.removeListener('data', onData);
+      stdin.pause();
+      stdin.destroy();
+      resolve();
+    };
+    setStop(finish);
+    const resumeWhenReady = (): void => {
+      if (finished || sessionOver()) return;
+      if (!client.connected) {
+        client.once('connect', resumeWhenReady);
+        return;
+      }
+      void pub.room().then(() => {
+        if (!finished) stdin.resume();
+      });
+    };
+    const send = (line: Buffer): void => {
+      checkBrokerLimits(session, topic, line.length, opts);
+      pub.publish(topic, line, opts);
+    };
+    const onData = (chunk: Buffer): void => {
+      try {
+        for (const line of splitter.push(chunk)) send(line);
+      } catch (err) {
+        finished = true;
+        reject(err);
+        return;
+      }
+      if (pub.inFlight >= pub.window || !client.connected) {
+        stdin.pause();
+        resumeWhenReady();
+      }
+    };
+    stdin.on('data', onData);
+    stdin.once('end', () => {
+      const last = splitter.end();
+      try {
+        if (last !== undefined && last.length > 0) send(last);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      finish();
+    });
+    stdin.once('error', (err) => reject(err));
+  });
+}

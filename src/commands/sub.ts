@@ -1,0 +1,248 @@
+/** `mqtt-tool sub`: subscribe, format each message onto stdout, stop on -C/-W/-E/--retained-only/Ctrl-C/EPIPE. */
+import { randomBytes } from 'node:crypto';
+import type { IClientSubscribeOptions, IPublishPacket, ISubscriptionMap } from 'mqtt';
+import type { ISubackPacket } from 'mqtt-packet';
+import { connect, type Session } from '../connection/connect.js';
+import type { ConnectionFlags } from '../connection/options.js';
+import { decodeReason, formatCode } from '../connection/reason-codes.js';
+import { resolveConnection } from '../connection/resolve.js';
+import { topicMatchesFilter, validateTopicFilter } from '../connection/topics.js';
+import type { Qos } from '../connection/values.js';
+import { RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
+import { compileFormat, type Formatter, type ReceivedMessage } from '../io/format.js';
+import { onInterrupt } from '../io/signals.js';
+import { createTerminal, type Terminal } from '../io/terminal.js';
+import { BatchedWriter } from '../io/writer.js';
+
+export interface SubFlags extends ConnectionFlags {
+  topic?: string[];
+  filterOut?: string[];
+  qos?: Qos;
+  count?: number;
+  timeout?: number;
+  exitAfterSubscribe?: boolean;
+  retainedOnly?: boolean;
+  skipRetained?: boolean;
+  removeRetained?: boolean;
+  local: boolean;
+  retainAsPublished?: boolean;
+  retainHandling?: '0' | '1' | '2';
+  userProperty?: Array<[string, string]>;
+  format?: string;
+  verbose?: boolean;
+  newline: boolean;
+  pretty?: boolean;
+  embedded?: boolean;
+  color: boolean;
+}
+
+export function subscriptionMap(flags: SubFlags, filters: string[], version: 3 | 4 | 5): ISubscriptionMap {
+  const v5Flags: Array<[boolean, string]> = [
+    [flags.local === false, '--no-local'],
+    [flags.retainAsPublished === true, '--retain-as-published'],
+    [flags.retainHandling !== undefined, '--retain-handling'],
+    [flags.userProperty !== undefined, '--user-property'],
+  ];
+  const used = v5Flags.find(([on]) => on);
+  if (version !== 5 && used !== undefined) throw new UsageError(`${used[1]} needs MQTT 5; drop it or use -V 5`);
+  const map: ISubscriptionMap = {};
+  for (const filter of filters) {
+    const o: IClientSubscribeOptions = { qos: flags.qos ?? 0 };
+    if (version === 5) {
+      if (flags.local === false) o.nl = true;
+      if (flags.retainAsPublished === true) o.rap = true;
+      if (flags.retainHandling !== undefined) o.rh = Number(flags.retainHandling);
+    }
+    map[filter] = o;
+  }
+  return map;
+}
+
+function chooseFormat(flags: SubFlags, term: Terminal): Formatter {
+  if (flags.verbose === true && flags.format !== undefined && flags.format !== 'verbose') {
+    throw new UsageError('-v and -F cannot be combined: -v is -F verbose');
+  }
+  const format = flags.format ?? (flags.verbose === true ? 'verbose' : 'raw');
+  return compileFormat(format, {
+    newline: flags.newline,
+    pretty: flags.pretty === true,
+    style: { topic: (s) => term.out.cyan(s), meta: (s) => term.out.dim(s) },
+  });
+}
+
+function subscribe(session: Session, map: ISubscriptionMap, userProperty: Array<[string, string]> | undefined): Promise<ISubackPacket> {
+  const props =
+    userProperty === undefined
+      ? undefined
+      : { properties: { userProperties: Object.fromEntries(userProperty.map(([k, v]) => [k, v])) } };
+  return new Promise((resolve, reject) => {
+    const onPacket = (packet: { cmd: string }): void => {
+      if (packet.cmd === 'suback') {
+        session.client.removeListener('packetreceive', onPacket);
+        resolve(packet as ISubackPacket);
+      }
+    };
+    session.client.on('packetreceive', onPacket);
+    session.client.subscribe(map, props ?? {}, (err: Error | null) => {
+      // Refusals arrive as an error too; the SUBACK listener above reports them per filter.
+      if (err !== null && err !== undefined && !('packet' in err) && (err as { code?: unknown }).code === undefined) {
+        session.client.removeListener('packetreceive', onPacket);
+        reject(err);
+      }
+    });
+  });
+}
+
+/** Names each refused filter; throws when every filter was refused [R27]. */
+function checkSuback(suback: ISubackPacket, filters: string[], version: 3 | 4 | 5, term: Terminal): void {
+  const granted = suback.granted as number[];
+  const refused: string[] = [];
+  granted.forEach((code, i) => {
+    if (code >= 0x80) {
+      const info = decodeReason('suback', version, code);
+      const line = `subscription to '${filters[i]}' refused: ${info.name} (${formatCode(code)})`;
+      refused.push(`${line}; ${info.hint ?? info.meaning}`);
+    }
+  });
+  if (refused.length === filters.length) {
+    const first = refused[0] as string;
+    const [message, hint] = first.split('; ');
+    throw new RejectedError(refused.length > 1 ? `${message} (and ${refused.length - 1} more)` : (message as string), { hint });
+  }
+  for (const line of refused) term.warn(line);
+}
+
+export async function runSub(flags: SubFlags): Promise<void> {
+  const term = createTerminal(flags.color);
+  const format = chooseFormat(flags, term);
+  for (const f of [...(flags.topic ?? []), ...(flags.filterOut ?? [])]) {
+    const check = validateTopicFilter(f);
+    if (!check.ok) throw new UsageError(`invalid topic filter '${f}': ${check.message} [${check.rule}]`);
+  }
+  const oneShot = flags.exitAfterSubscribe === true || flags.retainedOnly === true;
+  const connection = await resolveConnection(flags, term, { longRunning: !oneShot, embedded: flags.embedded === true });
+  try {
+    const filters = flags.topic ?? (connection.spec.urlTopic === undefined ? [] : [connection.spec.urlTopic]);
+    if (filters.length === 0) throw new UsageError("no topic: give -t FILTER (e.g. -t 'sensors/#')");
+    for (const f of filters) {
+      const check = validateTopicFilter(f);
+      if (!check.ok) throw new UsageError(`invalid topic filter '${f}': ${check.message} [${check.rule}]`);
+    }
+    const map = subscriptionMap(flags, filters, connection.spec.protocolVersion);
+    const session = await connect(connection.spec, { notice: term.notice }, { resubscribe: !oneShot });
+    await runSession(session, flags, filters, map, format, term);
+  } finally {
+    await connection.release();
+  }
+}
+
+async function runSession(
+  session: Session,
+  flags: SubFlags,
+  filters: string[],
+  map: ISubscriptionMap,
+  format: Formatter,
+  term: Terminal,
+): Promise<void> {
+  const { client } = session;
+  const version = session.spec.protocolVersion;
+  let finish: (err: CliError | undefined) => void = () => {};
+  const finished = new Promise<CliError | undefined>((resolve) => {
+    let done = false;
+    finish = (err) => {
+      if (done) return;
+      done = true;
+      resolve(err);
+    };
+  });
+  const writer = new BatchedWriter(process.stdout, () => finish(undefined));
+  const disposeSignals = onInterrupt(() => finish(undefined));
+  void session.ended.then((err) => finish(err));
+  let timer: NodeJS.Timeout | undefined;
+  if (flags.timeout !== undefined) {
+    const seconds = flags.timeout;
+    timer = setTimeout(() => finish(new TimeoutError(`-W ${seconds}: time is up${flags.count === undefined ? '' : ` before ${flags.count} messages arrived`}`)), seconds * 1000);
+  }
+
+  let printed = 0;
+  const removals: Array<Promise<void>> = [];
+  const markerTopic = `mqtt-tool/retained-only/${randomBytes(6).toString('hex')}`;
+  client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void): void => {
+    if (packet.topic === markerTopic) {
+      finish(undefined);
+      done();
+      return;
+    }
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    if (flags.retainedOnly === true && !packet.retain) {
+      finish(undefined);
+      done();
+      return;
+    }
+    if (flags.removeRetained === true && packet.retain && payload.length > 0) {
+      removals.push(new Promise((resolve) => client.publish(packet.topic, Buffer.alloc(0), { qos: 1, retain: true }, () => resolve())));
+    }
+    const hidden =
+      (flags.skipRetained === true && packet.retain) ||
+      (flags.filterOut ?? []).some((f) => topicMatchesFilter(f, packet.topic));
+    if (hidden || printed >= (flags.count ?? Infinity)) {
+      done();
+      return;
+    }
+    const message: ReceivedMessage = {
+      topic: packet.topic,
+      payload,
+      qos: packet.qos,
+      retain: packet.retain,
+      dup: packet.dup,
+      messageId: packet.messageId,
+      properties: packet.properties,
+      receivedAt: new Date(),
+    };
+    const wait = writer.write(format(message));
+    printed++;
+    if (flags.count !== undefined && printed >= flags.count) finish(undefined);
+    // Back-pressure: the next packet is read only after `done` (MQTT.js handleMessage contract).
+    if (wait === undefined) done();
+    else void wait.then(() => done());
+  };
+
+  try {
+    const suback = await Promise.race([subscribe(session, map, flags.userProperty), finished.then(() => undefined)]);
+    if (suback !== undefined) {
+      checkSuback(suback, filters, version, term);
+      if (flags.exitAfterSubscribe === true) finish(undefined);
+      else if (flags.retainedOnly === true) void markRetainedEnd(session, markerTopic, () => finish(undefined));
+    }
+    const result = await finished;
+    if (timer !== undefined) clearTimeout(timer);
+    await writer.end();
+    await Promise.race([Promise.all(removals), delay(5_000)]);
+    if (result === undefined || !(result instanceof RejectedError || result.exitCode === 4)) await session.close();
+    else session.client.end(true);
+    if (result !== undefined) throw result;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    disposeSignals();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * --retained-only: retained messages come right after the SUBACK. A marker
+ * message published to a private topic after our own second SUBACK arrives
+ * behind them, so when it shows up, every retained message has been seen.
+ * Brokers that forbid the marker topic fall back to a quiet second.
+ */
+async function markRetainedEnd(session: Session, markerTopic: string, done: () => void): Promise<void> {
+  const { client } = session;
+  const fallback = setTimeout(done, 2_000);
+  fallback.unref();
+  client.subscribe(markerTopic, { qos: 0 }, (err: Error | null) => {
+    if (err !== null && err !== undefined) return;
+    client.publish(markerTopic, Buffer.from('end'), { qos: 0 });
+  });
+}

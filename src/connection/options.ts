@@ -1,0 +1,335 @@
+/**
+ * Flags + URL + environment -> one typed ConnectionSpec -> MQTT.js options.
+ * Pure except for the injected file reader, so every rule is unit-testable.
+ */
+import type { IClientOptions } from 'mqtt';
+import type { SecureVersion } from 'node:tls';
+import { UsageError } from '../errors.js';
+import type { ProtocolVersion } from './reason-codes.js';
+import { validateTopicName } from './topics.js';
+import type { Qos } from './values.js';
+import { parsePort } from './values.js';
+
+export type Transport = 'mqtt' | 'mqtts' | 'ws' | 'wss';
+
+/** What commander hands us for the shared connection option group. All optional: defaults live here. */
+export interface ConnectionFlags {
+  host?: string;
+  port?: number;
+  url?: string;
+  id?: string;
+  idPrefix?: string;
+  username?: string;
+  password?: string;
+  passwordFile?: string;
+  keepalive?: number;
+  protocolVersion?: ProtocolVersion;
+  disableCleanSession?: boolean;
+  sessionExpiry?: number;
+  connectTimeout?: number;
+  cafile?: string;
+  cert?: string;
+  key?: string;
+  insecure?: boolean;
+  tlsVersion?: string;
+  alpn?: string[];
+  servername?: string;
+  willTopic?: string;
+  willPayload?: string;
+  willQos?: Qos;
+  willRetain?: boolean;
+  willDelay?: number;
+  debug?: boolean;
+  reconnect?: boolean;
+  reconnectPeriod?: number;
+  maxReconnects?: number;
+}
+
+export type PasswordSource = 'flag' | 'file' | 'url' | 'env';
+
+export interface TlsSpec {
+  readonly ca: Buffer | undefined;
+  readonly cert: Buffer | undefined;
+  readonly key: Buffer | undefined;
+  readonly rejectUnauthorized: boolean;
+  readonly minVersion: SecureVersion | undefined;
+  readonly maxVersion: SecureVersion | undefined;
+  readonly alpn: readonly string[] | undefined;
+  /** SNI name; undefined means "the host, unless it is an IP address". */
+  readonly servername: string | undefined;
+}
+
+export interface WillSpec {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: Qos;
+  readonly retain: boolean;
+  readonly delaySeconds: number | undefined;
+}
+
+export interface ReconnectPolicy {
+  readonly enabled: boolean;
+  readonly periodMs: number;
+  /** undefined: retry for ever. */
+  readonly maxAttempts: number | undefined;
+}
+
+export interface ConnectionSpec {
+  readonly transport: Transport;
+  readonly host: string;
+  readonly port: number;
+  /** WebSocket path, e.g. /mqtt. */
+  readonly path: string;
+  readonly clientId: string;
+  readonly username: string | undefined;
+  readonly password: Buffer | undefined;
+  readonly passwordSource: PasswordSource | undefined;
+  readonly protocolVersion: ProtocolVersion;
+  /** True unless the user chose explicitly (-V); lets --embedded pick 3.1.1 by itself. */
+  readonly protocolVersionDefaulted: boolean;
+  readonly clean: boolean;
+  readonly sessionExpirySeconds: number | undefined;
+  readonly keepaliveSeconds: number;
+  readonly connectTimeoutMs: number;
+  readonly tls: TlsSpec | undefined;
+  readonly will: WillSpec | undefined;
+  readonly debug: boolean;
+  readonly reconnect: ReconnectPolicy;
+  /** The topic named in the URL path (mqtt://host/some/topic), if any. */
+  readonly urlTopic: string | undefined;
+}
+
+export interface SpecContext {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Reads a file named by a flag; throws UsageError naming the flag when it cannot. */
+  readonly readFile: (flag: string, path: string) => Buffer;
+  /** Random suffix source for client ids. */
+  readonly randomId: () => string;
+  /** One-shot commands never reconnect (STYLE.md rule 7). */
+  readonly longRunning: boolean;
+}
+
+const DEFAULT_PORTS: Record<Transport, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
+const DEFAULT_WS_PATH = '/mqtt';
+
+interface UrlParts {
+  transport: Transport;
+  host: string | undefined;
+  port: number | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  path: string | undefined;
+}
+
+export function parseBrokerUrl(raw: string): UrlParts {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`malformed URL '${raw}': expected e.g. mqtt://host:1883 or mqtts://user@host/topic`);
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  const transports: Record<string, Transport> = { mqtt: 'mqtt', tcp: 'mqtt', mqtts: 'mqtts', ssl: 'mqtts', tls: 'mqtts', ws: 'ws', wss: 'wss' };
+  const transport = transports[scheme];
+  if (transport === undefined) {
+    throw new UsageError(`unknown URL scheme '${scheme}:' in '${raw}': use mqtt://, mqtts://, ws:// or wss://`);
+  }
+  if (url.hostname === '') throw new UsageError(`URL '${raw}' has no host`);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = url.port === '' ? undefined : parsePort('the URL port', url.port);
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      throw new UsageError(`URL '${raw}' has a malformed percent-escape`);
+    }
+  };
+  return {
+    transport,
+    host,
+    port,
+    username: url.username === '' ? undefined : decode(url.username),
+    password: url.password === '' ? undefined : decode(url.password),
+    path: url.pathname === '' || url.pathname === '/' ? undefined : decode(url.pathname),
+  };
+}
+
+function tlsVersion(value: string): SecureVersion {
+  const versions: Record<string, SecureVersion> = {
+    'tlsv1.2': 'TLSv1.2',
+    '1.2': 'TLSv1.2',
+    'tlsv1.3': 'TLSv1.3',
+    '1.3': 'TLSv1.3',
+    'tlsv1.1': 'TLSv1.1',
+    '1.1': 'TLSv1.1',
+    'tlsv1': 'TLSv1',
+    'tlsv1.0': 'TLSv1',
+    '1.0': 'TLSv1',
+  };
+  const v = versions[value.toLowerCase()];
+  if (v === undefined) throw new UsageError(`unknown TLS version '${value}' for --tls-version: use tlsv1.2 or tlsv1.3`);
+  return v;
+}
+
+function buildTls(flags: ConnectionFlags, ctx: SpecContext): TlsSpec {
+  if ((flags.cert === undefined) !== (flags.key === undefined)) {
+    throw new UsageError('--cert and --key go together: give both, or neither');
+  }
+  const version = flags.tlsVersion === undefined ? undefined : tlsVersion(flags.tlsVersion);
+  return {
+    ca: flags.cafile === undefined ? undefined : ctx.readFile('--cafile', flags.cafile),
+    cert: flags.cert === undefined ? undefined : ctx.readFile('--cert', flags.cert),
+    key: flags.key === undefined ? undefined : ctx.readFile('--key', flags.key),
+    rejectUnauthorized: flags.insecure !== true,
+    minVersion: version,
+    maxVersion: version,
+    alpn: flags.alpn,
+    servername: flags.servername,
+  };
+}
+
+function buildWill(flags: ConnectionFlags, version: ProtocolVersion): WillSpec | undefined {
+  const anyWillFlag =
+    flags.willPayload !== undefined || flags.willQos !== undefined || flags.willRetain === true || flags.willDelay !== undefined;
+  if (flags.willTopic === undefined) {
+    if (anyWillFlag) throw new UsageError('will flags need --will-topic');
+    return undefined;
+  }
+  const check = validateTopicName(flags.willTopic);
+  if (!check.ok) throw new UsageError(`invalid --will-topic: ${check.message} [${check.rule}]`);
+  if (flags.willDelay !== undefined && version !== 5) {
+    throw new UsageError('--will-delay needs MQTT 5; drop it or use -V 5');
+  }
+  return {
+    topic: flags.willTopic,
+    payload: Buffer.from(flags.willPayload ?? '', 'utf8'),
+    qos: flags.willQos ?? 0,
+    retain: flags.willRetain === true,
+    delaySeconds: flags.willDelay,
+  };
+}
+
+function pickPassword(
+  flags: ConnectionFlags,
+  urlPassword: string | undefined,
+  ctx: SpecContext,
+): { password: Buffer | undefined; source: PasswordSource | undefined } {
+  if (flags.password !== undefined) return { password: Buffer.from(flags.password, 'utf8'), source: 'flag' };
+  if (flags.passwordFile !== undefined) {
+    // A file written by `echo secret > f` ends in a newline that is never part of the password.
+    const text = ctx.readFile('--password-file', flags.passwordFile).toString('utf8').replace(/\r?\n$/, '');
+    return { password: Buffer.from(text, 'utf8'), source: 'file' };
+  }
+  if (urlPassword !== undefined) return { password: Buffer.from(urlPassword, 'utf8'), source: 'url' };
+  const env = ctx.env['MQTT_TOOL_PASSWORD'];
+  if (env !== undefined && env !== '') return { password: Buffer.from(env, 'utf8'), source: 'env' };
+  return { password: undefined, source: undefined };
+}
+
+export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): ConnectionSpec {
+  const fromUrl = flags.url === undefined ? undefined : parseBrokerUrl(flags.url);
+  const hasTlsFlags = flags.cafile !== undefined || flags.cert !== undefined || flags.insecure === true ||
+    flags.tlsVersion !== undefined || flags.alpn !== undefined || flags.servername !== undefined;
+  let transport: Transport = fromUrl?.transport ?? 'mqtt';
+  // Like mosquitto_pub --cafile: asking for TLS settings on a plain transport means TLS.
+  if (hasTlsFlags && transport === 'mqtt') transport = 'mqtts';
+  if (hasTlsFlags && transport === 'ws') transport = 'wss';
+  const secure = transport === 'mqtts' || transport === 'wss';
+
+  const protocolVersion: ProtocolVersion = flags.protocolVersion ?? 5;
+  const clean = flags.disableCleanSession !== true;
+  if (flags.sessionExpiry !== undefined && protocolVersion !== 5) {
+    throw new UsageError('--session-expiry needs MQTT 5; with -V 311 use -c for a persistent session');
+  }
+  const idFromFlag = flags.id;
+  if (idFromFlag !== undefined && flags.idPrefix !== undefined) {
+    throw new UsageError('-i and --id-prefix cannot be combined: give one');
+  }
+  if (!clean && idFromFlag === undefined) {
+    // [MQTT-3.1.3-8]: a persistent session needs a stable identifier to find it again.
+    throw new UsageError('-c (persistent session) needs a fixed client id: add -i ID');
+  }
+  if (idFromFlag !== undefined && idFromFlag.length === 0) throw new UsageError('-i must not be empty');
+  const clientId = idFromFlag ?? `${flags.idPrefix ?? 'mqtt-tool-'}${ctx.randomId()}`;
+
+  const username = flags.username ?? fromUrl?.username;
+  const { password, source } = pickPassword(flags, fromUrl?.password, ctx);
+  if (password !== undefined && username === undefined && protocolVersion !== 5) {
+    throw new UsageError('MQTT 3.1.1 does not allow a password without a user name [MQTT-3.1.2-22]: add -u');
+  }
+
+  const urlPath = fromUrl?.path;
+  const isWs = transport === 'ws' || transport === 'wss';
+  let urlTopic: string | undefined;
+  if (urlPath !== undefined && !isWs) urlTopic = urlPath.slice(1);
+
+  const reconnectPeriodSeconds = flags.reconnectPeriod ?? 1;
+  return {
+    transport,
+    host: flags.host ?? fromUrl?.host ?? 'localhost',
+    port: flags.port ?? fromUrl?.port ?? DEFAULT_PORTS[transport],
+    path: isWs ? (urlPath ?? DEFAULT_WS_PATH) : DEFAULT_WS_PATH,
+    clientId,
+    username,
+    password,
+    passwordSource: source,
+    protocolVersion,
+    protocolVersionDefaulted: flags.protocolVersion === undefined,
+    clean,
+    sessionExpirySeconds: flags.sessionExpiry,
+    keepaliveSeconds: flags.keepalive ?? 60,
+    connectTimeoutMs: Math.round((flags.connectTimeout ?? 10) * 1000),
+    tls: secure ? buildTls(flags, ctx) : undefined,
+    will: buildWill(flags, protocolVersion),
+    debug: flags.debug === true,
+    reconnect: {
+      enabled: ctx.longRunning && flags.reconnect !== false,
+      periodMs: Math.round(reconnectPeriodSeconds * 1000),
+      maxAttempts: flags.maxReconnects,
+    },
+    urlTopic: urlTopic === '' ? undefined : urlTopic,
+  };
+}
+
+/** "mqtts://host:8883" without credentials: safe to print and to put in --json output. */
+export function describeEndpoint(spec: Pick<ConnectionSpec, 'transport' | 'host' | 'port' | 'path'>): string {
+  const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
+  const path = spec.transport === 'ws' || spec.transport === 'wss' ? spec.path : '';
+  return `${spec.transport}://${host}:${spec.port}${path}`;
+}
+
+/**
+ * The MQTT.js options for a spec. Reconnection is driven by our own policy in
+ * connect.ts, so MQTT.js's own timer is off (reconnectPeriod 0).
+ */
+export function toMqttOptions(spec: ConnectionSpec): IClientOptions {
+  const opts: IClientOptions = {
+    clientId: spec.clientId,
+    protocolVersion: spec.protocolVersion,
+    protocolId: spec.protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
+    clean: spec.clean,
+    keepalive: spec.keepaliveSeconds,
+    connectTimeout: spec.connectTimeoutMs,
+    reconnectPeriod: 0,
+    resubscribe: false,
+    queueQoSZero: false,
+  };
+  if (spec.username !== undefined) opts.username = spec.username;
+  if (spec.password !== undefined) opts.password = spec.password;
+  if (spec.protocolVersion === 5 && spec.sessionExpirySeconds !== undefined) {
+    opts.properties = { sessionExpiryInterval: spec.sessionExpirySeconds };
+  } else if (spec.protocolVersion === 5 && !spec.clean) {
+    // MQTT 5 ends a session at disconnect unless an expiry is set; -c means "keep it", as in mosquitto.
+    opts.properties = { sessionExpiryInterval: 0xffffffff };
+  }
+  if (spec.will !== undefined) {
+    opts.will = {
+      topic: spec.will.topic,
+      payload: spec.will.payload,
+      qos: spec.will.qos,
+      retain: spec.will.retain,
+      ...(spec.will.delaySeconds !== undefined ? { properties: { willDelayInterval: spec.will.delaySeconds } } : {}),
+    };
+  }
+  return opts;
+}

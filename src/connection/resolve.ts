@@ -1,0 +1,75 @@
+/**
+ * The edge between flags and a ready ConnectionSpec: reads the files flags name,
+ * starts the embedded broker when asked, and prints the warnings a user must see.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import type { Terminal } from '../io/terminal.js';
+import { buildConnectionSpec, type ConnectionFlags, type ConnectionSpec } from './options.js';
+
+export interface ResolvedConnection {
+  readonly spec: ConnectionSpec;
+  /** Stops the embedded broker, if one was started. */
+  release(): Promise<void>;
+}
+
+export function readUserFile(flag: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    const why: Record<string, string> = {
+      ENOENT: 'no such file',
+      EACCES: 'permission denied',
+      EISDIR: 'it is a directory',
+    };
+    throw new UsageError(`cannot read ${flag} '${path}': ${why[code] ?? code} (${code})`);
+  }
+}
+
+function warnIfReadableByOthers(term: Terminal, flag: string, path: string): void {
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) {
+      term.warn(`${flag} '${path}' is readable by other users; run: chmod 600 '${path}'`);
+    }
+  } catch {
+    // Unreadable files were already reported by readUserFile.
+  }
+}
+
+export interface ResolveOptions {
+  readonly longRunning: boolean;
+  readonly embedded: boolean;
+}
+
+export async function resolveConnection(flags: ConnectionFlags, term: Terminal, options: ResolveOptions): Promise<ResolvedConnection> {
+  let spec = buildConnectionSpec(flags, {
+    env: process.env,
+    readFile: readUserFile,
+    randomId: () => randomBytes(6).toString('hex'),
+    longRunning: options.longRunning,
+  });
+  if (flags.key !== undefined) warnIfReadableByOthers(term, '--key', flags.key);
+  if (flags.passwordFile !== undefined) warnIfReadableByOthers(term, '--password-file', flags.passwordFile);
+  if (spec.tls !== undefined && !spec.tls.rejectUnauthorized) {
+    term.warn('--insecure: the broker certificate and host name are NOT verified; anyone in the path can read and change this traffic');
+  }
+  if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0' && spec.tls !== undefined) {
+    term.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 is set; mqtt-tool still verifies certificates unless --insecure is given');
+  }
+  if (!options.embedded) return { spec, release: async () => {} };
+
+  if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined) {
+    throw new UsageError('--embedded runs its own broker: drop -h, -p and -L');
+  }
+  if (spec.tls !== undefined) throw new UsageError('--embedded listens on plain TCP only: drop the TLS flags');
+  const { startEmbeddedBroker, EMBEDDED_PROTOCOL_VERSION } = await import('../broker/embedded.js');
+  if (spec.protocolVersion === 5 && !spec.protocolVersionDefaulted) {
+    throw new UsageError('the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only: use -V 311 or drop -V');
+  }
+  const broker = await startEmbeddedBroker();
+  if (spec.protocolVersion === 5) term.notice('embedded broker speaks MQTT 3.1.1: using -V 311');
+  spec = { ...spec, host: broker.host, port: broker.port, transport: 'mqtt', protocolVersion: spec.protocolVersion === 5 ? EMBEDDED_PROTOCOL_VERSION : spec.protocolVersion };
+  return { spec, release: () => broker.close() };
+}

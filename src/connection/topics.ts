@@ -1,0 +1,79 @@
+/**
+ * Topic name and filter validation, run before any network I/O.
+ * Rules: MQTT 5 §4.7 (same numbering as 3.1.1 where noted in reference/reason-codes.md).
+ */
+
+export type TopicCheck = { ok: true } | { ok: false; rule: string; message: string };
+
+const MAX_TOPIC_BYTES = 65_535;
+const OK: TopicCheck = { ok: true };
+
+function fail(rule: string, message: string): TopicCheck {
+  return { ok: false, rule, message };
+}
+
+/** Checks shared by names and filters: non-empty, no U+0000, well-formed UTF-16 (so valid UTF-8), length. */
+function checkString(topic: string, what: string): TopicCheck {
+  if (topic.length === 0) return fail('MQTT-4.7.3-1', `${what} must not be empty`);
+  const nul = topic.indexOf('\u0000');
+  if (nul !== -1) return fail('MQTT-4.7.3-2', `${what} contains U+0000 at character ${nul}`);
+  if (!topic.isWellFormed()) {
+    return fail('MQTT-1.5.4-1', `${what} contains an unpaired surrogate, which is not valid UTF-8`);
+  }
+  const bytes = Buffer.byteLength(topic, 'utf8');
+  if (bytes > MAX_TOPIC_BYTES) {
+    return fail('MQTT-4.7.3-3', `${what} is ${bytes} bytes as UTF-8; the limit is ${MAX_TOPIC_BYTES}`);
+  }
+  return OK;
+}
+
+export function validateTopicName(topic: string): TopicCheck {
+  const base = checkString(topic, 'publish topic');
+  if (!base.ok) return base;
+  const wildcard = topic.search(/[+#]/);
+  if (wildcard !== -1) {
+    return fail(
+      'MQTT-3.3.2-2',
+      `publish topic must not contain '+' or '#' (found '${topic[wildcard]}' at character ${wildcard})`,
+    );
+  }
+  return OK;
+}
+
+export function validateTopicFilter(filter: string): TopicCheck {
+  const base = checkString(filter, 'topic filter');
+  if (!base.ok) return base;
+  const levels = filter.split('/');
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i] as string;
+    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) {
+      return fail('MQTT-4.7.1-1', `'#' must be alone in the last level of a filter (level ${i + 1} is '${level}')`);
+    }
+    if (level.includes('+') && level !== '+') {
+      return fail('MQTT-4.7.1-2', `'+' must occupy a whole level of a filter (level ${i + 1} is '${level}')`);
+    }
+  }
+  if (levels[0] === '$share') {
+    if (levels.length < 3 || levels[1] === '') {
+      return fail('MQTT-4.8.2-1', "a shared subscription is '$share/<group>/<filter>'");
+    }
+    if (/[+#]/.test(levels[1] as string)) {
+      return fail('MQTT-4.8.2-2', "the share group name must not contain '+' or '#'");
+    }
+  }
+  return OK;
+}
+
+/** True when `topic` matches `filter` by the MQTT 5 §4.7 rules, including [MQTT-4.7.2-1] for '$' topics. */
+export function topicMatchesFilter(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    const level = f[i];
+    if (level === '#') return true;
+    if (i >= t.length) return false;
+    if (level !== '+' && level !== t[i]) return false;
+  }
+  return f.length === t.length;
+}

@@ -1,0 +1,72 @@
+/**
+ * Parsers for flag values. Pure; each throws a UsageError that names the flag,
+ * the bad value and the accepted range, so commander can use them as argParsers.
+ */
+import { UsageError } from '../errors.js';
+import type { ProtocolVersion } from './reason-codes.js';
+
+export type Qos = 0 | 1 | 2;
+
+export function parseInteger(flag: string, value: string, min: number, max: number): number {
+  const n = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`invalid value '${value}' for ${flag}: expected a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** A duration in seconds; fractions allowed ("0.5"). */
+export function parseSeconds(flag: string, value: string, min = 0): number {
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n) || n < min) {
+    throw new UsageError(`invalid duration '${value}' for ${flag}: expected seconds, a number >= ${min}`);
+  }
+  return n;
+}
+
+export function parseQos(flag: string, value: string): Qos {
+  if (value === '0' || value === '1' || value === '2') return Number(value) as Qos;
+  throw new UsageError(`invalid QoS '${value}' for ${flag}: QoS must be 0, 1 or 2`);
+}
+
+export function parsePort(flag: string, value: string): number {
+  return parseInteger(flag, value, 1, 65_535);
+}
+
+const VERSIONS: Record<string, ProtocolVersion> = {
+  '31': 3,
+  '3.1': 3,
+  mqttv31: 3,
+  '311': 4,
+  '3.1.1': 4,
+  mqttv311: 4,
+  '4': 4,
+  '5': 5,
+  '5.0': 5,
+  '50': 5,
+  mqttv5: 5,
+};
+
+export function parseProtocolVersion(flag: string, value: string): ProtocolVersion {
+  const v = VERSIONS[value.toLowerCase()];
+  if (v === undefined) {
+    throw new UsageError(`unknown protocol version '${value}' for ${flag}: use 5, 311 or 31 (or mqttv5, mqttv311, mqttv31)`);
+  }
+  return v;
+}
+
+export function protocolVersionLabel(v: ProtocolVersion): string {
+  return v === 5 ? 'MQTT 5' : v === 4 ? 'MQTT 3.1.1' : 'MQTT 3.1';
+}
+
+export function parseUserProperty(flag: string, value: string): [string, string] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UsageError(`invalid user property '${value}' for ${flag}: expected key=value`);
+  return [value.slice(0, eq), value.slice(eq + 1)];
+}
+
+/** Comma-separated list of QoS levels, e.g. "0,1,2". */
+export function parseQosList(flag: string, value: string): Qos[] {
+  const levels = value.split(',').map((part) => parseQos(flag, part.trim()));
+  return [...new Set(levels)];
+}

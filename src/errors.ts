@@ -1,0 +1,71 @@
+/**
+ * The one table of exit codes shared by every subcommand, and the error classes
+ * that carry them. Commands throw; only src/cli.ts turns an error into an exit code.
+ */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  refused: 3,
+  network: 4,
+  tls: 5,
+  timeout: 6,
+  rejected: 7,
+  checkFailed: 8,
+  interrupted: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Rows for README and `mqtt-tool help exit-codes`; the source of both. */
+export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCodeValue; meaning: string }> = [
+  { code: ExitCode.ok, meaning: 'success' },
+  { code: ExitCode.internal, meaning: 'unexpected internal error (a bug: please report it)' },
+  { code: ExitCode.usage, meaning: 'usage: unknown flag, bad value, bad URL, invalid topic, unreadable file' },
+  { code: ExitCode.refused, meaning: 'the broker refused the connection (CONNACK code, named with a hint)' },
+  { code: ExitCode.network, meaning: 'network: DNS failure, TCP refused/unreachable, connection lost' },
+  { code: ExitCode.tls, meaning: 'TLS: handshake failure, certificate not trusted, hostname mismatch' },
+  { code: ExitCode.timeout, meaning: 'timeout: connect timeout, -W elapsed, acknowledgement never came' },
+  { code: ExitCode.rejected, meaning: 'the broker refused an operation (SUBACK/PUBACK reason >= 0x80, DISCONNECT)' },
+  { code: ExitCode.checkFailed, meaning: 'a check completed and found problems (diagnose, tls-check)' },
+  { code: ExitCode.interrupted, meaning: 'interrupted by a second Ctrl-C before work finished' },
+];
+
+export abstract class CliError extends Error {
+  abstract readonly exitCode: ExitCodeValue;
+  /** One line telling the user what to do next, when we know it. */
+  readonly hint: string | undefined;
+  /** Extra lines shown only with --debug. */
+  readonly detail: string | undefined;
+
+  constructor(message: string, options: { hint?: string; detail?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.hint = options.hint;
+    this.detail = options.detail;
+  }
+}
+
+export class UsageError extends CliError {
+  readonly exitCode = ExitCode.usage;
+}
+export class ConnackError extends CliError {
+  readonly exitCode = ExitCode.refused;
+}
+export class NetworkError extends CliError {
+  readonly exitCode = ExitCode.network;
+}
+export class TlsError extends CliError {
+  readonly exitCode = ExitCode.tls;
+}
+export class TimeoutError extends CliError {
+  readonly exitCode = ExitCode.timeout;
+}
+export class RejectedError extends CliError {
+  readonly exitCode = ExitCode.rejected;
+}
+export class CheckFailedError extends CliError {
+  readonly exitCode = ExitCode.checkFailed;
+}
+export class InterruptedError extends CliError {
+  readonly exitCode = ExitCode.interrupted;
+}

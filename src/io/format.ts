@@ -1,0 +1,200 @@
+/**
+ * Output formats for `sub`: named ones (raw, verbose, jsonl, hex, base64) and
+ * mosquitto_sub-style templates (-F '%t %p'). Pure: a compiled format turns a
+ * received message into bytes. Templates are data, never code: each specifier
+ * maps to a fixed field.
+ */
+import type { IPublishPacket } from 'mqtt';
+import { UsageError } from '../errors.js';
+
+export interface ReceivedMessage {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+  readonly dup: boolean;
+  readonly messageId: number | undefined;
+  readonly properties: IPublishPacket['properties'];
+  readonly receivedAt: Date;
+}
+
+export interface FormatOptions {
+  readonly newline: boolean;
+  readonly pretty: boolean;
+  /** Colours topic and metadata (only ever true on a TTY). */
+  readonly style: { topic: (s: string) => string; meta: (s: string) => string };
+}
+
+export type Formatter = (m: ReceivedMessage) => Buffer;
+
+export const NAMED_FORMATS = ['raw', 'verbose', 'jsonl', 'hex', 'base64'] as const;
+export type NamedFormat = (typeof NAMED_FORMATS)[number];
+
+const PLAIN = { topic: (s: string) => s, meta: (s: string) => s };
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The payload as text when it is valid UTF-8, else undefined. */
+export function payloadText(payload: Buffer): string | undefined {
+  try {
+    return utf8Decoder.decode(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+function unixTime(d: Date): string {
+  const ms = d.getTime();
+  return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}000000`;
+}
+
+function userProperties(m: ReceivedMessage): Record<string, string | string[]> | undefined {
+  return m.properties?.userProperties as Record<string, string | string[]> | undefined;
+}
+
+/** One JSON object per message (NDJSON). Binary payloads are base64 with "encoding": "base64". */
+export function toJsonObject(m: ReceivedMessage, embedJsonPayload = false): Record<string, unknown> {
+  const text = payloadText(m.payload);
+  const obj: Record<string, unknown> = { topic: m.topic };
+  if (text === undefined) {
+    obj['payload'] = m.payload.toString('base64');
+    obj['encoding'] = 'base64';
+  } else if (embedJsonPayload) {
+    try {
+      obj['payload'] = JSON.parse(text);
+    } catch {
+      obj['payload'] = text;
+    }
+  } else {
+    obj['payload'] = text;
+  }
+  obj['qos'] = m.qos;
+  obj['retain'] = m.retain;
+  obj['dup'] = m.dup;
+  if (m.messageId !== undefined && m.qos > 0) obj['mid'] = m.messageId;
+  const p = m.properties;
+  if (p !== undefined) {
+    const props: Record<string, unknown> = {};
+    if (p.contentType !== undefined) props['contentType'] = p.contentType;
+    if (p.responseTopic !== undefined) props['responseTopic'] = p.responseTopic;
+    if (p.correlationData !== undefined) {
+      const cd = Buffer.from(p.correlationData);
+      props['correlationData'] = payloadText(cd) ?? cd.toString('base64');
+    }
+    if (p.messageExpiryInterval !== undefined) props['messageExpiryInterval'] = p.messageExpiryInterval;
+    if (p.payloadFormatIndicator !== undefined) props['payloadFormatIndicator'] = p.payloadFormatIndicator ? 1 : 0;
+    if (p.topicAlias !== undefined) props['topicAlias'] = p.topicAlias;
+    if (p.subscriptionIdentifier !== undefined) props['subscriptionIdentifier'] = p.subscriptionIdentifier;
+    const up = userProperties(m);
+    if (up !== undefined) props['userProperties'] = up;
+    if (Object.keys(props).length > 0) obj['properties'] = props;
+  }
+  obj['receivedAt'] = m.receivedAt.toISOString();
+  return obj;
+}
+
+function jsonLine(m: ReceivedMessage, pretty: boolean): string {
+  const obj = toJsonObject(m, pretty);
+  return pretty ? JSON.stringify(obj, null, 2) : JSON.stringify(obj);
+}
+
+type Piece = string | ((m: ReceivedMessage, o: FormatOptions) => string | Buffer);
+
+const SPECIFIERS: Record<string, (m: ReceivedMessage, o: FormatOptions) => string | Buffer> = {
+  t: (m, o) => o.style.topic(m.topic),
+  p: (m) => m.payload,
+  q: (m) => String(m.qos),
+  r: (m) => (m.retain ? '1' : '0'),
+  m: (m) => String(m.messageId ?? 0),
+  l: (m) => String(m.payload.length),
+  x: (m) => m.payload.toString('hex'),
+  X: (m) => m.payload.toString('hex').toUpperCase(),
+  b: (m) => m.payload.toString('base64'),
+  I: (m) => m.receivedAt.toISOString(),
+  U: (m) => unixTime(m.receivedAt),
+  j: (m) => JSON.stringify(toJsonObject(m)),
+  J: (m, o) => (o.pretty ? JSON.stringify(toJsonObject(m, true), null, 2) : JSON.stringify(toJsonObject(m, true))),
+  A: (m) => (m.properties?.topicAlias === undefined ? '' : String(m.properties.topicAlias)),
+  C: (m) => m.properties?.contentType ?? '',
+  D: (m) => (m.properties?.correlationData === undefined ? '' : Buffer.from(m.properties.correlationData)),
+  E: (m) => (m.properties?.messageExpiryInterval === undefined ? '' : String(m.properties.messageExpiryInterval)),
+  F: (m) => (m.properties?.payloadFormatIndicator === undefined ? '' : m.properties.payloadFormatIndicator ? '1' : '0'),
+  P: (m) =>
+    Object.entries(userProperties(m) ?? {})
+      .flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => `${k}:${x}`) : [`${k}:${v}`]))
+      .join(' '),
+  R: (m) => m.properties?.responseTopic ?? '',
+  S: (m) => {
+    const id = m.properties?.subscriptionIdentifier;
+    return id === undefined ? '' : Array.isArray(id) ? id.join(',') : String(id);
+  },
+};
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '0': '\0', a: '\x07', e: '\x1b', v: '\v' };
+
+/** Parses a template into pieces; throws UsageError naming the bad specifier and its position. */
+export function parseTemplate(template: string): Piece[] {
+  const pieces: Piece[] = [];
+  let text = '';
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i] as string;
+    if (c === '%' || c === '\\') {
+      const next = template[i + 1];
+      if (next === undefined) {
+        throw new UsageError(`-F template ends with a lone '${c}': write '${c}${c}' for a literal one`);
+      }
+      if (c === '%' && next === '%') text += '%';
+      else if (c === '%') {
+        const fn = SPECIFIERS[next];
+        if (fn === undefined) {
+          throw new UsageError(`unknown -F specifier '%${next}' at position ${i + 1}; see the README for %t %p %q %r %m %l %x %X %b %I %U %j %J %C %D %E %F %P %R %S %A`);
+        }
+        if (text !== '') pieces.push(text);
+        text = '';
+        pieces.push(fn);
+      } else {
+        const esc = ESCAPES[next];
+        if (esc === undefined) throw new UsageError(`unknown -F escape '\\${next}' at position ${i + 1}`);
+        text += esc;
+      }
+      i++;
+    } else {
+      text += c;
+    }
+  }
+  if (text !== '') pieces.push(text);
+  return pieces;
+}
+
+export function compileFormat(format: string, options: FormatOptions): Formatter {
+  const eol = options.newline ? '\n' : '';
+  const eolBuf = Buffer.from(eol);
+  const style = options.style;
+  switch (format) {
+    case 'raw':
+      return eol === '' ? (m) => m.payload : (m) => Buffer.concat([m.payload, eolBuf]);
+    case 'verbose':
+      return (m) => Buffer.concat([Buffer.from(`${style.topic(m.topic)} `), m.payload, eolBuf]);
+    case 'jsonl':
+      return (m) => Buffer.from(jsonLine(m, options.pretty) + eol);
+    case 'hex':
+      return (m) => Buffer.from(m.payload.toString('hex') + eol);
+    case 'base64':
+      return (m) => Buffer.from(m.payload.toString('base64') + eol);
+  }
+  if (!format.includes('%')) {
+    throw new UsageError(`unknown -F format '${format}': use ${NAMED_FORMATS.join(', ')} or a template with % specifiers such as '%t %p'`);
+  }
+  const pieces = parseTemplate(format);
+  return (m) => {
+    const parts = pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : toBuf(p(m, options))));
+    if (eol !== '') parts.push(eolBuf);
+    return Buffer.concat(parts);
+  };
+}
+
+function toBuf(v: string | Buffer): Buffer {
+  return typeof v === 'string' ? Buffer.from(v) : v;
+}
+
+export { PLAIN as PLAIN_STYLE };

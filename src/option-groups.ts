@@ -1,0 +1,86 @@
+/**
+ * Option groups declared once and attached to every command that needs them.
+ * Help text and shell completions are both generated from these declarations.
+ */
+import { Command, Option } from 'commander';
+import { parseInteger, parsePort, parseProtocolVersion, parseQos, parseSeconds } from './connection/values.js';
+
+const GROUP_CONNECTION = 'Connection:';
+const GROUP_TLS = 'TLS:';
+const GROUP_WILL = 'Will:';
+const GROUP_RECONNECT = 'Reconnection:';
+export const GROUP_MESSAGE = 'Message:';
+export const GROUP_OUTPUT = 'Output:';
+
+/** Options whose values are file paths: completions offer files for them. */
+export const FILE_OPTIONS = new Set(['--cafile', '--cert', '--key', '--password-file', '--file', '--out']);
+
+function collect<T>(parse: (v: string) => T) {
+  return (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), parse(value)];
+}
+
+export function addConnectionOptions(cmd: Command): Command {
+  const opts = [
+    new Option('-h, --host <host>', 'broker host (default: localhost)'),
+    new Option('-p, --port <port>', 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)').argParser((v) => parsePort('-p', v)),
+    new Option('-L, --url <url>', 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path'),
+    new Option('-i, --id <id>', 'client identifier (default: mqtt-tool- and a random suffix)'),
+    new Option('--id-prefix <prefix>', 'client identifier prefix; a random suffix is added'),
+    new Option('-u, --username <name>', 'user name'),
+    new Option('-P, --password <password>', 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)'),
+    new Option('--password-file <file>', 'read the password from a file (one trailing newline is ignored)'),
+    new Option('-k, --keepalive <seconds>', 'keepalive interval (default: 60)').argParser((v) => parseInteger('-k', v, 0, 65_535)),
+    new Option('-V, --protocol-version <version>', 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)')
+      .argParser((v) => parseProtocolVersion('-V', v)),
+    new Option('-c, --disable-clean-session', 'keep the session on the broker after disconnect (needs -i)'),
+    new Option('--session-expiry <seconds>', 'MQTT 5 session expiry interval').argParser((v) => parseInteger('--session-expiry', v, 0, 0xffffffff)),
+    new Option('--connect-timeout <seconds>', 'give up when no CONNACK arrives in time (default: 10)').argParser((v) => parseSeconds('--connect-timeout', v, 0.1)),
+    new Option('--embedded', 'start the built-in broker on a free loopback port and use it'),
+    new Option('-d, --debug', 'log every MQTT packet on stderr (passwords masked)'),
+    new Option('--no-color', 'no colours (NO_COLOR is honoured too)'),
+  ];
+  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_CONNECTION));
+  return cmd;
+}
+
+export function addTlsOptions(cmd: Command): Command {
+  const opts = [
+    new Option('--cafile <file>', 'trust this CA bundle (PEM); implies TLS'),
+    new Option('--cert <file>', 'client certificate (PEM); needs --key'),
+    new Option('--key <file>', 'client private key (PEM)'),
+    new Option('--insecure', 'do not verify the broker certificate or host name (prints a warning)'),
+    new Option('--tls-version <version>', 'TLS version to use').choices(['tlsv1.2', 'tlsv1.3']),
+    new Option('--alpn <protocols>', 'ALPN protocols, comma-separated (e.g. mqtt)').argParser((v) => v.split(',').filter((p) => p !== '')),
+    new Option('--servername <name>', 'TLS SNI name and the name the certificate must match (default: the host)'),
+  ];
+  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_TLS));
+  return cmd;
+}
+
+export function addWillOptions(cmd: Command): Command {
+  const opts = [
+    new Option('--will-topic <topic>', 'topic of the last-will message'),
+    new Option('--will-payload <text>', 'payload of the last-will message'),
+    new Option('--will-qos <qos>', 'QoS of the last-will message').argParser((v) => parseQos('--will-qos', v)),
+    new Option('--will-retain', 'retain the last-will message'),
+    new Option('--will-delay <seconds>', 'MQTT 5 will delay interval').argParser((v) => parseInteger('--will-delay', v, 0, 0xffffffff)),
+  ];
+  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_WILL));
+  return cmd;
+}
+
+export function addReconnectOptions(cmd: Command): Command {
+  const opts = [
+    new Option('--no-reconnect', 'exit with code 4 when the connection is lost instead of reconnecting'),
+    new Option('--reconnect-period <seconds>', 'first reconnect delay; doubles up to 30 s (default: 1)').argParser((v) =>
+      parseSeconds('--reconnect-period', v, 0.1),
+    ),
+    new Option('--max-reconnects <n>', 'give up after n failed attempts (default: never)').argParser((v) =>
+      parseInteger('--max-reconnects', v, 0, Number.MAX_SAFE_INTEGER),
+    ),
+  ];
+  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_RECONNECT));
+  return cmd;
+}
+
+export { collect };
