@@ -1,0 +1,97 @@
+/**
+ * A scripted fake broker built on mqtt-packet, only for what no real broker
+ * can be made to send: each CONNACK code, silence after CONNECT, a dropped
+ * PUBACK, a server DISCONNECT with a reason, bytes that are not MQTT.
+ */
+import net from 'node:net';
+import mqttPacket, { type IConnackPacket, type Packet } from 'mqtt-packet';
+
+export type FakeBehaviour =
+  | { kind: 'connack'; code: number; version: 4 | 5; properties?: IConnackPacket['properties'] }
+  | { kind: 'silent' }
+  | { kind: 'close-after-connect' }
+  | { kind: 'raw'; bytes: Buffer }
+  | { kind: 'drop-puback' }
+  | { kind: 'disconnect-after-connack'; code: number }
+  | { kind: 'puback-code'; code: number };
+
+export interface FakeBroker {
+  readonly port: number;
+  /** How many TCP connections arrived. */
+  connections(): number;
+  received(): Packet[];
+  close(): Promise<void>;
+}
+
+export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBroker> {
+  let connections = 0;
+  const packets: Packet[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    if (behaviour.kind === 'raw') {
+      socket.end(behaviour.bytes);
+      return;
+    }
+    let version: 4 | 5 = 4;
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    const send = (p: Record<string, unknown>): void => {
+      socket.write(mqttPacket.generate(p as unknown as Packet, { protocolVersion: version }));
+    };
+    parser.on('packet', (packet: Packet) => {
+      packets.push(packet);
+      if (packet.cmd === 'connect') {
+        version = packet.protocolVersion === 5 ? 5 : 4;
+        switch (behaviour.kind) {
+          case 'silent':
+            return;
+          case 'close-after-connect':
+            socket.destroy();
+            return;
+          case 'connack':
+            version = behaviour.version;
+            send({
+              cmd: 'connack',
+              sessionPresent: false,
+              ...(behaviour.version === 5 ? { reasonCode: behaviour.code, properties: behaviour.properties } : { returnCode: behaviour.code }),
+            });
+            return;
+          case 'disconnect-after-connack':
+            send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });
+            setTimeout(() => send({ cmd: 'disconnect', reasonCode: behaviour.code }), 50);
+            return;
+          default:
+            send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });
+        }
+      } else if (packet.cmd === 'publish' && packet.qos > 0) {
+        if (behaviour.kind === 'drop-puback') return;
+        const code = behaviour.kind === 'puback-code' ? behaviour.code : 0;
+        send({ cmd: packet.qos === 1 ? 'puback' : 'pubrec', messageId: packet.messageId, reasonCode: code });
+      } else if (packet.cmd === 'pubrel') {
+        send({ cmd: 'pubcomp', messageId: packet.messageId, reasonCode: 0 });
+      } else if (packet.cmd === 'pingreq') {
+        send({ cmd: 'pingresp' });
+      } else if (packet.cmd === 'subscribe') {
+        send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
+      } else if (packet.cmd === 'disconnect') {
+        socket.end();
+      }
+    });
+    socket.on('data', (d: Buffer) => parser.parse(d));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    connections: () => connections,
+    received: () => packets,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

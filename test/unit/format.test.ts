@@ -1,0 +1,122 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { compileFormat, parseTemplate, PLAIN_STYLE, toJsonObject, type ReceivedMessage } from '../../src/io/format.js';
+import { LineSplitter } from '../../src/io/lines.js';
+
+const at = new Date('2026-01-02T03:04:05.678Z');
+const msg = (over: Partial<ReceivedMessage> = {}): ReceivedMessage => ({
+  topic: 'a/b',
+  payload: Buffer.from('hello'),
+  qos: 1,
+  retain: false,
+  dup: false,
+  messageId: 7,
+  properties: undefined,
+  receivedAt: at,
+  ...over,
+});
+const fmt = (f: string, newline = true, pretty = false) => compileFormat(f, { newline, pretty, style: PLAIN_STYLE });
+
+describe('named formats', () => {
+  test('raw', () => expect(fmt('raw')(msg()).toString()).toBe('hello\n'));
+  test('raw without newline keeps bytes exact', () => {
+    const payload = Buffer.from([0, 255, 10, 13]);
+    expect(fmt('raw', false)(msg({ payload }))).toEqual(payload);
+  });
+  test('verbose', () => expect(fmt('verbose')(msg()).toString()).toBe('a/b hello\n'));
+  test('hex and base64', () => {
+    expect(fmt('hex')(msg()).toString()).toBe('68656c6c6f\n');
+    expect(fmt('base64')(msg()).toString()).toBe('aGVsbG8=\n');
+  });
+  test('jsonl: one line, text payload', () => {
+    const line = fmt('jsonl')(msg()).toString();
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.trim().includes('\n')).toBe(false);
+    expect(JSON.parse(line)).toEqual({ topic: 'a/b', payload: 'hello', qos: 1, retain: false, dup: false, mid: 7, receivedAt: at.toISOString() });
+  });
+  test('jsonl: binary payload is base64 with an encoding field', () => {
+    const o = JSON.parse(fmt('jsonl')(msg({ payload: Buffer.from([0xff, 0xfe]) })).toString());
+    expect(o).toMatchObject({ payload: '//4=', encoding: 'base64' });
+  });
+  test('jsonl: MQTT 5 properties', () => {
+    const o = toJsonObject(
+      msg({
+        properties: {
+          contentType: 'text/plain',
+          responseTopic: 'r',
+          correlationData: Buffer.from('c1'),
+          messageExpiryInterval: 9,
+          userProperties: { k: 'v' },
+        },
+      }),
+    );
+    expect(o['properties']).toEqual({ contentType: 'text/plain', responseTopic: 'r', correlationData: 'c1', messageExpiryInterval: 9, userProperties: { k: 'v' } });
+  });
+  test('jsonl --pretty embeds JSON payloads and indents', () => {
+    const out = fmt('jsonl', true, true)(msg({ payload: Buffer.from('{"t":1}') })).toString();
+    expect(out).toContain('\n  "payload": {\n');
+  });
+});
+
+describe('templates', () => {
+  test.each([
+    ['%t %p', 'a/b hello'],
+    ['%t\\t%q %r %m %l', 'a/b\t1 0 7 5'],
+    ['%x|%X|%b', '68656c6c6f|68656C6C6F|aGVsbG8='],
+    ['%I', at.toISOString()],
+    ['%U', '1767323045.678000000'],
+    ['100%%', '100%'],
+    ['%C|%R|%E', '||'],
+  ])('%j', (template, expected) => expect(fmt(template, false)(msg()).toString()).toBe(expected));
+  test('%j is the JSON object', () => expect(JSON.parse(fmt('%j', false)(msg()).toString()).topic).toBe('a/b'));
+  test('%P lists user properties', () => {
+    expect(fmt('%P', false)(msg({ properties: { userProperties: { a: '1', b: ['2', '3'] } } })).toString()).toBe('a:1 b:2 b:3');
+  });
+  test('\\0 for xargs -0', () => expect(fmt('%p\\0', false)(msg())).toEqual(Buffer.from('hello\0')));
+  test.each(['%Z', '%', 'x\\', '\\q'])('bad template %j is a usage error', (t) => expect(() => fmt(t)).toThrow(UsageError));
+  test('a word that is neither a format nor a template', () => expect(() => fmt('json')).toThrow(/unknown -F format 'json'/));
+  test('the parser never throws anything but UsageError (property)', () => {
+    fc.assert(fc.property(fc.string(), (s) => {
+      try {
+        parseTemplate(s);
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+      }
+    }));
+  });
+  test('text without specifiers round-trips (property)', () => {
+    fc.assert(fc.property(fc.string().filter((s) => !/[%\\]/.test(s)), (s) => {
+      expect(fmt(`%p${s}`, false)(msg()).toString()).toBe(`hello${s}`);
+    }));
+  });
+});
+
+describe('LineSplitter', () => {
+  test('splits across chunks, keeps an unterminated last line, keeps empty lines', () => {
+    const s = new LineSplitter();
+    const lines = [...s.push(Buffer.from('a\nb')), ...s.push(Buffer.from('c\n\nd'))].map(String);
+    expect(lines).toEqual(['a', 'bc', '']);
+    expect(s.end()?.toString()).toBe('d');
+    expect(s.end()).toBeUndefined();
+  });
+  test('any chunking gives the same lines (property)', () => {
+    fc.assert(fc.property(fc.array(fc.string({ unit: 'binary-ascii' })), fc.array(fc.nat(20)), (parts, cuts) => {
+      const text = parts.join('\n');
+      const whole = Buffer.from(text);
+      const s = new LineSplitter();
+      const got: string[] = [];
+      let at = 0;
+      for (const c of cuts) {
+        got.push(...s.push(whole.subarray(at, at + c)).map(String));
+        at += c;
+      }
+      got.push(...s.push(whole.subarray(at)).map(String));
+      const last = s.end();
+      if (last !== undefined) got.push(last.toString());
+      const expected = text.split('\n');
+      if (expected[expected.length - 1] === '') expected.pop();
+      expect(got).toEqual(expected);
+    }));
+  });
+});

@@ -1,0 +1,175 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import {
+  buildConnectionSpec,
+  describeEndpoint,
+  parseBrokerUrl,
+  toMqttOptions,
+  type ConnectionFlags,
+  type SpecContext,
+} from '../../src/connection/options.js';
+
+const files: Record<string, string> = { '/ca.pem': 'CA', '/pw': 'secret\n', '/cert.pem': 'CERT', '/key.pem': 'KEY' };
+const ctx = (over: Partial<SpecContext> = {}): SpecContext => ({
+  env: {},
+  readFile: (flag, path) => {
+    const body = files[path];
+    if (body === undefined) throw new UsageError(`cannot read ${flag} '${path}'`);
+    return Buffer.from(body);
+  },
+  randomId: () => 'abc123',
+  longRunning: false,
+  ...over,
+});
+const spec = (flags: ConnectionFlags, over: Partial<SpecContext> = {}) => buildConnectionSpec(flags, ctx(over));
+
+describe('defaults', () => {
+  test('localhost:1883, MQTT 5, clean, keepalive 60, 10 s connect timeout', () => {
+    const s = spec({});
+    expect(s).toMatchObject({
+      transport: 'mqtt',
+      host: 'localhost',
+      port: 1883,
+      protocolVersion: 5,
+      clean: true,
+      keepaliveSeconds: 60,
+      connectTimeoutMs: 10_000,
+      clientId: 'mqtt-tool-abc123',
+      tls: undefined,
+      will: undefined,
+    });
+    expect(s.reconnect.enabled).toBe(false);
+  });
+  test.each([
+    ['mqtt://h', 1883],
+    ['mqtts://h', 8883],
+    ['ws://h', 80],
+    ['wss://h', 443],
+  ])('%s defaults to port %i', (url, port) => expect(spec({ url }).port).toBe(port));
+  test('long-running commands reconnect unless --no-reconnect', () => {
+    expect(spec({}, { longRunning: true }).reconnect.enabled).toBe(true);
+    expect(spec({ reconnect: false }, { longRunning: true }).reconnect.enabled).toBe(false);
+  });
+});
+
+describe('URL', () => {
+  test('user, password, host, port and topic', () => {
+    const s = spec({ url: 'mqtts://al%40ice:p%3Ass@broker.example:8884/a/b' });
+    expect(s).toMatchObject({ transport: 'mqtts', host: 'broker.example', port: 8884, username: 'al@ice', urlTopic: 'a/b', passwordSource: 'url' });
+    expect(s.password?.toString()).toBe('p:ss');
+  });
+  test('IPv6 literal', () => {
+    expect(spec({ url: 'mqtt://[::1]:1884' })).toMatchObject({ host: '::1', port: 1884 });
+    expect(describeEndpoint(spec({ url: 'mqtt://[::1]:1884' }))).toBe('mqtt://[::1]:1884');
+  });
+  test('ws path defaults to /mqtt and is kept when given', () => {
+    expect(spec({ url: 'ws://h' }).path).toBe('/mqtt');
+    expect(spec({ url: 'ws://h:9001/ws' }).path).toBe('/ws');
+    expect(spec({ url: 'ws://h:9001/ws' }).urlTopic).toBeUndefined();
+  });
+  test('flags override the URL', () => {
+    expect(spec({ url: 'mqtt://a:1', host: 'b', port: 2 })).toMatchObject({ host: 'b', port: 2 });
+  });
+  test.each(['http://h', 'ftp://h', 'mqtt//h', 'localhost:1883', 'mqtt://', 'mqtt://h:99999', 'mqtt://h:0'])('rejects %s', (url) => {
+    expect(() => spec({ url })).toThrow(UsageError);
+  });
+  test('never throws anything but UsageError (property)', () => {
+    fc.assert(fc.property(fc.string(), (s) => {
+      try {
+        parseBrokerUrl(s);
+      } catch (err) {
+        expect(err).toBeInstanceOf(UsageError);
+      }
+    }));
+  });
+  test('round-trips generated URLs (property)', () => {
+    fc.assert(fc.property(fc.constantFrom('mqtt', 'mqtts', 'ws', 'wss'), fc.domain(), fc.integer({ min: 1, max: 65535 }), (scheme, host, port) => {
+      const parts = parseBrokerUrl(`${scheme}://${host}:${port}`);
+      expect(parts.host).toBe(host.toLowerCase());
+      expect(parts.transport).toBe(scheme);
+      // WHATWG URL drops the default port of special schemes only; mqtt/ws are not special here except ws/wss.
+      if (!((scheme === 'ws' && port === 80) || (scheme === 'wss' && port === 443))) expect(parts.port).toBe(port);
+    }));
+  });
+});
+
+describe('password sources', () => {
+  test('flag beats file beats URL beats env', () => {
+    expect(spec({ username: 'u', password: 'f', passwordFile: '/pw', url: 'mqtt://u:x@h' }, { env: { MQTT_TOOL_PASSWORD: 'e' } }).passwordSource).toBe('flag');
+    expect(spec({ username: 'u', passwordFile: '/pw', url: 'mqtt://u:x@h' }, { env: { MQTT_TOOL_PASSWORD: 'e' } }).passwordSource).toBe('file');
+    expect(spec({ url: 'mqtt://u:x@h' }, { env: { MQTT_TOOL_PASSWORD: 'e' } }).passwordSource).toBe('url');
+    expect(spec({ username: 'u' }, { env: { MQTT_TOOL_PASSWORD: 'e' } }).passwordSource).toBe('env');
+  });
+  test('a password file loses one trailing newline only', () => {
+    expect(spec({ username: 'u', passwordFile: '/pw' }).password?.toString()).toBe('secret');
+  });
+  test('unreadable password file is a usage error', () => {
+    expect(() => spec({ passwordFile: '/missing' })).toThrow(/--password-file/);
+  });
+  test('3.1.1 forbids a password without a user name', () => {
+    expect(() => spec({ password: 'p', protocolVersion: 4 })).toThrow(/MQTT-3.1.2-22/);
+  });
+});
+
+describe('TLS', () => {
+  test('mqtts verifies by default', () => {
+    expect(spec({ url: 'mqtts://h' }).tls).toMatchObject({ rejectUnauthorized: true, ca: undefined });
+  });
+  test('--cafile on a plain URL switches to TLS and port 8883', () => {
+    const s = spec({ cafile: '/ca.pem' });
+    expect(s.transport).toBe('mqtts');
+    expect(s.port).toBe(8883);
+    expect(s.tls?.ca?.toString()).toBe('CA');
+  });
+  test('--insecure turns verification off', () => expect(spec({ url: 'mqtts://h', insecure: true }).tls?.rejectUnauthorized).toBe(false));
+  test('--cert needs --key', () => expect(() => spec({ cert: '/cert.pem' })).toThrow(/--cert and --key/));
+  test('--tls-version pins min and max', () => {
+    expect(spec({ tlsVersion: 'tlsv1.2' }).tls).toMatchObject({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+    expect(() => spec({ tlsVersion: 'tlsv9' })).toThrow(/tlsv1.2/);
+  });
+  test('--servername and --alpn', () => {
+    expect(spec({ servername: 'x.example', alpn: ['mqtt'] }).tls).toMatchObject({ servername: 'x.example', alpn: ['mqtt'] });
+  });
+});
+
+describe('session, id, will', () => {
+  test('-c needs -i', () => expect(() => spec({ disableCleanSession: true })).toThrow(/-i ID/));
+  test('-c keeps the session under MQTT 5 (session expiry set)', () => {
+    const o = toMqttOptions(spec({ disableCleanSession: true, id: 'x' }));
+    expect(o.clean).toBe(false);
+    expect(o.properties?.sessionExpiryInterval).toBe(0xffffffff);
+  });
+  test('--session-expiry needs MQTT 5', () => {
+    expect(() => spec({ sessionExpiry: 10, protocolVersion: 4 })).toThrow(/--session-expiry needs MQTT 5/);
+    expect(toMqttOptions(spec({ sessionExpiry: 10 })).properties?.sessionExpiryInterval).toBe(10);
+  });
+  test('--id-prefix', () => expect(spec({ idPrefix: 'dev-' }).clientId).toBe('dev-abc123'));
+  test('-i with --id-prefix is refused', () => expect(() => spec({ id: 'a', idPrefix: 'b' })).toThrow(UsageError));
+  test('will flags need --will-topic', () => expect(() => spec({ willPayload: 'x' })).toThrow(/--will-topic/));
+  test('will topic must be a valid topic name', () => expect(() => spec({ willTopic: 'a/#' })).toThrow(/MQTT-3.3.2-2/));
+  test('--will-delay needs MQTT 5', () => expect(() => spec({ willTopic: 'w', willDelay: 5, protocolVersion: 4 })).toThrow(/--will-delay/));
+  test('will maps to MQTT.js', () => {
+    const o = toMqttOptions(spec({ willTopic: 'w', willPayload: 'bye', willQos: 1, willRetain: true, willDelay: 5 }));
+    expect(o.will).toMatchObject({ topic: 'w', qos: 1, retain: true, properties: { willDelayInterval: 5 } });
+    expect(o.will?.payload.toString()).toBe('bye');
+  });
+});
+
+describe('toMqttOptions', () => {
+  test('maps the spec and leaves reconnection to our policy', () => {
+    const o = toMqttOptions(spec({ username: 'u', password: 'p', keepalive: 30, protocolVersion: 4, connectTimeout: 2.5 }));
+    expect(o).toMatchObject({
+      clientId: 'mqtt-tool-abc123',
+      protocolVersion: 4,
+      protocolId: 'MQTT',
+      clean: true,
+      keepalive: 30,
+      connectTimeout: 2500,
+      reconnectPeriod: 0,
+      username: 'u',
+    });
+    expect(o.password?.toString()).toBe('p');
+  });
+  test('MQTT 3.1 uses MQIsdp', () => expect(toMqttOptions(spec({ protocolVersion: 3 })).protocolId).toBe('MQIsdp'));
+});
