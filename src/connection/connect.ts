@@ -36,7 +36,14 @@ export interface ConnectOptions {
 }
 
 /** Translate a socket/TLS error into the class the exit-code table names. */
-export function classifyStreamError(err: NodeJS.ErrnoException, spec: ConnectionSpec, tcpConnected: boolean): CliError {
+/** How far a connection attempt got: TCP connected, then (for TLS) handshake done. */
+export interface Progress {
+  tcpConnected: boolean;
+  tlsEstablished: boolean;
+}
+
+export function classifyStreamError(err: NodeJS.ErrnoException, spec: ConnectionSpec, progress: Progress): CliError {
+  const tcpConnected = progress.tcpConnected;
   const where = describeEndpoint(spec);
   const code = err.code ?? '';
   switch (code) {
@@ -59,6 +66,12 @@ export function classifyStreamError(err: NodeJS.ErrnoException, spec: Connection
       });
     case 'ECONNRESET':
     case 'EPIPE':
+      if (spec.tls !== undefined && tcpConnected && !progress.tlsEstablished) {
+        return new TlsError(`TLS: ${describeEndpoint(spec)} dropped the connection during the TLS handshake: the server is probably not speaking TLS on this port`, {
+          hint: 'Use mqtt:// (plain) for this port, or the TLS port (usually 8883).',
+          cause: err,
+        });
+      }
       return new NetworkError(`connection to ${where} was reset by the peer`, {
         hint: tcpConnected && spec.tls === undefined
           ? 'If this port expects TLS, use mqtts:// or --cafile.'
@@ -147,7 +160,10 @@ export function connackError(spec: ConnectionSpec, packet: IConnackPacket): Conn
   });
 }
 
-async function streamFactory(spec: ConnectionSpec, onTcpConnect: () => void): Promise<() => Duplex> {
+async function streamFactory(spec: ConnectionSpec, progress: Progress): Promise<() => Duplex> {
+  const onTcpConnect = (): void => {
+    progress.tcpConnected = true;
+  };
   if (spec.transport === 'ws' || spec.transport === 'wss') {
     const ws = await import('mqtt/lib/connect/ws');
     const wsOpts: Record<string, unknown> = {
@@ -177,6 +193,9 @@ async function streamFactory(spec: ConnectionSpec, onTcpConnect: () => void): Pr
   return () => {
     const socket = tls.connect(opts);
     socket.once('connect', onTcpConnect);
+    socket.once('secureConnect', () => {
+      progress.tlsEstablished = true;
+    });
     return socket;
   };
 }
@@ -208,11 +227,9 @@ export function tlsOptions(spec: ConnectionSpec): tls.ConnectionOptions {
  */
 export async function connect(spec: ConnectionSpec, options: ConnectOptions, extra: Partial<IClientOptions> = {}): Promise<Session> {
   const debugLog = options.debugLog ?? options.notice;
-  let tcpConnected = false;
+  const progress: Progress = { tcpConnected: false, tlsEstablished: false };
   let streamError: NodeJS.ErrnoException | undefined;
-  const build = await streamFactory(spec, () => {
-    tcpConnected = true;
-  });
+  const build = await streamFactory(spec, progress);
   const mqttOptions: IClientOptions = {
     ...toMqttOptions(spec),
     // Our own timer below reports the failure; keep MQTT.js's from racing it.
@@ -220,9 +237,11 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions, ext
     ...extra,
   };
   const client = new clientModule.default(() => {
-    tcpConnected = false;
+    progress.tcpConnected = false;
+    progress.tlsEstablished = false;
     streamError = undefined;
     const stream = build();
+    if (spec.debug) debugLog(`--> ${describePacket({ cmd: 'connect', ...mqttOptions } as unknown as Packet)}`);
     stream.on('error', (err: NodeJS.ErrnoException) => {
       streamError ??= err;
     });
@@ -255,11 +274,11 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions, ext
     };
     const onError = (err: Error): void => {
       if (refusal !== undefined) finish(connackError(spec, refusal));
-      else finish(classifyStreamError(streamError ?? (err as NodeJS.ErrnoException), spec, tcpConnected));
+      else finish(classifyStreamError(streamError ?? (err as NodeJS.ErrnoException), spec, progress));
     };
     const onClose = (): void => {
       if (refusal !== undefined) finish(connackError(spec, refusal));
-      else if (streamError !== undefined) finish(classifyStreamError(streamError, spec, tcpConnected));
+      else if (streamError !== undefined) finish(classifyStreamError(streamError, spec, progress));
       else {
         finish(
           new NetworkError(`${describeEndpoint(spec)} closed the connection before sending CONNACK`, {
@@ -274,7 +293,7 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions, ext
     const timer = setTimeout(() => {
       const seconds = spec.connectTimeoutMs / 1000;
       finish(
-        tcpConnected
+        progress.tcpConnected
           ? new TimeoutError(`no CONNACK from ${describeEndpoint(spec)} within ${seconds} s`, {
               hint:
                 spec.tls === undefined
@@ -292,7 +311,7 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions, ext
     client.on('error', onError);
   });
 
-  return { client, connack, spec, ended: supervise(client, spec, options.notice, () => streamError), close: () => closeClient(client) };
+  return { client, connack, spec, ended: supervise(client, spec, options.notice, () => streamError, progress), close: () => closeClient(client) };
 }
 
 function closeClient(client: MqttClient): Promise<void> {
@@ -309,7 +328,13 @@ function closeClient(client: MqttClient): Promise<void> {
  * After the first CONNACK: watch the connection. Returns a promise that settles
  * with undefined after a clean close, or with the error that ended the session.
  */
-function supervise(client: MqttClient, spec: ConnectionSpec, notice: Notice, lastStreamError: () => NodeJS.ErrnoException | undefined): Promise<CliError | undefined> {
+function supervise(
+  client: MqttClient,
+  spec: ConnectionSpec,
+  notice: Notice,
+  lastStreamError: () => NodeJS.ErrnoException | undefined,
+  progress: Progress,
+): Promise<CliError | undefined> {
   return new Promise((resolve) => {
     let attempts = 0;
     let lost = false;
@@ -367,7 +392,7 @@ function supervise(client: MqttClient, spec: ConnectionSpec, notice: Notice, las
           serverDisconnect ??
             (streamErr === undefined
               ? new NetworkError(`connection to ${describeEndpoint(spec)} lost`, { hint: 'Drop --no-reconnect to reconnect automatically.' })
-              : classifyStreamError(streamErr, spec, true)),
+              : classifyStreamError(streamErr, spec, progress)),
         );
         return;
       }
