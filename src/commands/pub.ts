@@ -3,7 +3,7 @@ import type { IClientPublishOptions } from 'mqtt';
 import { readUserFile, resolveConnection } from '../connection/resolve.js';
 import { connect, type Session } from '../connection/connect.js';
 import type { ConnectionFlags } from '../connection/options.js';
-import { WindowedPublisher } from '../connection/publisher.js';
+import { FastPublisher } from '../connection/fast-publisher.js';
 import { validateTopicName } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
 import { NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
@@ -123,7 +123,7 @@ function checkBrokerLimits(session: Session, topic: string, payloadBytes: number
   }
 }
 
-function outcome(pub: WindowedPublisher, ended: CliError | undefined, interrupted: boolean): CliError | undefined {
+function outcome(pub: FastPublisher, ended: CliError | undefined, interrupted: boolean): CliError | undefined {
   const { sent, completed, rejected } = pub.stats;
   const unconfirmed = sent - completed - rejected;
   if (pub.firstRejection !== undefined) {
@@ -135,7 +135,7 @@ function outcome(pub: WindowedPublisher, ended: CliError | undefined, interrupte
     const msg = `${unconfirmed} of ${sent} messages were not acknowledged`;
     if (ended !== undefined) return new NetworkError(`${ended.message}; ${msg}`, { hint: ended.hint });
     if (interrupted) return new TimeoutError(`interrupted: ${msg} within the grace period`);
-    return new NetworkError(msg, { hint: pub.firstFailure?.message });
+    return new NetworkError(msg);
   }
   return ended;
 }
@@ -162,7 +162,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
 
     const session = await connect(connection.spec, { notice: term.notice });
     const receiveMax = session.connack.properties?.receiveMaximum ?? 65_535;
-    const pub = new WindowedPublisher(session.client, connection.spec.protocolVersion, Math.min(flags.maxInflight ?? 1000, receiveMax));
+    const pub = new FastPublisher(session.client, connection.spec.protocolVersion, Math.min(flags.maxInflight ?? 1000, receiveMax), opts);
     let interrupted = false;
     let stopInput: () => void = () => {};
     const disposeSignals = onInterrupt(() => {
@@ -186,7 +186,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
             await delay(flags.repeatDelay * 1000);
           }
           await pub.room();
-          pub.publish(topic, body, opts);
+          pub.publish(topic, body, opts.qos, opts.retain === true);
         }
       }
       await Promise.race([pub.drained(), session.ended, interrupted ? delay(GRACE_MS) : new Promise<never>(() => {})]);
@@ -217,7 +217,7 @@ function delay(ms: number): Promise<void> {
  */
 function publishLines(
   session: Session,
-  pub: WindowedPublisher,
+  pub: FastPublisher,
   topic: string,
   opts: IClientPublishOptions & { qos: Qos },
   setStop: (stop: () => void) => void,
@@ -237,32 +237,36 @@ function publishLines(
       resolve();
     };
     setStop(finish);
-    const resumeWhenReady = (): void => {
-      if (finished || sessionOver()) return;
-      if (!client.connected) {
-        client.once('connect', resumeWhenReady);
-        return;
-      }
-      void pub.room().then(() => {
-        if (!finished) stdin.resume();
-      });
-    };
+    const waitUntilConnected = (): Promise<void> =>
+      client.connected ? Promise.resolve() : new Promise((r) => client.once('connect', () => r()));
     const send = (line: Buffer): void => {
       checkBrokerLimits(session, topic, line.length, opts);
-      pub.publish(topic, line, opts);
+      pub.publish(topic, line, opts.qos, opts.retain === true);
+    };
+    /** Publishes a chunk's lines one window at a time; stdin stays paused meanwhile. */
+    const pump = async (lines: Buffer[]): Promise<void> => {
+      for (const line of lines) {
+        if (!pub.hasRoom() || !client.connected) {
+          pub.flush();
+          await waitUntilConnected();
+          await pub.room();
+        }
+        if (finished || sessionOver()) return;
+        send(line);
+      }
+      pub.flush();
     };
     const onData = (chunk: Buffer): void => {
-      try {
-        for (const line of splitter.push(chunk)) send(line);
-      } catch (err) {
-        finished = true;
-        reject(err);
-        return;
-      }
-      if (pub.inFlight >= pub.window || !client.connected) {
-        stdin.pause();
-        resumeWhenReady();
-      }
+      stdin.pause();
+      pump(splitter.push(chunk)).then(
+        () => {
+          if (!finished && !sessionOver()) stdin.resume();
+        },
+        (err: unknown) => {
+          finished = true;
+          reject(err);
+        },
+      );
     };
     stdin.on('data', onData);
     stdin.once('end', () => {
