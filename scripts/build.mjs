@@ -1,22 +1,43 @@
-// Bundles the CLI with esbuild: one lean entry plus lazily loaded chunks per command,
-// so `pub` does not pay for bench, TLS or broker code at start-up.
+// Bundles the CLI with esbuild. A one-shot `pub` is mostly Node start-up, so:
+// - the CLI is one CommonJS file: Node 20's CommonJS loader starts faster than
+//   its ES module loader, and bundled modules are only initialised when a
+//   command first requires them (lazy per command);
+// - the embedded broker (aedes is ES-module only) is a separate ES module entry,
+//   loaded by a real dynamic import only when --embedded / broker / bench need it;
+// - shims replace dependencies that cost start-up time for nothing on Node.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { cli: 'src/cli.ts' },
-  outdir: 'dist',
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  // Bundled CommonJS dependencies call require() for node builtins; give them one.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  external: ['aedes', 'hdr-histogram-js', 'cli-table3'],
+  minify: true,
   define: { __MQTT_TOOL_VERSION__: JSON.stringify(pkg.version) },
+  alias: {
+    debug: './src/shims/debug.cjs',
+    'worker-timers': './src/shims/worker-timers.cjs',
+    'readable-stream': './src/shims/readable-stream.cjs',
+    'node:child_process': './src/shims/child-process.cjs',
+  },
+  external: ['aedes', 'hdr-histogram-js', 'cli-table3'],
   logLevel: 'warning',
+};
+await build({
+  ...common,
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+});
+await build({
+  ...common,
+  entryPoints: { broker: 'src/broker/embedded.ts' },
+  outdir: 'dist',
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });

@@ -1,5 +1,5 @@
 /** `mqtt-tool broker`: the embedded broker in the foreground until Ctrl-C. */
-import { startEmbeddedBroker } from '../broker/embedded.js';
+import { loadEmbeddedBroker } from '../broker/load.js';
 import { onInterrupt } from '../io/signals.js';
 
 export interface BrokerFlags {
@@ -8,6 +8,7 @@ export interface BrokerFlags {
 }
 
 export async function runBroker(flags: BrokerFlags): Promise<void> {
+  const { startEmbeddedBroker } = await loadEmbeddedBroker();
   const broker = await startEmbeddedBroker({ host: flags.host, port: flags.port });
   const host = broker.host.includes(':') ? `[${broker.host}]` : broker.host;
   process.stderr.write(`mqtt-tool: embedded broker (aedes, MQTT 3.1.1) listening on mqtt://${host}:${broker.port}; Ctrl-C stops it\n`);

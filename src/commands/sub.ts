@@ -197,7 +197,7 @@ async function runSession(
       dup: packet.dup,
       messageId: packet.messageId,
       properties: packet.properties,
-      receivedAt: new Date(),
+      receivedAtMs: Date.now(),
     };
     const wait = writer.write(format(message));
     printed++;

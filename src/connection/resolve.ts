@@ -64,7 +64,8 @@ export async function resolveConnection(flags: ConnectionFlags, term: Terminal, 
     throw new UsageError('--embedded runs its own broker: drop -h, -p and -L');
   }
   if (spec.tls !== undefined) throw new UsageError('--embedded listens on plain TCP only: drop the TLS flags');
-  const { startEmbeddedBroker, EMBEDDED_PROTOCOL_VERSION } = await import('../broker/embedded.js');
+  const { loadEmbeddedBroker } = await import('../broker/load.js');
+  const { startEmbeddedBroker, EMBEDDED_PROTOCOL_VERSION } = await loadEmbeddedBroker();
   if (spec.protocolVersion === 5 && !spec.protocolVersionDefaulted) {
     throw new UsageError('the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only: use -V 311 or drop -V');
   }

@@ -15,7 +15,8 @@ export interface ReceivedMessage {
   readonly dup: boolean;
   readonly messageId: number | undefined;
   readonly properties: IPublishPacket['properties'];
-  readonly receivedAt: Date;
+  /** Milliseconds since the epoch; a number, so that formats that never show it cost nothing. */
+  readonly receivedAtMs: number;
 }
 
 export interface FormatOptions {
@@ -25,7 +26,8 @@ export interface FormatOptions {
   readonly style: { topic: (s: string) => string; meta: (s: string) => string };
 }
 
-export type Formatter = (m: ReceivedMessage) => Buffer;
+/** Returns the bytes for one message, as one buffer or pieces written in order. */
+export type Formatter = (m: ReceivedMessage) => Buffer | readonly Buffer[];
 
 export const NAMED_FORMATS = ['raw', 'verbose', 'jsonl', 'hex', 'base64'] as const;
 export type NamedFormat = (typeof NAMED_FORMATS)[number];
@@ -43,8 +45,7 @@ export function payloadText(payload: Buffer): string | undefined {
   }
 }
 
-function unixTime(d: Date): string {
-  const ms = d.getTime();
+function unixTime(ms: number): string {
   return `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}000000`;
 }
 
@@ -89,7 +90,7 @@ export function toJsonObject(m: ReceivedMessage, embedJsonPayload = false): Reco
     if (up !== undefined) props['userProperties'] = up;
     if (Object.keys(props).length > 0) obj['properties'] = props;
   }
-  obj['receivedAt'] = m.receivedAt.toISOString();
+  obj['receivedAt'] = new Date(m.receivedAtMs).toISOString();
   return obj;
 }
 
@@ -110,8 +111,8 @@ const SPECIFIERS: Record<string, (m: ReceivedMessage, o: FormatOptions) => strin
   x: (m) => m.payload.toString('hex'),
   X: (m) => m.payload.toString('hex').toUpperCase(),
   b: (m) => m.payload.toString('base64'),
-  I: (m) => m.receivedAt.toISOString(),
-  U: (m) => unixTime(m.receivedAt),
+  I: (m) => new Date(m.receivedAtMs).toISOString(),
+  U: (m) => unixTime(m.receivedAtMs),
   j: (m) => JSON.stringify(toJsonObject(m)),
   J: (m, o) => (o.pretty ? JSON.stringify(toJsonObject(m, true), null, 2) : JSON.stringify(toJsonObject(m, true))),
   A: (m) => (m.properties?.topicAlias === undefined ? '' : String(m.properties.topicAlias)),
@@ -172,9 +173,9 @@ export function compileFormat(format: string, options: FormatOptions): Formatter
   const style = options.style;
   switch (format) {
     case 'raw':
-      return eol === '' ? (m) => m.payload : (m) => Buffer.concat([m.payload, eolBuf]);
+      return eol === '' ? (m) => m.payload : (m) => [m.payload, eolBuf];
     case 'verbose':
-      return (m) => Buffer.concat([Buffer.from(`${style.topic(m.topic)} `), m.payload, eolBuf]);
+      return (m) => [Buffer.from(`${style.topic(m.topic)} `), m.payload, eolBuf];
     case 'jsonl':
       return (m) => Buffer.from(jsonLine(m, options.pretty) + eol);
     case 'hex':

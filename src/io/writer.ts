@@ -28,10 +28,17 @@ export class BatchedWriter {
   }
 
   /** Queues data; resolves at once unless the batch had to be flushed into a full stream. */
-  write(data: Buffer): Promise<void> | undefined {
+  write(data: Buffer | readonly Buffer[]): Promise<void> | undefined {
     if (this.broken) return undefined;
-    this.chunks.push(data);
-    this.size += data.length;
+    if (Buffer.isBuffer(data)) {
+      this.chunks.push(data);
+      this.size += data.length;
+    } else {
+      for (const piece of data as readonly Buffer[]) {
+        this.chunks.push(piece);
+        this.size += piece.length;
+      }
+    }
     if (this.size >= FLUSH_BYTES) return this.flush();
     if (!this.scheduled) {
       this.scheduled = true;

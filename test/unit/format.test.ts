@@ -13,10 +13,16 @@ const msg = (over: Partial<ReceivedMessage> = {}): ReceivedMessage => ({
   dup: false,
   messageId: 7,
   properties: undefined,
-  receivedAt: at,
+  receivedAtMs: at.getTime(),
   ...over,
 });
-const fmt = (f: string, newline = true, pretty = false) => compileFormat(f, { newline, pretty, style: PLAIN_STYLE });
+const fmt = (f: string, newline = true, pretty = false) => {
+  const format = compileFormat(f, { newline, pretty, style: PLAIN_STYLE });
+  return (m: ReceivedMessage): Buffer => {
+    const out = format(m);
+    return Buffer.isBuffer(out) ? out : Buffer.concat(out as Buffer[]);
+  };
+};
 
 describe('named formats', () => {
   test('raw', () => expect(fmt('raw')(msg()).toString()).toBe('hello\n'));

@@ -1,0 +1,11 @@
+// Commander requires node:child_process at load time for executable subcommands,
+// which mqtt-tool never uses; load the real module only if something touches it.
+'use strict';
+
+let real;
+module.exports = new Proxy({}, {
+  get(_target, key) {
+    real ??= require('child_process');
+    return real[key];
+  },
+});
