@@ -112,6 +112,34 @@ export function buildProgram(): Command {
   addReconnectOptions(sub);
   sub.action(async (opts) => (await import('./commands/sub.js')).runSub(opts));
 
+  const rr = program
+    .command('rr')
+    .description('MQTT 5 request/response: publish a request, print the matching response')
+    .helpOption('--help', 'show help')
+    .addOption(messageOption('-t, --topic <topic>', 'request topic'))
+    .addOption(messageOption('-e, --response-topic <topic>', 'topic to wait for the response on'))
+    .addOption(messageOption('-m, --message <text>', 'request payload'))
+    .addOption(messageOption('-f, --file <file>', 'request payload from a file'))
+    .addOption(messageOption('-s, --stdin-file', 'request payload from stdin'))
+    .addOption(messageOption('-n, --null-message', 'empty request payload'))
+    .addOption(messageOption('-q, --qos <qos>', 'QoS for request and response (default: 0)').argParser((v) => parseQos('-q', v)))
+    .addOption(messageOption('-W, --timeout <seconds>', 'exit with code 6 when no response arrives in time').argParser((v) => parseSeconds('-W', v, 0.001)))
+    .addOption(outputOption('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template (default: raw)'))
+    .addOption(outputOption('-v, --verbose', 'print the topic before the payload'))
+    .addOption(outputOption('-N, --no-newline', 'do not end the response with a newline'))
+    .addOption(outputOption('--pretty', 'indent JSON payloads'))
+    .addHelpText(
+      'after',
+      examples([
+        "mqtt-tool rr -t devices/42/get -e devices/42/reply -m '{\"field\":\"temp\"}' -W 5",
+        "mqtt-tool rr -t rpc/time -e rpc/time/reply -n -F jsonl",
+      ]),
+    );
+  addConnectionOptions(rr);
+  addTlsOptions(rr);
+  addWillOptions(rr);
+  rr.action(async (opts) => (await import('./commands/rr.js')).runRr(opts));
+
   const broker = program
     .command('broker')
     .description('run the embedded broker in the foreground until Ctrl-C')

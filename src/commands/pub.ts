@@ -227,23 +227,30 @@ function publishLines(
   const splitter = new LineSplitter();
   const client = session.client;
   return new Promise<void>((resolve, reject) => {
-    let finished = false;
-    const finish = (): void => {
-      if (finished) return;
-      finished = true;
+    /** Ctrl-C, or the session ended: publish nothing new. */
+    let stopped = false;
+    let settled = false;
+    const settle = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
       stdin.removeListener('data', onData);
       stdin.pause();
       stdin.destroy();
-      resolve();
+      if (err === undefined) resolve();
+      else reject(err);
     };
-    setStop(finish);
+    setStop(() => {
+      stopped = true;
+      settle();
+    });
+    const halted = (): boolean => stopped || settled || sessionOver();
     const waitUntilConnected = (): Promise<void> =>
       client.connected ? Promise.resolve() : new Promise((r) => client.once('connect', () => r()));
     const send = (line: Buffer): void => {
       checkBrokerLimits(session, topic, line.length, opts);
       pub.publish(topic, line, opts.qos, opts.retain === true);
     };
-    /** Publishes a chunk's lines one window at a time; stdin stays paused meanwhile. */
+    /** Publishes lines one window at a time. */
     const pump = async (lines: Buffer[]): Promise<void> => {
       for (const line of lines) {
         if (!pub.hasRoom() || !client.connected) {
@@ -251,34 +258,30 @@ function publishLines(
           await waitUntilConnected();
           await pub.room();
         }
-        if (finished || sessionOver()) return;
+        if (halted()) return;
         send(line);
       }
       pub.flush();
     };
+    // Chunks are published strictly in order: 'end' can arrive while the last chunk still waits for room.
+    let chain: Promise<void> = Promise.resolve();
     const onData = (chunk: Buffer): void => {
       stdin.pause();
-      pump(splitter.push(chunk)).then(
-        () => {
-          if (!finished && !sessionOver()) stdin.resume();
-        },
-        (err: unknown) => {
-          finished = true;
-          reject(err);
-        },
-      );
+      const lines = splitter.push(chunk);
+      chain = chain.then(() => pump(lines)).then(() => {
+        if (!halted()) stdin.resume();
+      });
+      chain.catch(settle);
     };
     stdin.on('data', onData);
     stdin.once('end', () => {
-      const last = splitter.end();
-      try {
-        if (last !== undefined && last.length > 0) send(last);
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      finish();
+      chain = chain.then(async () => {
+        const last = splitter.end();
+        if (last !== undefined && last.length > 0) await pump([last]);
+        settle();
+      });
+      chain.catch(settle);
     });
-    stdin.once('error', (err) => reject(err));
+    stdin.once('error', (err) => settle(err));
   });
 }

@@ -1,6 +1,6 @@
 /** `mqtt-tool sub`: subscribe, format each message onto stdout, stop on -C/-W/-E/--retained-only/Ctrl-C/EPIPE. */
 import { randomBytes } from 'node:crypto';
-import type { IClientSubscribeOptions, IPublishPacket, ISubscriptionMap } from 'mqtt';
+import type { IClientSubscribeOptions, IPublishPacket, ISubscriptionMap, MqttClient } from 'mqtt';
 import type { ISubackPacket } from 'mqtt-packet';
 import { connect, type Session } from '../connection/connect.js';
 import type { ConnectionFlags } from '../connection/options.js';
@@ -129,63 +129,53 @@ export async function runSub(flags: SubFlags): Promise<void> {
       if (!check.ok) throw new UsageError(`invalid topic filter '${f}': ${check.message} [${check.rule}]`);
     }
     const map = subscriptionMap(flags, filters, connection.spec.protocolVersion);
-    const session = await connect(connection.spec, { notice: term.notice }, { resubscribe: !oneShot });
-    await runSession(session, flags, filters, map, format, term);
+    const run = new SubRun(flags, format);
+    const session = await connect(
+      connection.spec,
+      { notice: term.notice, handleMessage: (client, packet, done) => run.onMessage(client, packet, done) },
+      { resubscribe: !oneShot },
+    );
+    await run.run(session, filters, map, term);
   } finally {
     await connection.release();
   }
 }
 
-async function runSession(
-  session: Session,
-  flags: SubFlags,
-  filters: string[],
-  map: ISubscriptionMap,
-  format: Formatter,
-  term: Terminal,
-): Promise<void> {
-  const { client } = session;
-  const version = session.spec.protocolVersion;
-  let finish: (err: CliError | undefined) => void = () => {};
-  const finished = new Promise<CliError | undefined>((resolve) => {
+/** One `sub` run: its stop conditions, output and the messages it handles. */
+class SubRun {
+  private finishWith: (err: CliError | undefined) => void = () => {};
+  private readonly finished = new Promise<CliError | undefined>((resolve) => {
     let done = false;
-    finish = (err) => {
+    this.finishWith = (err) => {
       if (done) return;
       done = true;
       resolve(err);
     };
   });
-  const writer = new BatchedWriter(process.stdout, () => finish(undefined));
-  const disposeSignals = onInterrupt(() => finish(undefined));
-  void session.ended.then((err) => finish(err));
-  let timer: NodeJS.Timeout | undefined;
-  if (flags.timeout !== undefined) {
-    const seconds = flags.timeout;
-    timer = setTimeout(() => finish(new TimeoutError(`-W ${seconds}: time is up${flags.count === undefined ? '' : ` before ${flags.count} messages arrived`}`)), seconds * 1000);
-  }
+  private readonly writer = new BatchedWriter(process.stdout, () => this.finishWith(undefined));
+  private printed = 0;
+  private readonly removals: Array<Promise<void>> = [];
+  readonly markerTopic = `mqtt-tool/retained-only/${randomBytes(6).toString('hex')}`;
 
-  let printed = 0;
-  const removals: Array<Promise<void>> = [];
-  const markerTopic = `mqtt-tool/retained-only/${randomBytes(6).toString('hex')}`;
-  client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void): void => {
-    if (packet.topic === markerTopic) {
-      finish(undefined);
+  constructor(
+    private readonly flags: SubFlags,
+    private readonly format: Formatter,
+  ) {}
+
+  onMessage(client: MqttClient, packet: IPublishPacket, done: (err?: Error) => void): void {
+    const flags = this.flags;
+    if (packet.topic === this.markerTopic || (flags.retainedOnly === true && !packet.retain)) {
+      this.finishWith(undefined);
       done();
       return;
     }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    if (flags.retainedOnly === true && !packet.retain) {
-      finish(undefined);
-      done();
-      return;
-    }
     if (flags.removeRetained === true && packet.retain && payload.length > 0) {
-      removals.push(new Promise((resolve) => client.publish(packet.topic, Buffer.alloc(0), { qos: 1, retain: true }, () => resolve())));
+      this.removals.push(new Promise((resolve) => client.publish(packet.topic, Buffer.alloc(0), { qos: 1, retain: true }, () => resolve())));
     }
     const hidden =
-      (flags.skipRetained === true && packet.retain) ||
-      (flags.filterOut ?? []).some((f) => topicMatchesFilter(f, packet.topic));
-    if (hidden || printed >= (flags.count ?? Infinity)) {
+      (flags.skipRetained === true && packet.retain) || (flags.filterOut ?? []).some((f) => topicMatchesFilter(f, packet.topic));
+    if (hidden || this.printed >= (flags.count ?? Infinity)) {
       done();
       return;
     }
@@ -199,31 +189,49 @@ async function runSession(
       properties: packet.properties,
       receivedAtMs: Date.now(),
     };
-    const wait = writer.write(format(message));
-    printed++;
-    if (flags.count !== undefined && printed >= flags.count) finish(undefined);
-    // Back-pressure: the next packet is read only after `done` (MQTT.js handleMessage contract).
+    const wait = this.writer.write(this.format(message));
+    this.printed++;
+    if (flags.count !== undefined && this.printed >= flags.count) this.finishWith(undefined);
+    // Back-pressure: MQTT.js reads the next packet only after `done`.
     if (wait === undefined) done();
     else void wait.then(() => done());
-  };
+  }
 
-  try {
-    const suback = await Promise.race([subscribe(session, map, flags.userProperty), finished.then(() => undefined)]);
-    if (suback !== undefined) {
-      checkSuback(suback, filters, version, term);
-      if (flags.exitAfterSubscribe === true) finish(undefined);
-      else if (flags.retainedOnly === true) void markRetainedEnd(session, markerTopic, () => finish(undefined));
+  async run(session: Session, filters: string[], map: ISubscriptionMap, term: Terminal): Promise<void> {
+    const flags = this.flags;
+    const version = session.spec.protocolVersion;
+    const disposeSignals = onInterrupt(() => this.finishWith(undefined));
+    void session.ended.then((err) => this.finishWith(err));
+    let timer: NodeJS.Timeout | undefined;
+    if (flags.timeout !== undefined) {
+      const seconds = flags.timeout;
+      timer = setTimeout(
+        () => this.finishWith(new TimeoutError(`-W ${seconds}: time is up${flags.count === undefined ? '' : ` before ${flags.count} messages arrived`}`)),
+        seconds * 1000,
+      );
     }
-    const result = await finished;
-    if (timer !== undefined) clearTimeout(timer);
-    await writer.end();
-    await Promise.race([Promise.all(removals), delay(5_000)]);
-    if (result === undefined || !(result instanceof RejectedError || result.exitCode === 4)) await session.close();
-    else session.client.end(true);
-    if (result !== undefined) throw result;
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-    disposeSignals();
+    try {
+      const suback = await Promise.race([subscribe(session, map, flags.userProperty), this.finished.then(() => undefined)]);
+      if (suback !== undefined) {
+        try {
+          checkSuback(suback, filters, version, term);
+        } catch (err) {
+          session.client.end(true);
+          throw err;
+        }
+        if (flags.exitAfterSubscribe === true) this.finishWith(undefined);
+        else if (flags.retainedOnly === true) markRetainedEnd(session, this.markerTopic, () => this.finishWith(undefined));
+      }
+      const result = await this.finished;
+      await this.writer.end();
+      await Promise.race([Promise.all(this.removals), delay(5_000)]);
+      if (result === undefined || !(result instanceof RejectedError || result.exitCode === 4)) await session.close();
+      else session.client.end(true);
+      if (result !== undefined) throw result;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      disposeSignals();
+    }
   }
 }
 
@@ -237,7 +245,7 @@ function delay(ms: number): Promise<void> {
  * behind them, so when it shows up, every retained message has been seen.
  * Brokers that forbid the marker topic fall back to a quiet second.
  */
-async function markRetainedEnd(session: Session, markerTopic: string, done: () => void): Promise<void> {
+function markRetainedEnd(session: Session, markerTopic: string, done: () => void): void {
   const { client } = session;
   const fallback = setTimeout(done, 2_000);
   fallback.unref();

@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import clientModule from 'mqtt/lib/client';
-import type { IClientOptions, IConnackPacket, MqttClient, Packet } from 'mqtt';
+import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import { writeToStream } from 'mqtt-packet';
 import { ConnackError, type CliError, NetworkError, TimeoutError, TlsError, RejectedError } from '../errors.js';
 import { describeEndpoint, toMqttOptions, type ConnectionSpec } from './options.js';
@@ -33,6 +33,11 @@ export interface ConnectOptions {
   readonly notice: Notice;
   /** Prints --debug protocol lines; defaults to notice. */
   readonly debugLog?: Notice;
+  /**
+   * Installed before CONNECT is sent: a resumed session may deliver queued
+   * messages right behind the CONNACK, before connect() resolves.
+   */
+  readonly handleMessage?: (client: MqttClient, packet: IPublishPacket, done: (err?: Error) => void) => void;
 }
 
 /** Translate a socket/TLS error into the class the exit-code table names. */
@@ -247,6 +252,8 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions, ext
     });
     return stream;
   }, mqttOptions);
+  const onMessage = options.handleMessage;
+  if (onMessage !== undefined) client.handleMessage = (packet, done) => onMessage(client, packet, done);
   if (spec.debug) {
     client.on('packetsend', (p: Packet) => debugLog(`--> ${describePacket(p)}`));
     client.on('packetreceive', (p: Packet) => debugLog(`<-- ${describePacket(p)}`));

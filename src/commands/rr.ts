@@ -1,0 +1,127 @@
+/** `mqtt-tool rr`: MQTT 5 request/response, like mosquitto_rr. */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IPublishPacket } from 'mqtt';
+import { connect } from '../connection/connect.js';
+import type { ConnectionFlags } from '../connection/options.js';
+import { readUserFile, resolveConnection } from '../connection/resolve.js';
+import { validateTopicFilter, validateTopicName } from '../connection/topics.js';
+import type { Qos } from '../connection/values.js';
+import { RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
+import { compileFormat } from '../io/format.js';
+import { onInterrupt } from '../io/signals.js';
+import { createTerminal } from '../io/terminal.js';
+import { BatchedWriter } from '../io/writer.js';
+import { decodeReason, formatCode } from '../connection/reason-codes.js';
+
+export interface RrFlags extends ConnectionFlags {
+  topic?: string;
+  responseTopic?: string;
+  message?: string;
+  file?: string;
+  stdinFile?: boolean;
+  nullMessage?: boolean;
+  qos?: Qos;
+  timeout?: number;
+  format?: string;
+  verbose?: boolean;
+  newline: boolean;
+  pretty?: boolean;
+  embedded?: boolean;
+  color: boolean;
+}
+
+function requestPayload(flags: RrFlags): Buffer {
+  const given = [flags.message !== undefined, flags.file !== undefined, flags.stdinFile === true, flags.nullMessage === true].filter(Boolean).length;
+  if (given !== 1) throw new UsageError('give exactly one request payload source: -m TEXT, -f FILE, -s or -n');
+  if (flags.message !== undefined) return Buffer.from(flags.message, 'utf8');
+  if (flags.file !== undefined) return readUserFile('-f', flags.file);
+  if (flags.stdinFile === true) return readFileSync(0);
+  return Buffer.alloc(0);
+}
+
+export async function runRr(flags: RrFlags): Promise<void> {
+  const term = createTerminal(flags.color);
+  if (flags.topic === undefined) throw new UsageError('no request topic: give -t TOPIC');
+  if (flags.responseTopic === undefined) throw new UsageError('no response topic: give -e TOPIC');
+  const t = validateTopicName(flags.topic);
+  if (!t.ok) throw new UsageError(`invalid request topic: ${t.message} [${t.rule}]`);
+  const r = validateTopicFilter(flags.responseTopic);
+  if (!r.ok) throw new UsageError(`invalid response topic: ${r.message} [${r.rule}]`);
+  if (flags.protocolVersion !== undefined && flags.protocolVersion !== 5) {
+    throw new UsageError('rr needs MQTT 5 (response topic and correlation data): drop -V');
+  }
+  if (flags.embedded === true) throw new UsageError('rr needs MQTT 5; the embedded broker speaks MQTT 3.1.1 only');
+  const format = compileFormat(flags.format ?? (flags.verbose === true ? 'verbose' : 'raw'), {
+    newline: flags.newline,
+    pretty: flags.pretty === true,
+    style: { topic: (s) => term.out.cyan(s), meta: (s) => term.out.dim(s) },
+  });
+  const payload = requestPayload(flags);
+  const connection = await resolveConnection(flags, term, { longRunning: false, embedded: false });
+  const session = await connect(connection.spec, { notice: term.notice });
+  const correlation = randomBytes(16);
+  const qos = flags.qos ?? 0;
+  let timer: NodeJS.Timeout | undefined;
+  const dispose = onInterrupt(() => finish(undefined));
+  let finish: (err: CliError | undefined) => void = () => {};
+  const writer = new BatchedWriter(process.stdout, () => finish(undefined));
+  const finished = new Promise<CliError | undefined>((resolve) => {
+    finish = resolve;
+  });
+  void session.ended.then((err) => finish(err));
+  session.client.handleMessage = (packet: IPublishPacket, done: () => void): void => {
+    const cd = packet.properties?.correlationData;
+    if (cd !== undefined && Buffer.from(cd).equals(correlation)) {
+      void writer.write(
+        format({
+          topic: packet.topic,
+          payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+          qos: packet.qos,
+          retain: packet.retain,
+          dup: packet.dup,
+          messageId: packet.messageId,
+          properties: packet.properties,
+          receivedAtMs: Date.now(),
+        }),
+      );
+      finish(undefined);
+    }
+    done();
+  };
+  try {
+    session.client.subscribe(flags.responseTopic, { qos }, (err, granted) => {
+      const code = granted?.[0]?.qos ?? 0;
+      if (code >= 0x80 || (err !== null && err !== undefined)) {
+        const info = decodeReason('suback', 5, code);
+        finish(new RejectedError(`subscription to '${flags.responseTopic}' refused: ${info.name} (${formatCode(code)})`, { hint: info.hint }));
+        return;
+      }
+      session.client.publish(
+        flags.topic as string,
+        payload,
+        { qos, properties: { responseTopic: flags.responseTopic, correlationData: correlation } },
+        (pubErr?: Error) => {
+          const c = (pubErr as { code?: unknown } | undefined)?.code;
+          if (typeof c === 'number' && c >= 0x80) {
+            const info = decodeReason(qos === 2 ? 'pubrec' : 'puback', 5, c);
+            finish(new RejectedError(`request to '${flags.topic}' refused: ${info.name} (${formatCode(c)})`, { hint: info.hint }));
+          }
+        },
+      );
+    });
+    if (flags.timeout !== undefined) {
+      const seconds = flags.timeout;
+      timer = setTimeout(() => finish(new TimeoutError(`-W ${seconds}: no response on '${flags.responseTopic}' in time`)), seconds * 1000);
+    }
+    const result = await finished;
+    await writer.end();
+    if (result === undefined) await session.close();
+    else session.client.end(true);
+    if (result !== undefined) throw result;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+    dispose();
+    await connection.release();
+  }
+}
