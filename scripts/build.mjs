@@ -10,7 +10,18 @@ import { readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+// Commander requires node:child_process at load time for executable subcommands,
+// which mqtt-tool never uses: give commander (only) a lazy stand-in.
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: new URL('../src/shims/child-process.cjs', import.meta.url).pathname } : undefined,
+    );
+  },
+};
 const common = {
+  plugins: [lazyChildProcessForCommander],
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -21,21 +32,20 @@ const common = {
     debug: './src/shims/debug.cjs',
     'worker-timers': './src/shims/worker-timers.cjs',
     'readable-stream': './src/shims/readable-stream.cjs',
-    'node:child_process': './src/shims/child-process.cjs',
   },
   external: ['aedes', 'hdr-histogram-js', 'cli-table3'],
   logLevel: 'warning',
 };
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: { cli: 'src/cli.ts', 'bench-worker': 'src/bench/worker.ts' },
   outdir: 'dist',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
 });
 await build({
   ...common,
-  entryPoints: { broker: 'src/broker/embedded.ts' },
+  entryPoints: { broker: 'src/broker/embedded.ts', 'broker-child': 'src/broker/child.ts' },
   outdir: 'dist',
   format: 'esm',
   outExtension: { '.js': '.mjs' },

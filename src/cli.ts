@@ -13,7 +13,7 @@ import {
   GROUP_MESSAGE,
   GROUP_OUTPUT,
 } from './option-groups.js';
-import { parseInteger, parseQos, parseSeconds, parseUserProperty } from './connection/values.js';
+import { parseInteger, parseQos, parseQosList, parseSeconds, parseUserProperty } from './connection/values.js';
 import { VERSION } from './version.js';
 
 function exitCodesHelp(): string {
@@ -139,6 +139,45 @@ export function buildProgram(): Command {
   addTlsOptions(rr);
   addWillOptions(rr);
   rr.action(async (opts) => (await import('./commands/rr.js')).runRr(opts));
+
+  const bench = program
+    .command('bench')
+    .description('measure throughput and latency per QoS (0, 1, 2) side by side')
+    .helpOption('--help', 'show help')
+    .addOption(messageOption('--qos <levels>', 'QoS levels to run, comma-separated').argParser((v) => parseQosList('--qos', v)).default([0, 1, 2], '0,1,2'))
+    .addOption(messageOption('--messages <n>', 'messages per QoS level, across all publishers (default: 100000)').argParser((v) => parseInteger('--messages', v, 1, 1e9)))
+    .addOption(messageOption('--duration <seconds>', 'run each QoS level for this long instead of --messages').argParser((v) => parseSeconds('--duration', v, 0.1)))
+    .addOption(messageOption('--size <bytes>', 'payload size (at least 16)').argParser((v) => parseInteger('--size', v, 16, 256 * 1024 * 1024)).default(64))
+    .addOption(messageOption('--publishers <n>', 'publishing clients').argParser((v) => parseInteger('--publishers', v, 0, 100_000)).default(1))
+    .addOption(messageOption('--subscribers <n>', 'subscribing clients (each receives every message)').argParser((v) => parseInteger('--subscribers', v, 0, 100_000)).default(1))
+    .addOption(messageOption('--rate <msgs-per-s>', 'fixed total publish rate; latency counts from the intended send time').argParser((v) => parseInteger('--rate', v, 1, 1e9)))
+    .addOption(messageOption('--inflight <n>', 'unacknowledged messages per publisher at most').argParser((v) => parseInteger('--inflight', v, 1, 65_535)).default(1000))
+    .addOption(messageOption('--topic <prefix>', 'topic prefix for the test traffic').default('mqtt-tool/bench'))
+    .addOption(messageOption('--warmup <seconds>', 'publish this long before measuring').argParser((v) => parseSeconds('--warmup', v)).default(0))
+    .addOption(messageOption('--connections <n>', 'connection test instead: open n clients and report connect times').argParser((v) => parseInteger('--connections', v, 1, 1_000_000)))
+    .addOption(messageOption('--connect-rate <n>', 'connections per second for --connections').argParser((v) => parseInteger('--connect-rate', v, 1, 1e6)).default(100))
+    .addOption(outputOption('--json', 'print the report as JSON (with the encoded histograms)'))
+    .addOption(outputOption('--out <file>', 'also write the JSON report to a file'))
+    .addHelpText(
+      'after',
+      examples([
+        'mqtt-tool bench --embedded',
+        'mqtt-tool bench -h broker.local --messages 500000 --size 1024',
+        'mqtt-tool bench --rate 5000 --duration 30 --qos 1',
+        'mqtt-tool bench --json --out a.json && mqtt-tool bench merge a.json b.json',
+      ]),
+    );
+  addConnectionOptions(bench);
+  addTlsOptions(bench);
+  bench.action(async (opts) => (await import('./commands/bench.js')).runBench(opts));
+  bench
+    .command('merge')
+    .description('combine JSON reports of runs made at the same time on several machines')
+    .helpOption('--help', 'show help')
+    .argument('<files...>', 'reports written by bench --json or --out')
+    .option('--json', 'print the merged report as JSON')
+    .option('--no-color', 'no colours')
+    .action(async (files: string[], opts) => (await import('./commands/bench.js')).runBenchMerge(files, opts));
 
   const broker = program
     .command('broker')

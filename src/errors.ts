@@ -69,3 +69,18 @@ export class CheckFailedError extends CliError {
 export class InterruptedError extends CliError {
   readonly exitCode = ExitCode.interrupted;
 }
+
+/** Rebuilds a typed error from its exit code, e.g. after it crossed a worker-thread boundary. */
+export function errorForExitCode(code: number, message: string, hint: string | undefined): CliError {
+  const classes: Record<number, new (m: string, o?: { hint?: string }) => CliError> = {
+    [ExitCode.usage]: UsageError,
+    [ExitCode.refused]: ConnackError,
+    [ExitCode.network]: NetworkError,
+    [ExitCode.tls]: TlsError,
+    [ExitCode.timeout]: TimeoutError,
+    [ExitCode.rejected]: RejectedError,
+    [ExitCode.checkFailed]: CheckFailedError,
+  };
+  const Cls = classes[code] ?? NetworkError;
+  return hint === undefined ? new Cls(message) : new Cls(message, { hint });
+}

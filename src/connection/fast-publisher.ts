@@ -256,7 +256,8 @@ export class FastPublisher {
     this.socketFull = false;
     this.batch = [];
     this.batchBytes = 0;
-    for (const [id, m] of [...this.inflight.entries()].sort((a, b) => a[1].tag - b[1].tag || a[0] - b[0])) {
+    // A Map iterates in insertion order, which is publish order, also across packet-id wrap.
+    for (const [id, m] of this.inflight) {
       if (m.released) this.send(this.pubrel(id));
       else {
         const again = Buffer.from(m.packet);

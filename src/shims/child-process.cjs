@@ -1,5 +1,5 @@
-// Commander requires node:child_process at load time for executable subcommands,
-// which mqtt-tool never uses; load the real module only if something touches it.
+// Given to commander only (see scripts/build.mjs): it requires node:child_process at
+// load time for executable subcommands, which mqtt-tool never uses.
 'use strict';
 
 let real;

@@ -1,0 +1,51 @@
+/** Messages between the bench coordinator (main thread) and its load-generating worker threads. */
+import type { ConnectionSpec } from '../connection/options.js';
+import type { Qos } from '../connection/values.js';
+
+export interface PhasePlan {
+  readonly spec: ConnectionSpec;
+  readonly qos: Qos;
+  readonly topicBase: string;
+  readonly publisherIds: readonly number[];
+  readonly subscriberIds: readonly number[];
+  readonly totalPublishers: number;
+  readonly size: number;
+  readonly inflight: number;
+  /** Messages per publisher, or undefined with durationMs. */
+  readonly messagesPerPublisher: number | undefined;
+  readonly durationMs: number | undefined;
+  /** Messages per second per publisher; undefined = as fast as the window allows. */
+  readonly ratePerPublisher: number | undefined;
+  readonly warmupMs: number;
+}
+
+export type ToWorker =
+  | { type: 'setup'; plan: PhasePlan }
+  | { type: 'start' }
+  | { type: 'drain'; sentByPublisher: number[]; quietMs: number; maxWaitMs: number }
+  | { type: 'halt' }
+  | { type: 'stop' };
+
+export interface WorkerResult {
+  /** Indexed by publisher id: what this worker's publishers sent. */
+  sent: Record<number, number>;
+  refused: number;
+  /** subscriber id -> publisher id -> unique messages. */
+  unique: Record<number, Record<number, number>>;
+  received: number;
+  duplicated: number;
+  reordered: number;
+  histogram: string;
+  ackHistogram: string | null;
+  firstPublishAtMs: number;
+  lastReceiveAtMs: number;
+  publishEndAtMs: number;
+  disconnects: number;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string; hint: string | undefined; exitCode: number }
+  | { type: 'published'; sent: Record<number, number> }
+  | { type: 'result'; result: WorkerResult }
+  | { type: 'progress'; sent: number; received: number };

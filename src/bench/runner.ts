@@ -1,0 +1,252 @@
+/**
+ * Runs bench phases (one per QoS) over worker threads so the load generator
+ * uses every core, and turns what the workers report into QosResults.
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { randomBytes } from 'node:crypto';
+import type { ConnectionSpec } from '../connection/options.js';
+import type { Qos } from '../connection/values.js';
+import { connect } from '../connection/connect.js';
+import { errorForExitCode, CliError } from '../errors.js';
+import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
+import { countLoss, decodeHistogram, encodeHistogram, newHistogram, summarize, type LatencySummary, type QosResult } from './stats.js';
+
+export interface BenchOptions {
+  readonly qos: readonly Qos[];
+  readonly messages: number | undefined;
+  readonly durationSec: number | undefined;
+  readonly size: number;
+  readonly publishers: number;
+  readonly subscribers: number;
+  readonly rate: number | undefined;
+  readonly inflight: number;
+  readonly topicPrefix: string;
+  readonly warmupSec: number;
+}
+
+export interface Progress {
+  qos: Qos;
+  sent: number;
+  received: number;
+}
+
+export interface BenchHooks {
+  readonly onProgress: (p: Progress) => void;
+  /** Set to true by Ctrl-C: stop publishing, report what was measured. */
+  readonly halted: () => boolean;
+  readonly onHaltRequest: (fn: () => void) => void;
+}
+
+export interface ClientCpu {
+  userSec: number;
+  systemSec: number;
+  /** Share of all cores used by the load generator during the phases, 0..1. */
+  utilization: number;
+}
+
+class PhaseWorker {
+  readonly worker: Worker;
+  private readonly inbox: FromWorker[] = [];
+  private waiter: (() => void) | undefined;
+  private exitError: Error | undefined;
+
+  constructor(file: string, private readonly onProgress: (sent: number, received: number) => void) {
+    this.worker = new Worker(file);
+    this.worker.on('message', (m: FromWorker) => {
+      if (m.type === 'progress') this.onProgress(m.sent, m.received);
+      else this.inbox.push(m);
+      this.waiter?.();
+    });
+    this.worker.on('error', (err) => {
+      this.exitError = err;
+      this.waiter?.();
+    });
+  }
+
+  post(m: ToWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  async next<T extends FromWorker['type']>(type: T): Promise<Extract<FromWorker, { type: T }>> {
+    for (;;) {
+      const i = this.inbox.findIndex((m) => m.type === type || m.type === 'failed');
+      if (i !== -1) {
+        const m = this.inbox.splice(i, 1)[0] as FromWorker;
+        if (m.type === 'failed') throw errorForExitCode(m.exitCode, m.message, m.hint);
+        return m as Extract<FromWorker, { type: T }>;
+      }
+      if (this.exitError !== undefined) throw this.exitError;
+      await new Promise<void>((resolve) => (this.waiter = resolve));
+    }
+  }
+}
+
+function roundRobin(count: number, buckets: number, offset: number): number[][] {
+  const out: number[][] = Array.from({ length: buckets }, () => []);
+  for (let i = 0; i < count; i++) (out[(i + offset) % buckets] as number[]).push(i);
+  return out;
+}
+
+export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qos, hooks: BenchHooks): Promise<QosResult> {
+  const workerCount = Math.max(1, Math.min(availableParallelism(), opts.publishers + opts.subscribers));
+  const pubs = roundRobin(opts.publishers, workerCount, 0);
+  const subs = roundRobin(opts.subscribers, workerCount, 1);
+  const runId = randomBytes(4).toString('hex');
+  const sentBy = new Array<number>(workerCount).fill(0);
+  const receivedBy = new Array<number>(workerCount).fill(0);
+  const workers = Array.from(
+    { length: workerCount },
+    (_, w) =>
+      new PhaseWorker(join(__dirname, 'bench-worker.cjs'), (sent, received) => {
+        sentBy[w] = sent;
+        receivedBy[w] = received;
+        hooks.onProgress({ qos, sent: sentBy.reduce((a, b) => a + b, 0), received: receivedBy.reduce((a, b) => a + b, 0) });
+      }),
+  );
+  try {
+    const perPublisher = opts.messages === undefined ? undefined : Math.ceil(opts.messages / Math.max(1, opts.publishers));
+    workers.forEach((w, i) => {
+      const plan: PhasePlan = {
+        spec: { ...spec, clientId: `${spec.clientId}-${runId}-w${i}` },
+        qos,
+        topicBase: `${opts.topicPrefix}/${runId}/q${qos}`,
+        publisherIds: pubs[i] as number[],
+        subscriberIds: subs[i] as number[],
+        totalPublishers: opts.publishers,
+        size: opts.size,
+        inflight: opts.inflight,
+        messagesPerPublisher: perPublisher,
+        durationMs: opts.durationSec === undefined ? undefined : opts.durationSec * 1000,
+        ratePerPublisher: opts.rate === undefined ? undefined : opts.rate / Math.max(1, opts.publishers),
+        warmupMs: opts.warmupSec * 1000,
+      };
+      w.post({ type: 'setup', plan });
+    });
+    await Promise.all(workers.map((w) => w.next('ready')));
+    hooks.onHaltRequest(() => workers.forEach((w) => w.post({ type: 'halt' })));
+    workers.forEach((w) => w.post({ type: 'start' }));
+    const published = await Promise.all(workers.map((w) => w.next('published')));
+    const sentByPublisher = new Array<number>(opts.publishers).fill(0);
+    for (const p of published) for (const [id, n] of Object.entries(p.sent)) sentByPublisher[Number(id)] = n;
+    workers.forEach((w) => w.post({ type: 'drain', sentByPublisher, quietMs: 2_000, maxWaitMs: 30_000 }));
+    const results = (await Promise.all(workers.map((w) => w.next('result')))).map((r) => r.result);
+    return combine(qos, opts, sentByPublisher, results);
+  } finally {
+    await Promise.all(
+      workers.map(async (w) => {
+        w.post({ type: 'stop' });
+        const timer = setTimeout(() => void w.worker.terminate(), 5_000);
+        await new Promise((r) => w.worker.once('exit', r));
+        clearTimeout(timer);
+      }),
+    );
+  }
+}
+
+function combine(qos: Qos, opts: BenchOptions, sentByPublisher: number[], results: WorkerResult[]): QosResult {
+  const latency = newHistogram();
+  let ack: ReturnType<typeof newHistogram> | null = null;
+  const uniqueBySubscriber: number[][] = [];
+  for (const r of results) {
+    latency.add(decodeHistogram(r.histogram));
+    if (r.ackHistogram !== null) {
+      ack ??= newHistogram();
+      ack.add(decodeHistogram(r.ackHistogram));
+    }
+    for (const perPub of Object.values(r.unique)) {
+      const row = new Array<number>(opts.publishers).fill(0);
+      for (const [p, n] of Object.entries(perPub)) row[Number(p)] = n;
+      uniqueBySubscriber.push(row);
+    }
+  }
+  while (uniqueBySubscriber.length < opts.subscribers) uniqueBySubscriber.push(new Array<number>(opts.publishers).fill(0));
+  const sent = sentByPublisher.reduce((a, b) => a + b, 0);
+  const received = results.reduce((t, r) => t + r.received, 0);
+  const start = Math.min(...results.map((r) => r.firstPublishAtMs).filter((t) => t > 0));
+  const end = Math.max(...results.map((r) => Math.max(r.lastReceiveAtMs, opts.subscribers === 0 ? r.publishEndAtMs : 0)));
+  const durationSec = Math.max(0.001, (end - start) / 1000);
+  const counted = opts.subscribers === 0 ? sent : received;
+  const empty: LatencySummary = { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 };
+  return {
+    qos,
+    sent,
+    received,
+    lost: countLoss(sentByPublisher, uniqueBySubscriber),
+    duplicated: results.reduce((t, r) => t + r.duplicated, 0),
+    reordered: results.reduce((t, r) => t + r.reordered, 0),
+    refused: results.reduce((t, r) => t + r.refused, 0),
+    durationSec: Math.round(durationSec * 1000) / 1000,
+    msgsPerSec: Math.round(counted / durationSec),
+    bytesPerSec: Math.round((counted * Math.max(opts.size, 16)) / durationSec),
+    latencyMs: latency.totalCount === 0 ? empty : summarize(latency),
+    ackLatencyMs: ack === null || ack.totalCount === 0 ? null : summarize(ack),
+    histogram: encodeHistogram(latency),
+    ackHistogram: ack === null ? null : encodeHistogram(ack),
+    connectFailures: 0,
+    disconnects: results.reduce((t, r) => t + r.disconnects, 0),
+  };
+}
+
+export function measureCpu<T>(fn: () => Promise<T>): Promise<{ value: T; cpu: ClientCpu }> {
+  const before = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  return fn().then((value) => {
+    const used = process.cpuUsage(before);
+    const wallSec = Number(process.hrtime.bigint() - t0) / 1e9;
+    const userSec = used.user / 1e6;
+    const systemSec = used.system / 1e6;
+    return {
+      value,
+      cpu: {
+        userSec: Math.round(userSec * 100) / 100,
+        systemSec: Math.round(systemSec * 100) / 100,
+        utilization: Math.round(((userSec + systemSec) / (wallSec * cpus().length)) * 100) / 100,
+      },
+    };
+  });
+}
+
+export interface ConnectionTestResult {
+  attempted: number;
+  connected: number;
+  failures: Record<string, number>;
+  connectMs: LatencySummary;
+  histogram: string;
+  durationSec: number;
+}
+
+/** Opens n clients at `rate` per second, measuring CONNECT->CONNACK time; failures are counted by reason. */
+export async function runConnectionTest(spec: ConnectionSpec, n: number, rate: number, halted: () => boolean): Promise<ConnectionTestResult> {
+  const h = newHistogram();
+  const failures: Record<string, number> = {};
+  const sessions: Array<Awaited<ReturnType<typeof connect>>> = [];
+  const runId = randomBytes(4).toString('hex');
+  const start = Date.now();
+  const attempts: Array<Promise<void>> = [];
+  let attempted = 0;
+  for (let i = 0; i < n && !halted(); i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    attempted++;
+    const t0 = process.hrtime.bigint();
+    attempts.push(
+      connect({ ...spec, clientId: `${spec.clientId}-${runId}-c${i}` }, { notice: () => {} }).then(
+        (s) => {
+          h.recordValue(Math.max(1, Math.round(Number(process.hrtime.bigint() - t0) / 1000)));
+          sessions.push(s);
+        },
+        (err: unknown) => {
+          const reason = err instanceof CliError ? err.message.replace(/-[0-9a-f]{8}-c\d+/, '') : String(err);
+          failures[reason] = (failures[reason] ?? 0) + 1;
+        },
+      ),
+    );
+  }
+  await Promise.all(attempts);
+  const durationSec = (Date.now() - start) / 1000;
+  await Promise.all(sessions.map((s) => s.close()));
+  return { attempted, connected: sessions.length, failures, connectMs: summarize(h), histogram: encodeHistogram(h), durationSec };
+}

@@ -1,0 +1,151 @@
+/**
+ * Pure statistics for bench: per-publisher sequence accounting (loss,
+ * duplicates, reordering), HDR histogram summaries, and the merge of results
+ * from several runs or load-generating machines.
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { Qos } from '../connection/values.js';
+
+/** Payload header: publisher id (u32), sequence (u32), send time in ms since the epoch (f64). */
+export const HEADER_BYTES = 16;
+/** Publisher ids with this bit set mark warm-up traffic, which subscribers ignore. */
+export const WARMUP_FLAG = 0x8000_0000;
+
+export function writeHeader(buf: Buffer, publisher: number, seq: number, sentAtMs: number): void {
+  buf.writeUInt32BE(publisher >>> 0, 0);
+  buf.writeUInt32BE(seq >>> 0, 4);
+  buf.writeDoubleBE(sentAtMs, 8);
+}
+
+export function readHeader(buf: Buffer): { publisher: number; seq: number; sentAtMs: number } | undefined {
+  if (buf.length < HEADER_BYTES) return undefined;
+  return { publisher: buf.readUInt32BE(0), seq: buf.readUInt32BE(4), sentAtMs: buf.readDoubleBE(8) };
+}
+
+/** What one subscriber saw of one publisher's sequence. */
+export class SequenceTracker {
+  private seen = new Uint8Array(1024);
+  private maxSeen = -1;
+  unique = 0;
+  duplicated = 0;
+  reordered = 0;
+
+  /** Returns false for a duplicate. */
+  record(seq: number): boolean {
+    const byte = seq >>> 3;
+    if (byte >= this.seen.length) {
+      const grown = new Uint8Array(Math.max(byte + 1, this.seen.length * 2));
+      grown.set(this.seen);
+      this.seen = grown;
+    }
+    const bit = 1 << (seq & 7);
+    if (((this.seen[byte] as number) & bit) !== 0) {
+      this.duplicated++;
+      return false;
+    }
+    this.seen[byte] = (this.seen[byte] as number) | bit;
+    this.unique++;
+    if (seq < this.maxSeen) this.reordered++;
+    else this.maxSeen = seq;
+    return true;
+  }
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+  count: number;
+}
+
+/** Histograms record microseconds; summaries are in milliseconds. */
+export function newHistogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
+}
+
+export function summarize(h: hdr.Histogram): LatencySummary {
+  const ms = (us: number): number => Math.round(us) / 1000;
+  return {
+    p50: ms(h.getValueAtPercentile(50)),
+    p90: ms(h.getValueAtPercentile(90)),
+    p99: ms(h.getValueAtPercentile(99)),
+    p999: ms(h.getValueAtPercentile(99.9)),
+    max: ms(h.maxValue),
+    mean: Math.round(h.mean) / 1000,
+    count: h.totalCount,
+  };
+}
+
+export const encodeHistogram = (h: hdr.Histogram): string => hdr.encodeIntoCompressedBase64(h);
+export const decodeHistogram = (s: string): hdr.Histogram => hdr.decodeFromCompressedBase64(s);
+
+export interface QosResult {
+  qos: Qos;
+  sent: number;
+  /** Messages delivered to subscribers, duplicates included. */
+  received: number;
+  /** Expected deliveries (sent x subscribers) that never arrived. */
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  /** Publishes the broker refused (PUBACK/PUBREC >= 0x80). */
+  refused: number;
+  durationSec: number;
+  /** Delivered messages per second (end to end). */
+  msgsPerSec: number;
+  bytesPerSec: number;
+  latencyMs: LatencySummary;
+  ackLatencyMs: LatencySummary | null;
+  histogram: string;
+  ackHistogram: string | null;
+  connectFailures: number;
+  disconnects: number;
+}
+
+/** Loss from what publishers sent and what each subscriber saw of each publisher. */
+export function countLoss(sentByPublisher: readonly number[], uniqueBySubscriber: ReadonlyArray<readonly number[]>): number {
+  let lost = 0;
+  for (const perPublisher of uniqueBySubscriber) {
+    sentByPublisher.forEach((sent, p) => {
+      lost += Math.max(0, sent - (perPublisher[p] ?? 0));
+    });
+  }
+  return lost;
+}
+
+/** Combine the same QoS from several runs made at the same time (several load generators). */
+export function mergeResults(results: readonly QosResult[]): QosResult {
+  const first = results[0];
+  if (first === undefined) throw new Error('mergeResults needs at least one result');
+  const h = decodeHistogram(first.histogram);
+  for (const r of results.slice(1)) h.add(decodeHistogram(r.histogram));
+  const acks = results.filter((r) => r.ackHistogram !== null);
+  let ack: hdr.Histogram | null = null;
+  for (const r of acks) {
+    const d = decodeHistogram(r.ackHistogram as string);
+    if (ack === null) ack = d;
+    else ack.add(d);
+  }
+  const sum = (k: keyof QosResult): number => results.reduce((t, r) => t + (r[k] as number), 0);
+  return {
+    qos: first.qos,
+    sent: sum('sent'),
+    received: sum('received'),
+    lost: sum('lost'),
+    duplicated: sum('duplicated'),
+    reordered: sum('reordered'),
+    refused: sum('refused'),
+    durationSec: Math.max(...results.map((r) => r.durationSec)),
+    msgsPerSec: sum('msgsPerSec'),
+    bytesPerSec: sum('bytesPerSec'),
+    latencyMs: summarize(h),
+    ackLatencyMs: ack === null ? null : summarize(ack),
+    histogram: encodeHistogram(h),
+    ackHistogram: ack === null ? null : encodeHistogram(ack),
+    connectFailures: sum('connectFailures'),
+    disconnects: sum('disconnects'),
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * A bench load-generating worker thread: it owns some publishers and some
+ * subscribers, each a real MQTT connection, so the load spreads over the cores.
+ */
+import { parentPort } from 'node:worker_threads';
+import { performance } from 'node:perf_hooks';
+import type { IPublishPacket } from 'mqtt';
+import { connect, type Session } from '../connection/connect.js';
+import { FastPublisher } from '../connection/fast-publisher.js';
+import { CliError } from '../errors.js';
+import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
+import { encodeHistogram, HEADER_BYTES, newHistogram, SequenceTracker, WARMUP_FLAG, writeHeader } from './stats.js';
+
+const port = parentPort;
+if (port === null) throw new Error('bench worker must run in a worker thread');
+const send = (m: FromWorker): void => port.postMessage(m);
+const now = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let plan: PhasePlan;
+const publishers: Array<{ id: number; session: Session }> = [];
+const subscribers: Array<{ id: number; session: Session; trackers: Map<number, SequenceTracker> }> = [];
+const latency = newHistogram();
+const ackLatency = newHistogram();
+let received = 0;
+let lastReceiveAtMs = 0;
+let disconnects = 0;
+let stopping = false;
+
+function onMessage(trackers: Map<number, SequenceTracker>, packet: IPublishPacket, done: () => void): void {
+  const payload = packet.payload as Buffer;
+  if (payload.length >= HEADER_BYTES) {
+    const publisher = payload.readUInt32BE(0);
+    if ((publisher & WARMUP_FLAG) === 0) {
+      const at = now();
+      received++;
+      lastReceiveAtMs = at;
+      let t = trackers.get(publisher);
+      if (t === undefined) {
+        t = new SequenceTracker();
+        trackers.set(publisher, t);
+      }
+      if (t.record(payload.readUInt32BE(4))) {
+        latency.recordValue(Math.max(1, Math.round((at - payload.readDoubleBE(8)) * 1000)));
+      }
+    }
+  }
+  done();
+}
+
+async function setup(p: PhasePlan): Promise<void> {
+  plan = p;
+  const notice = (): void => {};
+  const opened = await Promise.all([
+    ...p.subscriberIds.map(async (id) => {
+      const trackers = new Map<number, SequenceTracker>();
+      const session = await connect(
+        { ...p.spec, clientId: `${p.spec.clientId}-s${id}` },
+        { notice, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
+      );
+      await session.client.subscribeAsync(`${p.topicBase}/#`, { qos: p.qos });
+      return { kind: 'sub' as const, id, session, trackers };
+    }),
+    ...p.publisherIds.map(async (id) => {
+      const session = await connect({ ...p.spec, clientId: `${p.spec.clientId}-p${id}` }, { notice });
+      return { kind: 'pub' as const, id, session };
+    }),
+  ]);
+  for (const o of opened) {
+    void o.session.ended.then((err) => {
+      if (err !== undefined && !stopping) disconnects++;
+    });
+    if (o.kind === 'sub') subscribers.push(o);
+    else publishers.push(o);
+  }
+}
+
+async function runPublisher(id: number, session: Session, sent: Record<number, number>): Promise<number> {
+  const topic = `${plan.topicBase}/p${id}`;
+  // A ring indexed by sequence: the in-flight window (< 65,536) bounds how far back an ack can reach.
+  const sentAt = new Float64Array(65_536);
+  const pub = new FastPublisher(
+    session.client,
+    session.spec.protocolVersion,
+    Math.min(plan.inflight, session.connack.properties?.receiveMaximum ?? 65_535),
+    {},
+    plan.qos === 0
+      ? undefined
+      : (tag, code) => {
+          if (code === undefined && tag >= 0) ackLatency.recordValue(Math.max(1, Math.round((now() - (sentAt[tag & 0xffff] as number)) * 1000)));
+        },
+  );
+  const payload = Buffer.alloc(Math.max(plan.size, HEADER_BYTES), 0x61);
+  const warmupEnd = now() + plan.warmupMs;
+  for (let w = 0; now() < warmupEnd && !stopping; w++) {
+    writeHeader(payload, (id | WARMUP_FLAG) >>> 0, w, now());
+    if (!pub.hasRoom()) {
+      pub.flush();
+      await pub.room();
+    }
+    pub.publish(topic, payload, plan.qos, false, -1);
+  }
+  await pub.drained();
+  const start = now();
+  const end = plan.durationMs === undefined ? Infinity : start + plan.durationMs;
+  const limit = plan.messagesPerPublisher ?? Infinity;
+  const rate = plan.ratePerPublisher;
+  let seq = 0;
+  while (seq < limit && !stopping) {
+    const t = now();
+    if (t >= end) break;
+    // Fixed rate: the intended send time, so a stalled broker cannot hide behind coordinated omission.
+    let sendTime = t;
+    if (rate !== undefined) {
+      const intended = start + (seq * 1000) / rate;
+      if (intended > t) {
+        pub.flush();
+        await sleep(Math.min(intended - t, 50));
+        continue;
+      }
+      sendTime = intended;
+    }
+    if (!pub.hasRoom()) {
+      pub.flush();
+      await pub.room();
+    }
+    writeHeader(payload, id, seq, sendTime);
+    sentAt[seq & 0xffff] = sendTime;
+    pub.publish(topic, payload, plan.qos, false, seq);
+    seq++;
+    sent[id] = seq;
+    if ((seq & 1023) === 0) await new Promise((r) => setImmediate(r));
+  }
+  await Promise.race([pub.drained(), session.ended]);
+  return pub.stats.rejected;
+}
+
+async function drain(sentByPublisher: number[], quietMs: number, maxWaitMs: number): Promise<void> {
+  const expected = sentByPublisher.reduce((a, b) => a + b, 0) * subscribers.length;
+  const deadline = Date.now() + maxWaitMs;
+  let last = received;
+  let quietSince = Date.now();
+  while (received < expected && Date.now() < deadline) {
+    await sleep(20);
+    if (received !== last) {
+      last = received;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince > quietMs) break;
+  }
+}
+
+let refused = 0;
+let firstPublishAtMs = 0;
+let publishEndAtMs = 0;
+const sent: Record<number, number> = {};
+
+port.on('message', (m: ToWorker) => {
+  void (async () => {
+    try {
+      switch (m.type) {
+        case 'setup':
+          await setup(m.plan);
+          send({ type: 'ready' });
+          return;
+        case 'start': {
+          for (const p of publishers) sent[p.id] = 0;
+          const progress = setInterval(() => {
+            send({ type: 'progress', sent: Object.values(sent).reduce((a, b) => a + b, 0), received });
+          }, 250);
+          firstPublishAtMs = now() + plan.warmupMs;
+          const counts = await Promise.all(publishers.map((p) => runPublisher(p.id, p.session, sent)));
+          clearInterval(progress);
+          publishEndAtMs = now();
+          refused = counts.reduce((a, b) => a + b, 0);
+          send({ type: 'published', sent });
+          return;
+        }
+        case 'drain': {
+          await drain(m.sentByPublisher, m.quietMs, m.maxWaitMs);
+          const unique: WorkerResult['unique'] = {};
+          let duplicated = 0;
+          let reordered = 0;
+          for (const s of subscribers) {
+            const perPub: Record<number, number> = {};
+            for (const [p, t] of s.trackers) {
+              perPub[p] = t.unique;
+              duplicated += t.duplicated;
+              reordered += t.reordered;
+            }
+            unique[s.id] = perPub;
+          }
+          send({
+            type: 'result',
+            result: {
+              sent,
+              refused,
+              unique,
+              received,
+              duplicated,
+              reordered,
+              histogram: encodeHistogram(latency),
+              ackHistogram: plan.qos === 0 || publishers.length === 0 ? null : encodeHistogram(ackLatency),
+              firstPublishAtMs,
+              lastReceiveAtMs,
+              publishEndAtMs,
+              disconnects,
+            },
+          });
+          return;
+        }
+        case 'halt':
+          stopping = true;
+          return;
+        case 'stop':
+          stopping = true;
+          await Promise.all([...publishers, ...subscribers].map((c) => c.session.close()));
+          port.close();
+          return;
+      }
+    } catch (err) {
+      if (err instanceof CliError) send({ type: 'failed', message: err.message, hint: err.hint, exitCode: err.exitCode });
+      else send({ type: 'failed', message: err instanceof Error ? err.message : String(err), hint: undefined, exitCode: 1 });
+    }
+  })();
+});

@@ -1,0 +1,236 @@
+/** `mqtt-tool bench`: what QoS 1 and 2 cost against QoS 0, measured end to end. */
+import { fork } from 'node:child_process';
+import { cpus, platform } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describeEndpoint, type ConnectionFlags } from '../connection/options.js';
+import { resolveConnection } from '../connection/resolve.js';
+import { protocolVersionLabel, type Qos } from '../connection/values.js';
+import { NetworkError, UsageError } from '../errors.js';
+import { onInterrupt } from '../io/signals.js';
+import { createTerminal, type Terminal } from '../io/terminal.js';
+import { VERSION } from '../version.js';
+import { tableRows, warningsFor, type BenchReport, type ConnectionReport } from '../bench/report.js';
+import { measureCpu, runConnectionTest, runPhase, type BenchOptions } from '../bench/runner.js';
+import { mergeResults, type QosResult } from '../bench/stats.js';
+
+export interface BenchFlags extends ConnectionFlags {
+  qos: Qos[];
+  messages?: number;
+  duration?: number;
+  size: number;
+  publishers: number;
+  subscribers: number;
+  rate?: number;
+  inflight: number;
+  topic: string;
+  warmup: number;
+  json?: boolean;
+  out?: string;
+  connections?: number;
+  connectRate: number;
+  embedded?: boolean;
+  color: boolean;
+}
+
+/** Starts the embedded broker in its own process; resolves with its port and a stop function. */
+function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, 'broker-child.mjs'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new NetworkError('the embedded broker did not start within 10 s'));
+    }, 10_000);
+    child.once('message', (m: { port: number }) => {
+      clearTimeout(timer);
+      resolve({
+        port: m.port,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.send('stop');
+            setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
+          }),
+      });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new NetworkError(`the embedded broker exited with code ${code}`));
+    });
+  });
+}
+
+function render(term: Terminal, report: BenchReport): Promise<string> {
+  return import('cli-table3').then(({ default: Table }) => {
+    const { head, rows } = tableRows(report.results);
+    const table = new Table({
+      head: head.map((h) => term.out.bold(h)),
+      style: { head: [], border: [] },
+      colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')),
+    });
+    for (const r of rows) table.push(r);
+    const e = report.environment;
+    const p = report.parameters;
+    const lines = [
+      `mqtt-tool bench ${report.version}: ${e.broker} (${protocolVersionLabel(e.protocolVersion as 3 | 4 | 5)}${e.embedded ? ', embedded broker' : ''})`,
+      `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`}${p['rate'] !== undefined ? `, fixed rate ${p['rate']} msg/s` : `, in-flight window ${p['inflight']}`}`,
+      table.toString(),
+      'latency: end to end, publisher send -> subscriber receive (HDR histogram); ack: publish -> PUBACK/PUBCOMP',
+    ];
+    if (report.clientCpu !== null) {
+      lines.push(`load generator CPU: ${report.clientCpu.userSec} s user, ${report.clientCpu.systemSec} s system (${Math.round(report.clientCpu.utilization * 100)}% of ${e.cpus} cores)`);
+    }
+    if (report.interrupted) lines.push('interrupted: partial results');
+    return `${lines.join('\n')}\n`;
+  });
+}
+
+export async function runBench(flags: BenchFlags): Promise<void> {
+  const term = createTerminal(flags.color);
+  if (flags.messages !== undefined && flags.duration !== undefined) throw new UsageError('give --messages or --duration, not both');
+  if (flags.publishers === 0 && flags.connections === undefined) throw new UsageError('--publishers must be at least 1');
+  if (flags.size < 16) throw new UsageError('--size must be at least 16 bytes: each payload carries publisher id, sequence and send time');
+  let stopBroker: (() => Promise<void>) | undefined;
+  let connFlags = flags;
+  if (flags.embedded === true) {
+    if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined) throw new UsageError('--embedded runs its own broker: drop -h, -p and -L');
+    const b = await startBrokerProcess();
+    stopBroker = b.stop;
+    connFlags = { ...flags, host: '127.0.0.1', port: b.port, protocolVersion: flags.protocolVersion ?? 4, embedded: false };
+    if (flags.protocolVersion === undefined) term.notice('embedded broker speaks MQTT 3.1.1: using -V 311');
+  }
+  try {
+    const { spec } = await resolveConnection(connFlags, term, { longRunning: false, embedded: false });
+    let halted = false;
+    let haltWorkers: () => void = () => {};
+    const dispose = onInterrupt(() => {
+      halted = true;
+      term.notice('stopping: waiting for in-flight messages, then printing partial results (Ctrl-C again to quit now)');
+      haltWorkers();
+    });
+    const environment = {
+      broker: describeEndpoint(spec),
+      embedded: flags.embedded === true,
+      protocolVersion: spec.protocolVersion,
+      node: process.version,
+      cpus: cpus().length,
+      platform: platform(),
+    };
+    const startedAt = new Date().toISOString();
+    const showProgress = term.stderrIsTty && flags.json !== true;
+    try {
+      if (flags.connections !== undefined) {
+        const { value, cpu } = await measureCpu(() => runConnectionTest(spec, flags.connections as number, flags.connectRate, () => halted));
+        const report: ConnectionReport = {
+          tool: 'mqtt-tool', version: VERSION, kind: 'connections', startedAt, interrupted: halted,
+          parameters: { connections: flags.connections, connectRate: flags.connectRate },
+          environment, connections: value, clientCpu: cpu, warnings: [],
+        };
+        await emit(flags, term, report, () => renderConnections(report));
+        return;
+      }
+      const opts: BenchOptions = {
+        qos: flags.qos,
+        messages: flags.duration === undefined ? (flags.messages ?? 100_000) : undefined,
+        durationSec: flags.duration,
+        size: flags.size,
+        publishers: flags.publishers,
+        subscribers: flags.subscribers,
+        rate: flags.rate,
+        inflight: flags.inflight,
+        topicPrefix: flags.topic,
+        warmupSec: flags.warmup,
+      };
+      const { value: results, cpu } = await measureCpu(async () => {
+        const out: QosResult[] = [];
+        for (const qos of opts.qos) {
+          if (halted) break;
+          out.push(
+            await runPhase(spec, opts, qos, {
+              onProgress: (p) => {
+                if (showProgress) process.stderr.write(`\r\x1b[KQoS ${p.qos}: sent ${p.sent.toLocaleString('en-US')}, received ${p.received.toLocaleString('en-US')}`);
+              },
+              halted: () => halted,
+              onHaltRequest: (fn) => (haltWorkers = fn),
+            }),
+          );
+          if (showProgress) process.stderr.write('\r\x1b[K');
+        }
+        return out;
+      });
+      const report: BenchReport = {
+        tool: 'mqtt-tool', version: VERSION, kind: 'throughput', startedAt, interrupted: halted,
+        parameters: {
+          qos: opts.qos, messages: opts.messages, durationSec: opts.durationSec, size: opts.size, publishers: opts.publishers,
+          subscribers: opts.subscribers, rate: opts.rate, inflight: opts.inflight, warmupSec: opts.warmupSec,
+        },
+        environment, results, clientCpu: cpu, warnings: warningsFor(results, cpu, flags.embedded === true),
+      };
+      await emit(flags, term, report, () => render(term, report));
+    } finally {
+      dispose();
+    }
+  } finally {
+    await stopBroker?.();
+  }
+}
+
+async function emit(flags: BenchFlags, term: Terminal, report: BenchReport | ConnectionReport, human: () => Promise<string> | string): Promise<void> {
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (flags.out !== undefined) {
+    try {
+      writeFileSync(flags.out, json);
+    } catch (err) {
+      throw new UsageError(`cannot write --out '${flags.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  process.stdout.write(flags.json === true ? json : await human());
+  for (const w of report.warnings) term.warn(w);
+}
+
+function renderConnections(r: ConnectionReport): string {
+  const c = r.connections;
+  const lines = [
+    `mqtt-tool bench --connections: ${r.environment.broker}`,
+    `attempted ${c.attempted}, connected ${c.connected}, failed ${c.attempted - c.connected} in ${c.durationSec.toFixed(2)} s`,
+    `connect time ms: p50 ${c.connectMs.p50}  p90 ${c.connectMs.p90}  p99 ${c.connectMs.p99}  max ${c.connectMs.max}`,
+    ...Object.entries(c.failures).map(([reason, n]) => `  ${n} x ${reason}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `bench merge a.json b.json ...`: runs made at the same time on several load generators. */
+export async function runBenchMerge(files: string[], flags: { json?: boolean; color: boolean }): Promise<void> {
+  const term = createTerminal(flags.color);
+  if (files.length === 0) throw new UsageError('bench merge needs at least one JSON report (from bench --json or --out)');
+  const reports = files.map((f) => {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read '${f}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    try {
+      const r = JSON.parse(text) as BenchReport;
+      if (r.tool !== 'mqtt-tool' || r.kind !== 'throughput' || !Array.isArray(r.results)) throw new Error('shape');
+      return r;
+    } catch {
+      throw new UsageError(`'${f}' is not a bench report: expected the JSON written by mqtt-tool bench --json or --out`);
+    }
+  });
+  const byQos = new Map<number, QosResult[]>();
+  for (const r of reports) for (const q of r.results) byQos.set(q.qos, [...(byQos.get(q.qos) ?? []), q]);
+  const results = [...byQos.keys()].sort().map((q) => mergeResults(byQos.get(q) as QosResult[]));
+  const first = reports[0] as BenchReport;
+  const merged: BenchReport = {
+    ...first,
+    startedAt: reports.map((r) => r.startedAt).sort()[0] as string,
+    interrupted: reports.some((r) => r.interrupted),
+    parameters: { ...first.parameters, mergedFrom: files.length, publishers: reports.reduce((t, r) => t + Number(r.parameters['publishers'] ?? 0), 0) },
+    results,
+    clientCpu: null,
+    warnings: warningsFor(results, null, first.environment.embedded),
+  };
+  process.stdout.write(flags.json === true ? `${JSON.stringify(merged, null, 2)}\n` : await render(term, merged));
+}
