@@ -177,7 +177,7 @@ export function buildProgram(): Command {
     .argument('<files...>', 'reports written by bench --json or --out')
     .option('--json', 'print the merged report as JSON')
     .option('--no-color', 'no colours')
-    .action(async (files: string[], opts) => (await import('./commands/bench.js')).runBenchMerge(files, opts));
+    .action(async (files: string[], _opts, cmd: Command) => (await import('./commands/bench.js')).runBenchMerge(files, cmd.optsWithGlobals()));
 
   const broker = program
     .command('broker')
@@ -230,6 +230,11 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   applyCommanderTo(program);
   const debug = argv.includes('-d') || argv.includes('--debug');
+  // A command awaiting something that can never happen would otherwise end with exit code 0.
+  const unfinished = (): void => {
+    process.exitCode = report(new Error('the command stopped before it finished (nothing left to wait for)'), debug);
+  };
+  process.once('beforeExit', unfinished);
   try {
     await program.parseAsync(argv);
   } catch (err) {
@@ -239,5 +244,7 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     process.exitCode = report(err, debug);
+  } finally {
+    process.removeListener('beforeExit', unfinished);
   }
 }

@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { IPublishPacket } from 'mqtt';
 import { connect, type Session } from '../connection/connect.js';
+import type { ConnectionSpec } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
 import { CliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
@@ -48,7 +49,19 @@ function onMessage(trackers: Map<number, SequenceTracker>, packet: IPublishPacke
   done();
 }
 
-async function setup(p: PhasePlan): Promise<void> {
+/** Structured cloning turns Buffers into plain Uint8Arrays; MQTT.js and node:tls want Buffers back. */
+function reviveSpec(spec: ConnectionSpec): ConnectionSpec {
+  const buf = (b: Uint8Array | undefined): Buffer | undefined => (b === undefined ? undefined : Buffer.from(b));
+  return {
+    ...spec,
+    password: buf(spec.password),
+    tls: spec.tls === undefined ? undefined : { ...spec.tls, ca: buf(spec.tls.ca), cert: buf(spec.tls.cert), key: buf(spec.tls.key) },
+    will: spec.will === undefined ? undefined : { ...spec.will, payload: Buffer.from(spec.will.payload) },
+  };
+}
+
+async function setup(received: PhasePlan): Promise<void> {
+  const p: PhasePlan = { ...received, spec: reviveSpec(received.spec) };
   plan = p;
   const notice = (): void => {};
   const opened = await Promise.all([
@@ -214,8 +227,8 @@ port.on('message', (m: ToWorker) => {
         case 'stop':
           stopping = true;
           await Promise.all([...publishers, ...subscribers].map((c) => c.session.close()));
-          port.close();
-          return;
+          // Ends this worker thread only; nothing of it must linger into the next phase.
+          process.exit(0);
       }
     } catch (err) {
       if (err instanceof CliError) send({ type: 'failed', message: err.message, hint: err.hint, exitCode: err.exitCode });

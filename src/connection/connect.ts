@@ -173,6 +173,12 @@ export function connackError(spec: ConnectionSpec, packet: IConnackPacket): Conn
  */
 function coalesceWrites(socket: net.Socket): net.Socket {
   const uncork = socket.uncork.bind(socket);
+  const end = socket.end.bind(socket) as (...args: unknown[]) => net.Socket;
+  // end() must see every queued packet (the DISCONNECT above all) uncorked, or it never finishes.
+  socket.end = ((...args: unknown[]) => {
+    while (socket.writableCorked > 0) uncork();
+    return end(...args);
+  }) as typeof socket.end;
   let scheduled = false;
   socket.uncork = (): void => {
     if (scheduled) return;

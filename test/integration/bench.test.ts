@@ -1,0 +1,121 @@
+/** bench against real brokers: the accounting must be exact. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+
+interface Report {
+  results: Array<{ qos: number; sent: number; received: number; lost: number; duplicated: number; latencyMs: { p50: number; count: number }; ackLatencyMs: { p50: number } | null; histogram: string }>;
+  environment: { broker: string; embedded: boolean; protocolVersion: number };
+  clientCpu: { utilization: number } | null;
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'mqtt-tool-bench-'));
+let broker: Mosquitto;
+beforeAll(async () => {
+  broker = await startMosquitto({ extra: ['max_inflight_messages 0'] });
+});
+afterAll(() => broker.stop());
+
+describe('bench against Mosquitto', () => {
+  test('QoS 0, 1 and 2 with 2 publishers and 2 subscribers: exact accounting, JSON with histograms', async () => {
+    const out = join(tmp, 'a.json');
+    const r = await runCli(
+      ['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--messages', '4000', '--publishers', '2', '--subscribers', '2', '--json', '--out', out],
+      { timeoutMs: 90_000 },
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(report);
+    expect(report.environment).toMatchObject({ broker: `mqtt://127.0.0.1:${broker.port}`, embedded: false, protocolVersion: 5 });
+    expect(report.results.map((q) => q.qos)).toEqual([0, 1, 2]);
+    for (const q of report.results) {
+      expect(q.sent).toBe(4000);
+      expect(q.received).toBe(8000);
+      expect(q.lost).toBe(0);
+      expect(q.duplicated).toBe(0);
+      expect(q.latencyMs.count).toBe(8000);
+      expect(q.histogram.length).toBeGreaterThan(10);
+      expect(q.ackLatencyMs === null).toBe(q.qos === 0);
+    }
+    expect(report.clientCpu?.utilization).toBeGreaterThan(0);
+  });
+
+  test('QoS 1 past the packet-id wrap: 70,000 messages, none lost or doubled', async () => {
+    const r = await runCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--qos', '1', '--messages', '70000', '--json'], { timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    const q = (JSON.parse(r.stdout) as Report).results[0];
+    expect(q).toMatchObject({ qos: 1, sent: 70_000, received: 70_000, lost: 0, duplicated: 0 });
+  });
+
+  test('a broker that drops messages: the loss is reported', async () => {
+    // The ACL lets the user publish but not read: Mosquitto grants the SUBACK and silently drops every delivery.
+    const dropping = await startMosquitto({ users: { bench: 'pw' }, acl: 'user bench\ntopic write mqtt-tool/bench/#\n' });
+    try {
+      const r = await runCli(
+        ['bench', '-h', '127.0.0.1', '-p', String(dropping.port), '-u', 'bench', '-P', 'pw', '--qos', '0', '--messages', '500', '--json'],
+        { timeoutMs: 60_000 },
+      );
+      expect(r.code).toBe(0);
+      const q = (JSON.parse(r.stdout) as Report).results[0];
+      expect(q).toMatchObject({ sent: 500, received: 0, lost: 500 });
+    } finally {
+      await dropping.stop();
+    }
+  });
+
+  test('merge combines reports exactly', async () => {
+    const files = ['m1.json', 'm2.json'].map((f) => join(tmp, f));
+    for (const f of files) {
+      const r = await runCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--qos', '1', '--messages', '1000', '--out', f], { timeoutMs: 60_000 });
+      expect(r.code).toBe(0);
+    }
+    const merged = await runCli(['bench', 'merge', ...files, '--json']);
+    expect(merged.code).toBe(0);
+    const q = (JSON.parse(merged.stdout) as Report).results[0];
+    expect(q).toMatchObject({ qos: 1, sent: 2000, received: 2000, lost: 0 });
+    expect(q?.latencyMs.count).toBe(2000);
+    const human = await runCli(['bench', 'merge', ...files]);
+    expect(human.stdout).toContain('QoS');
+  });
+
+  test('merge of a file that is not a report is a usage error', async () => {
+    const r = await runCli(['bench', 'merge', join(tmp, 'nope.json')]);
+    expect(r.code).toBe(2);
+  });
+
+  test('--connections opens clients and reports connect times', async () => {
+    const r = await runCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--connections', '50', '--connect-rate', '500']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('attempted 50, connected 50, failed 0');
+  });
+
+  test('--connections counts refusals by reason instead of crashing', async () => {
+    const locked = await startMosquitto({ users: { a: 'b' } });
+    try {
+      const r = await runCli(['bench', '-h', '127.0.0.1', '-p', String(locked.port), '--connections', '5', '--connect-rate', '100']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('connected 0, failed 5');
+      expect(r.stdout).toContain('5 x connection refused: Not authorized (0x87)');
+    } finally {
+      await locked.stop();
+    }
+  });
+});
+
+test('bench --embedded runs the built-in broker in its own process and says so', async () => {
+  const r = await runCli(['bench', '--embedded', '--messages', '2000', '--json'], { timeoutMs: 60_000 });
+  expect(r.code).toBe(0);
+  const report = JSON.parse(r.stdout) as Report;
+  expect(report.environment).toMatchObject({ embedded: true, protocolVersion: 4 });
+  for (const q of report.results) expect(q).toMatchObject({ sent: 2000, received: 2000, lost: 0 });
+  expect(r.stderr).toContain('figures describe it, not a production broker');
+});
+
+test('bench usage errors', async () => {
+  expect((await runCli(['bench', '--messages', '10', '--duration', '1'])).code).toBe(2);
+  expect((await runCli(['bench', '--size', '8'])).code).toBe(2);
+  expect((await runCli(['bench', '--qos', '0,3'])).code).toBe(2);
+});
