@@ -179,6 +179,25 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colours')
     .action(async (files: string[], _opts, cmd: Command) => (await import('./commands/bench.js')).runBenchMerge(files, cmd.optsWithGlobals()));
 
+  const diag = program
+    .command('diagnose')
+    .description('explain why a client cannot connect: DNS, TCP, TLS, CONNECT, round trip')
+    .helpOption('--help', 'show help')
+    .addOption(messageOption('--test-topic <prefix>', 'topic prefix for the round-trip test (a unique level is added)').default('mqtt-tool/diagnose'))
+    .addOption(messageOption('--check-will', 'also check that a will is delivered when a client drops'))
+    .addOption(outputOption('--json', 'print the steps as JSON'))
+    .addHelpText(
+      'after',
+      examples([
+        'mqtt-tool diagnose -h broker.local',
+        'mqtt-tool diagnose -L mqtts://user@broker.example:8883 --cafile ca.pem',
+        'mqtt-tool diagnose -h broker.local -u app --password-file pw --json | jq .summary',
+      ]),
+    );
+  addConnectionOptions(diag);
+  addTlsOptions(diag);
+  diag.action(async (opts) => (await import('./commands/diagnose.js')).runDiagnose(opts));
+
   const broker = program
     .command('broker')
     .description('run the embedded broker in the foreground until Ctrl-C')

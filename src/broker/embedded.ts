@@ -20,8 +20,12 @@ export const EMBEDDED_PROTOCOL_VERSION = 4;
 export async function startEmbeddedBroker(options: { host?: string; port?: number } = {}): Promise<RunningBroker> {
   const host = options.host ?? '127.0.0.1';
   const broker = await Aedes.createBroker({ concurrency: 1000 });
+  // A client's bad bytes (a TLS hello, an HTTP request) end that client, never the broker.
+  broker.on('clientError', () => {});
+  broker.on('connectionError', () => {});
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
+    socket.on('error', () => {});
     broker.handle(socket);
   });
   await new Promise<void>((resolve, reject) => {

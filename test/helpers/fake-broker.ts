@@ -80,6 +80,8 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
         socket.end();
       }
     });
+    // Bytes that are not MQTT (a TLS hello from a probe) end this connection, as a broker would.
+    parser.on('error', () => socket.destroy());
     socket.on('data', (d: Buffer) => parser.parse(d));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

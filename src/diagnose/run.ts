@@ -1,0 +1,404 @@
+/**
+ * diagnose: the path a client takes, one step at a time (configuration, DNS,
+ * TCP, TLS, MQTT CONNECT, round trip, retained and will), stopping at the first
+ * failure and saying in plain words what it means and what to do.
+ */
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
+import { connect, connackError, tlsOptions } from '../connection/connect.js';
+import { describeEndpoint, type ConnectionSpec } from '../connection/options.js';
+import { decodeConnack, decodeReason, formatCode, type ProtocolVersion } from '../connection/reason-codes.js';
+import { protocolVersionLabel, type Qos } from '../connection/values.js';
+import { CliError, ExitCode, type ExitCodeValue } from '../errors.js';
+import { mqttProbe, resolveHost, tcpConnect, tlsHandshake, withTimeout, type MqttProbe } from './probe.js';
+
+export type StepStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface StepResult {
+  step: string;
+  status: StepStatus;
+  ms: number;
+  finding: string;
+  hint?: string;
+  exitCode?: ExitCodeValue;
+  details?: Array<[string, string]>;
+}
+
+export interface DiagnoseOptions {
+  /** Topic prefix for the round trip; a unique level is added. */
+  testTopic: string;
+  checkWill: boolean;
+  /** What the user passed, for the configuration warnings. */
+  urlGiven: string | undefined;
+  urlHadPath: boolean;
+  tlsFlagsOnPlain: boolean;
+  versionExplicit: boolean;
+}
+
+type Emit = (r: StepResult) => void;
+
+const WAIT_MS = 5_000;
+
+function fail(step: string, ms: number, finding: string, hint: string, exitCode: ExitCodeValue, details?: Array<[string, string]>): StepResult {
+  return { step, status: 'fail', ms, finding, hint, exitCode, ...(details === undefined ? {} : { details }) };
+}
+
+export function configWarnings(spec: ConnectionSpec, o: DiagnoseOptions): string[] {
+  const w: string[] = [];
+  if (spec.transport === 'mqtt' && spec.port === 8883) w.push('plain mqtt:// on port 8883, the usual TLS port: use mqtts://');
+  if (spec.transport === 'mqtts' && spec.port === 1883) w.push('mqtts:// on port 1883, the usual plain port: use mqtt:// or port 8883');
+  if ((spec.transport === 'ws' || spec.transport === 'wss') && o.urlGiven !== undefined && !o.urlHadPath) {
+    w.push(`WebSocket URL without a path: using ${spec.path}; brokers differ (/mqtt, /ws, /)`);
+  }
+  if (spec.protocolVersion === 3 && Buffer.byteLength(spec.clientId) > 23) {
+    w.push(`client id is ${Buffer.byteLength(spec.clientId)} bytes; MQTT 3.1 brokers may refuse ids over 23 bytes`);
+  }
+  if (spec.password !== undefined && spec.username === undefined) w.push('a password without a user name: most brokers ignore it');
+  if (o.tlsFlagsOnPlain) w.push('TLS flags were given with a plain URL: connecting with TLS (mqtts)');
+  if (spec.tls !== undefined && !spec.tls.rejectUnauthorized) w.push('--insecure: certificate verification is off');
+  return w;
+}
+
+function describeProbeFailure(p: MqttProbe, spec: ConnectionSpec): { finding: string; hint: string; exitCode: ExitCodeValue } {
+  const secure = spec.tls !== undefined;
+  switch (p.kind) {
+    case 'http':
+      return { finding: `the server answered like a web server ("${p.firstLine}"), not an MQTT broker`, hint: 'This is an HTTP port: use the broker port (1883/8883), or ws:// with the WebSocket path if the broker serves MQTT over WebSocket here.', exitCode: ExitCode.network };
+    case 'ssh':
+      return { finding: `the server is an SSH server ("${p.banner}")`, hint: 'Wrong port: MQTT is usually 1883 (plain) or 8883 (TLS).', exitCode: ExitCode.network };
+    case 'tls-alert':
+      return { finding: 'the server answered with TLS: it expects a TLS handshake', hint: 'Use mqtts:// (or --cafile) for this port.', exitCode: ExitCode.network };
+    case 'other':
+      return { finding: `the server answered with bytes that are not a CONNACK (${p.hex})`, hint: 'This port does not speak MQTT: check the port.', exitCode: ExitCode.network };
+    case 'closed':
+      return {
+        finding: 'the server closed the connection without sending a CONNACK',
+        hint: secure
+          ? 'The broker rejects this client silently (ban, connection limit, CONNECT too large) or does not speak this MQTT version.'
+          : 'The port may expect TLS (use mqtts://), or the broker rejects this client silently (ban, connection limit).',
+        exitCode: ExitCode.network,
+      };
+    case 'silent':
+      return {
+        finding: `no answer within ${spec.connectTimeoutMs / 1000} s after CONNECT`,
+        hint: secure ? 'Is this a WebSocket port (use wss://)? Raise --connect-timeout for slow links.' : 'The port accepted TCP but does not answer MQTT: a TLS port (use mqtts://) or a WebSocket port (ws://)?',
+        exitCode: ExitCode.timeout,
+      };
+    case 'error':
+      return { finding: `the connection failed during CONNECT (${p.code})`, hint: 'The broker or something in between dropped the connection; check the broker logs.', exitCode: ExitCode.network };
+    case 'connack':
+      return { finding: 'unexpected', hint: '', exitCode: ExitCode.internal };
+  }
+}
+
+function connackDetails(p: IConnackPacket, version: ProtocolVersion): Array<[string, string]> {
+  const d: Array<[string, string]> = [['session present', String(p.sessionPresent)]];
+  if (version !== 5 || p.properties === undefined) return d;
+  const pr = p.properties;
+  const add = (k: string, v: unknown, dflt: string): void => {
+    d.push([k, v === undefined ? dflt : String(v)]);
+  };
+  add('maximum QoS', pr.maximumQoS, '2 (not limited)');
+  add('retain available', pr.retainAvailable, 'true');
+  add('wildcard subscriptions', pr.wildcardSubscriptionAvailable, 'true');
+  add('shared subscriptions', pr.sharedSubscriptionAvailable, 'true');
+  add('subscription identifiers', pr.subscriptionIdentifiersAvailable, 'true');
+  add('maximum packet size', pr.maximumPacketSize, 'not limited');
+  add('receive maximum', pr.receiveMaximum, '65535');
+  add('topic alias maximum', pr.topicAliasMaximum, '0');
+  add('server keep alive', pr.serverKeepAlive, 'as requested');
+  add('assigned client id', pr.assignedClientIdentifier, '-');
+  add('session expiry', pr.sessionExpiryInterval, 'as requested');
+  return d;
+}
+
+export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: Emit): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  const push = (r: StepResult): StepResult => {
+    results.push(r);
+    emit(r);
+    return r;
+  };
+  const timeoutMs = spec.connectTimeoutMs;
+
+  // 1. Configuration
+  const warnings = configWarnings(spec, o);
+  push({
+    step: 'configuration',
+    status: warnings.length > 0 ? 'warn' : 'ok',
+    ms: 0,
+    finding: warnings.length > 0 ? warnings.join('; ') : `${describeEndpoint(spec)}, ${protocolVersionLabel(spec.protocolVersion)}, client id ${spec.clientId}${spec.username === undefined ? ', anonymous' : `, user ${spec.username}`}`,
+  });
+
+  // 2. DNS
+  let t0 = performance.now();
+  const dns = await resolveHost(spec.host, Math.min(timeoutMs, WAIT_MS));
+  if (!dns.ok) {
+    const finding = dns.code === 'ETIMEOUT' ? `resolving '${spec.host}' took longer than ${Math.min(timeoutMs, WAIT_MS) / 1000} s` : `the name '${spec.host}' does not resolve (${dns.code})`;
+    push(fail('DNS', performance.now() - t0, finding, 'Check the spelling of the host name and your DNS settings (or /etc/hosts).', ExitCode.network));
+    return results;
+  }
+  push({ step: 'DNS', status: 'ok', ms: performance.now() - t0, finding: `${spec.host} -> ${dns.addresses.map((a) => a.address).join(', ')}` });
+
+  // 3. TCP to every address
+  t0 = performance.now();
+  const tcp = await Promise.all(dns.addresses.map((a) => tcpConnect(a.address, spec.port, timeoutMs)));
+  const reachable = tcp.filter((r) => r.ok);
+  const tcpDetails: Array<[string, string]> = tcp.map((r) => [
+    `${r.address}:${spec.port}`,
+    r.ok ? `connected in ${r.ms.toFixed(1)} ms` : { ECONNREFUSED: 'refused (nothing listens)', ETIMEDOUT: 'no answer (filtered or host down)', EHOSTUNREACH: 'host unreachable', ENETUNREACH: 'network unreachable' }[r.code] ?? r.code,
+  ]);
+  const first = reachable[0];
+  if (first === undefined) {
+    const timedOut = tcp.every((r) => !r.ok && r.code === 'ETIMEDOUT');
+    const refused = tcp.some((r) => !r.ok && r.code === 'ECONNREFUSED');
+    push(
+      fail(
+        'TCP',
+        performance.now() - t0,
+        refused ? `connection refused on port ${spec.port}: nothing is listening there` : timedOut ? `no answer from port ${spec.port} within ${timeoutMs / 1000} s` : `cannot reach port ${spec.port}`,
+        refused ? 'Is the broker running, and is the port right? mqtt:// defaults to 1883, mqtts:// to 8883.' : 'A firewall may drop the packets, or the host is down; check the address, port and routes.',
+        timedOut ? ExitCode.timeout : ExitCode.network,
+        tcpDetails,
+      ),
+    );
+    return results;
+  }
+  const partial = reachable.length < tcp.length;
+  push({
+    step: 'TCP',
+    status: partial ? 'warn' : 'ok',
+    ms: performance.now() - t0,
+    finding: partial ? `only ${reachable.length} of ${tcp.length} addresses accept connections` : `port ${spec.port} accepts connections (${first.ms.toFixed(1)} ms)`,
+    details: tcpDetails,
+  });
+  const address = first.address;
+
+  // 4. TLS
+  const secure = spec.tls !== undefined;
+  const tlsOpts = secure ? tlsOptions(spec) : undefined;
+  if (secure && spec.transport !== 'wss') {
+    t0 = performance.now();
+    const info = await tlsHandshake(address, spec.port, tlsOpts ?? {}, timeoutMs);
+    const ms = performance.now() - t0;
+    if (!info.ok) {
+      if (info.plainReply || info.errorCode === 'ECONNRESET') {
+        push(fail('TLS', ms, 'the server did not answer the TLS handshake in TLS: it is a plain (non-TLS) listener', 'Drop TLS (use mqtt://) for this port, or use the TLS port (usually 8883).', ExitCode.tls));
+      } else {
+        push(fail('TLS', ms, `the TLS handshake failed (${info.errorCode})`, info.errorCode === 'ETIMEDOUT' ? 'The port accepted TCP but not TLS in time.' : 'Try --tls-version, or check whether the broker requires a client certificate (--cert/--key).', info.errorCode === 'ETIMEDOUT' ? ExitCode.timeout : ExitCode.tls));
+      }
+      return results;
+    }
+    const details: Array<[string, string]> = [
+      ['version', info.protocol ?? '?'],
+      ['cipher', info.cipher ?? '?'],
+      ['ALPN', info.alpn === false || info.alpn === null ? 'none' : info.alpn],
+    ];
+    if (info.cert !== null) {
+      details.push(['certificate', `${info.cert.subject} (issued by ${info.cert.issuer})`], ['names', info.cert.names.join(', ') || '(none)'], ['expires', `${info.cert.validTo} (${info.cert.daysLeft} days)`]);
+    }
+    const verifyOn = spec.tls?.rejectUnauthorized !== false;
+    if (!info.authorized && verifyOn) {
+      const why: Record<string, [string, string]> = {
+        CERT_HAS_EXPIRED: ['the broker certificate has expired', 'Renew it; `mqtt-tool tls-check` shows the dates.'],
+        CERT_NOT_YET_VALID: ['the broker certificate is not valid yet', "Check its dates and this machine's clock."],
+        DEPTH_ZERO_SELF_SIGNED_CERT: ['the certificate is self-signed and not trusted', 'Pass it (or its CA) with --cafile.'],
+        SELF_SIGNED_CERT_IN_CHAIN: ['the chain ends in a CA that is not trusted', 'Pass that CA with --cafile.'],
+        UNABLE_TO_VERIFY_LEAF_SIGNATURE: ['the certificate was signed by an unknown CA, or the chain is incomplete', 'Pass the CA with --cafile, or have the broker send its intermediate.'],
+        UNABLE_TO_GET_ISSUER_CERT_LOCALLY: ['the certificate was signed by an unknown CA', 'Pass the CA with --cafile.'],
+        ERR_TLS_CERT_ALTNAME_INVALID: [`the certificate does not cover '${spec.tls?.servername ?? spec.host}' (it covers: ${info.cert?.names.join(', ') || 'nothing'})`, 'Connect with a name it covers, or set --servername.'],
+      };
+      const [finding, hint] = why[info.authorizationError ?? ''] ?? [`certificate not trusted (${info.authorizationError})`, 'Pass the right CA with --cafile.'];
+      push(fail('TLS', ms, finding, hint, ExitCode.tls, details));
+      return results;
+    }
+    const soon = info.cert !== null && info.cert.daysLeft < 30;
+    push({
+      step: 'TLS',
+      status: !verifyOn || soon ? 'warn' : 'ok',
+      ms,
+      finding: !verifyOn ? `${info.protocol}; certificate NOT verified (--insecure)` : soon ? `${info.protocol}; certificate expires in ${info.cert?.daysLeft} days` : `${info.protocol}, certificate verified`,
+      details,
+    });
+  }
+
+  // 5. MQTT CONNECT, with version fallback
+  let version = spec.protocolVersion;
+  let accepted: IConnackPacket | undefined;
+  let connectWarn: string | undefined;
+  if (spec.transport === 'ws' || spec.transport === 'wss') {
+    t0 = performance.now();
+    try {
+      const s = await connect(spec, { notice: () => {} });
+      accepted = s.connack;
+      s.client.end(true);
+    } catch (err) {
+      const e = err instanceof CliError ? err : undefined;
+      push(fail('MQTT CONNECT', performance.now() - t0, e?.message ?? String(err), e?.hint ?? '', (e?.exitCode ?? ExitCode.network) as ExitCodeValue));
+      return results;
+    }
+  } else {
+    t0 = performance.now();
+    const versions: ProtocolVersion[] = o.versionExplicit ? [version] : version === 5 ? [5, 4, 3] : version === 4 ? [4, 3] : [3];
+    for (const v of versions) {
+      const probe = await mqttProbe({ ...spec, protocolVersion: v }, address, v, tlsOpts, timeoutMs);
+      if (probe.kind !== 'connack') {
+        const d = describeProbeFailure(probe, spec);
+        if (probe.kind === 'closed' && v !== versions[versions.length - 1]) continue;
+        if (!secure && (probe.kind === 'closed' || probe.kind === 'silent' || probe.kind === 'error')) {
+          const asTls = await tlsHandshake(address, spec.port, isIP(spec.host) === 0 ? { servername: spec.host } : {}, Math.min(timeoutMs, WAIT_MS));
+          if (asTls.ok) {
+            push(fail('MQTT CONNECT', performance.now() - t0, `${d.finding}: the server expects TLS on this port`, 'Use mqtts:// (with --cafile if its CA is private).', ExitCode.network));
+            return results;
+          }
+        }
+        push(fail('MQTT CONNECT', performance.now() - t0, d.finding, d.hint, d.exitCode));
+        return results;
+      }
+      const code = (v === 5 ? probe.packet.reasonCode : probe.packet.returnCode) ?? 0;
+      const unsupported = code === 1 || code === 0x84;
+      if (unsupported && v !== versions[versions.length - 1]) continue;
+      if (code !== 0) {
+        const err = connackError({ ...spec, protocolVersion: v }, probe.packet);
+        push(fail('MQTT CONNECT', performance.now() - t0, err.message.replace('connection refused: ', 'refused: '), err.hint ?? decodeConnack(v, code).meaning, ExitCode.refused));
+        return results;
+      }
+      accepted = probe.packet;
+      if (v !== spec.protocolVersion) {
+        connectWarn = `the broker does not accept ${protocolVersionLabel(spec.protocolVersion)}; it accepts ${protocolVersionLabel(v)}: use -V ${v === 4 ? '311' : '31'}`;
+        version = v;
+      }
+      break;
+    }
+  }
+  if (accepted === undefined) return results;
+  push({
+    step: 'MQTT CONNECT',
+    status: connectWarn === undefined ? 'ok' : 'warn',
+    ms: performance.now() - t0,
+    finding: connectWarn ?? `accepted (${protocolVersionLabel(version)})`,
+    ...(connectWarn === undefined ? {} : { hint: connectWarn }),
+    details: connackDetails(accepted, version),
+  });
+
+  // 6. Round trip at QoS 0, 1 and 2
+  const live: ConnectionSpec = { ...spec, protocolVersion: version };
+  const topicBase = `${o.testTopic}/${randomBytes(4).toString('hex')}`;
+  t0 = performance.now();
+  let session: Awaited<ReturnType<typeof connect>>;
+  try {
+    session = await connect(live, { notice: () => {} });
+  } catch (err) {
+    const e = err instanceof CliError ? err : undefined;
+    push(fail('round trip', performance.now() - t0, e?.message ?? String(err), e?.hint ?? '', (e?.exitCode ?? ExitCode.network) as ExitCodeValue));
+    return results;
+  }
+  try {
+    const rt = await roundTrip(session.client, topicBase, version);
+    push({ ...rt, ms: performance.now() - t0 });
+    if (rt.status === 'fail') return results;
+
+    // 7. Retained (and will)
+    t0 = performance.now();
+    const ret = await retainedCheck(session.client, live, `${topicBase}/retained`);
+    push({ ...ret, ms: performance.now() - t0 });
+    if (o.checkWill) {
+      t0 = performance.now();
+      const will = await willCheck(session.client, live, `${topicBase}/will`);
+      push({ ...will, ms: performance.now() - t0 });
+    }
+  } finally {
+    await session.close();
+  }
+  return results;
+}
+
+function waitForMessage(client: MqttClient, topic: string, ms: number): Promise<IPublishPacket | undefined> {
+  return withTimeout(
+    new Promise<IPublishPacket | undefined>((resolve) => {
+      const onMessage = (t: string, _p: Buffer, packet: IPublishPacket): void => {
+        if (t === topic) {
+          client.removeListener('message', onMessage);
+          resolve(packet);
+        }
+      };
+      client.on('message', onMessage);
+    }),
+    ms,
+    () => undefined,
+  );
+}
+
+async function roundTrip(client: MqttClient, base: string, version: ProtocolVersion): Promise<Omit<StepResult, 'ms'>> {
+  const granted = await withTimeout(client.subscribeAsync(`${base}/#`, { qos: 2 }).catch((e: unknown) => e as Error), WAIT_MS, () => new Error('no SUBACK'));
+  if (granted instanceof Error) return { step: 'round trip', status: 'fail', finding: `SUBSCRIBE failed: ${granted.message}`, hint: 'The broker did not acknowledge the subscription in time.', exitCode: ExitCode.timeout };
+  const code = granted[0]?.qos ?? 0;
+  if (code >= 0x80) {
+    const info = decodeReason('suback', version, code);
+    return { step: 'round trip', status: 'fail', finding: `subscription to '${base}/#' refused: ${info.name} (${formatCode(code)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected };
+  }
+  const details: Array<[string, string]> = [];
+  for (const qos of [0, 1, 2] as Qos[]) {
+    const topic = `${base}/q${qos}`;
+    const arrival = waitForMessage(client, topic, WAIT_MS);
+    const t = performance.now();
+    const pubErr = await client.publishAsync(topic, `diagnose ${qos}`, { qos }).then(() => undefined, (e: Error & { code?: number }) => e);
+    if (pubErr !== undefined) {
+      const c = typeof pubErr.code === 'number' ? pubErr.code : 0x80;
+      const info = decodeReason(qos === 2 ? 'pubrec' : 'puback', version, c);
+      return { step: 'round trip', status: 'fail', finding: `publish at QoS ${qos} to '${topic}' refused: ${info.name} (${formatCode(c)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected, details };
+    }
+    const got = await arrival;
+    if (got === undefined) {
+      return {
+        step: 'round trip',
+        status: 'fail',
+        finding: `published at QoS ${qos} to '${topic}' but it was never delivered within ${WAIT_MS / 1000} s`,
+        hint: 'An ACL probably forbids reading or writing the test topic (MQTT 3.1.1 brokers and QoS 0 drop silently): use --test-topic with an allowed topic.',
+        exitCode: ExitCode.rejected,
+        details,
+      };
+    }
+    details.push([`QoS ${qos}`, `${(performance.now() - t).toFixed(1)} ms`]);
+  }
+  return { step: 'round trip', status: 'ok', finding: `subscribe, publish and receive work at QoS 0, 1 and 2 (${base}/#)`, details };
+}
+
+async function retainedCheck(client: MqttClient, spec: ConnectionSpec, topic: string): Promise<Omit<StepResult, 'ms'>> {
+  await client.publishAsync(topic, 'diagnose retained', { qos: 1, retain: true });
+  let fresh: Awaited<ReturnType<typeof connect>> | undefined;
+  try {
+    fresh = await connect({ ...spec, clientId: `${spec.clientId}-r` }, { notice: () => {} });
+    const arrival = waitForMessage(fresh.client, topic, WAIT_MS);
+    await fresh.client.subscribeAsync(topic, { qos: 1 });
+    const got = await arrival;
+    if (got === undefined || !got.retain) {
+      return { step: 'retained', status: 'warn', finding: 'a retained message was not delivered to a new subscriber', hint: 'The broker may have retained messages disabled (retain_available).' };
+    }
+    return { step: 'retained', status: 'ok', finding: 'a retained message reaches a new subscriber' };
+  } catch (err) {
+    return { step: 'retained', status: 'warn', finding: `could not check retained messages: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    await client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});
+    if (fresh !== undefined) await fresh.close();
+  }
+}
+
+async function willCheck(client: MqttClient, spec: ConnectionSpec, topic: string): Promise<Omit<StepResult, 'ms'>> {
+  const arrival = waitForMessage(client, topic, WAIT_MS);
+  try {
+    const dying = await connect(
+      { ...spec, clientId: `${spec.clientId}-w`, will: { topic, payload: Buffer.from('diagnose will'), qos: 1, retain: false, delaySeconds: undefined } },
+      { notice: () => {} },
+    );
+    dying.client.stream.destroy();
+    dying.client.end(true);
+  } catch (err) {
+    return { step: 'will', status: 'fail', finding: `a client with a will could not connect: ${err instanceof Error ? err.message : String(err)}`, exitCode: ExitCode.refused };
+  }
+  const got = await arrival;
+  return got === undefined
+    ? { step: 'will', status: 'warn', finding: `the will was not delivered within ${WAIT_MS / 1000} s of the socket dropping`, hint: 'The ACL may forbid the will topic, or the broker delays wills.' }
+    : { step: 'will', status: 'ok', finding: 'the will is delivered when a client drops without DISCONNECT' };
+}
