@@ -198,6 +198,25 @@ export function buildProgram(): Command {
   addTlsOptions(diag);
   diag.action(async (opts) => (await import('./commands/diagnose.js')).runDiagnose(opts));
 
+  const tlsCheck = program
+    .command('tls-check')
+    .description("inspect a broker's TLS endpoint: chain, expiry, host name, versions, client certificates")
+    .helpOption('--help', 'show help')
+    .addOption(messageOption('--warn-days <days>', 'warn when a certificate expires within this many days').argParser((v) => parseInteger('--warn-days', v, 0, 100_000)).default(30))
+    .addOption(messageOption('--no-mqtt', 'do not send an MQTT CONNECT over the verified connection'))
+    .addOption(outputOption('--json', 'print everything as one JSON object (for monitoring)'))
+    .addHelpText(
+      'after',
+      examples([
+        'mqtt-tool tls-check -L mqtts://broker.example:8883',
+        'mqtt-tool tls-check -h 10.0.0.5 --servername broker.example --cafile ca.pem',
+        'mqtt-tool tls-check -L mqtts://broker.example --warn-days 21 --json | jq .checks',
+      ]),
+    );
+  addConnectionOptions(tlsCheck);
+  addTlsOptions(tlsCheck);
+  tlsCheck.action(async (opts) => (await import('./commands/tls-check.js')).runTlsCheck(opts));
+
   const broker = program
     .command('broker')
     .description('run the embedded broker in the foreground until Ctrl-C')
