@@ -227,6 +227,21 @@ export function buildProgram(): Command {
   broker.action(async (opts) => (await import('./commands/broker.js')).runBroker(opts));
 
   program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .helpOption('--help', 'show help')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText(
+      'after',
+      examples([
+        'mqtt-tool completion bash > ~/.local/share/bash-completion/completions/mqtt-tool',
+        'mqtt-tool completion zsh > "${fpath[1]}/_mqtt-tool"',
+        'mqtt-tool completion fish > ~/.config/fish/completions/mqtt-tool.fish',
+      ]),
+    )
+    .action(async (shell: string) => (await import('./commands/completion.js')).runCompletion(shell, program));
+
+  program
     .command('help-exit-codes', { hidden: true })
     .action(() => {
       process.stdout.write(exitCodesHelp().trimStart());

@@ -1,0 +1,27 @@
+/** npm pack holds only what a user needs, and a global install from the tarball works in a clean prefix. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+test('npm pack + npm install -g ./mqtt-tool-*.tgz gives a working mqtt-tool on PATH', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mqtt-tool-pack-'));
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const files = packed[0]?.files.map((f) => f.path) ?? [];
+  expect(files).toEqual(expect.arrayContaining(['bin/mqtt-tool.cjs', 'dist/cli.cjs', 'dist/broker.mjs', 'completions/mqtt-tool.bash', 'README.md', 'LICENSE', 'package.json']));
+  expect(files.filter((f) => /^(src|test|scripts|\.ci)\//.test(f))).toEqual([]);
+  const prefix = join(dir, 'prefix');
+  execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, packed[0]?.filename ?? '')], { encoding: 'utf8', stdio: 'pipe' });
+  expect(readdirSync(join(prefix, 'bin'))).toContain('mqtt-tool');
+  const env = { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env['PATH'] ?? ''}` };
+  const version = execFileSync('mqtt-tool', ['--version'], { env, encoding: 'utf8' });
+  expect(version.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  const help = execFileSync('mqtt-tool', ['pub', '--help'], { env, encoding: 'utf8' });
+  expect(help).toContain('--qos');
+  // The embedded broker (an ES module loaded from the bundle) works from the installed package too.
+  execFileSync('mqtt-tool', ['pub', '--embedded', '-t', 'x', '-m', 'y', '-q', '1'], { env, encoding: 'utf8', stdio: 'pipe' });
+}, 180_000);
