@@ -283,6 +283,11 @@ export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   applyCommanderTo(program);
   const debug = argv.includes('-d') || argv.includes('--debug');
+  // `mqtt-tool … | head`: a reader that goes away is a normal end, never a stack trace.
+  // Commands that stream (sub) also watch for it themselves to disconnect cleanly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`mqtt-tool: cannot write to stdout: ${err.code ?? err.message}\n`);
+  });
   // A command awaiting something that can never happen would otherwise end with exit code 0.
   const unfinished = (): void => {
     process.exitCode = report(new Error('the command stopped before it finished (nothing left to wait for)'), debug);

@@ -304,3 +304,12 @@ describe('the embedded broker', () => {
     expect(r.code).toBe(2);
   });
 });
+
+test('--help into a closed pipe: no EPIPE trace, exit 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const { BIN } = await import('../helpers/cli.js');
+  const child = spawn('bash', ['-c', `node ${BIN} pub --help | head -n 1; echo "status=\${PIPESTATUS[0]}" >&2`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = await collect(child);
+  expect(r.stdout).toBe('Usage: mqtt-tool pub [options]\n');
+  expect(r.stderr).toBe('status=0\n');
+});
