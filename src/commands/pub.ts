@@ -174,6 +174,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
       endedWith = err;
       stopInput();
     });
+    let failed = false;
     try {
       if (lineMode) {
         await publishLines(session, pub, topic, opts, (stop) => (stopInput = stop), () => endedWith !== undefined);
@@ -194,8 +195,12 @@ export async function runPub(flags: PubFlags): Promise<void> {
         // Interrupted or the input ended: give in-flight messages the grace period to be acknowledged.
         await Promise.race([pub.drained(), session.ended, delay(GRACE_MS)]);
       }
+    } catch (err) {
+      failed = true;
+      throw err;
     } finally {
       disposeSignals();
+      if (failed) session.client.end(true);
     }
     const failure = outcome(pub, endedWith, interrupted);
     if (endedWith === undefined) await session.close();

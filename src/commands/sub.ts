@@ -1,6 +1,6 @@
 /** `mqtt-tool sub`: subscribe, format each message onto stdout, stop on -C/-W/-E/--retained-only/Ctrl-C/EPIPE. */
 import { randomBytes } from 'node:crypto';
-import type { IClientSubscribeOptions, IPublishPacket, ISubscriptionMap, MqttClient } from 'mqtt';
+import type { IClientSubscribeOptions, IConnackPacket, IPublishPacket, ISubscriptionMap, MqttClient } from 'mqtt';
 import type { ISubackPacket } from 'mqtt-packet';
 import { connect, type Session } from '../connection/connect.js';
 import type { ConnectionFlags } from '../connection/options.js';
@@ -8,7 +8,7 @@ import { decodeReason, formatCode } from '../connection/reason-codes.js';
 import { resolveConnection } from '../connection/resolve.js';
 import { topicMatchesFilter, validateTopicFilter } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
-import { RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
+import { CliError, RejectedError, TimeoutError, UsageError } from '../errors.js';
 import { compileFormat, type Formatter, type ReceivedMessage } from '../io/format.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
@@ -133,7 +133,6 @@ export async function runSub(flags: SubFlags): Promise<void> {
     const session = await connect(
       connection.spec,
       { notice: term.notice, handleMessage: (client, packet, done) => run.onMessage(client, packet, done) },
-      { resubscribe: !oneShot },
     );
     await run.run(session, filters, map, term);
   } finally {
@@ -210,6 +209,15 @@ class SubRun {
         seconds * 1000,
       );
     }
+    // After a reconnect, a broker without our session has no subscriptions: subscribe again.
+    // (MQTT.js only tracks subscriptions for its own reconnect timer, which we do not use.)
+    session.client.on('connect', (connack: IConnackPacket) => {
+      if (connack.sessionPresent) return;
+      if (!session.spec.clean) term.warn('the broker did not keep our session (session present = 0): messages sent while we were away are lost; subscribing again');
+      subscribe(session, map, flags.userProperty)
+        .then((suback) => checkSuback(suback, filters, version, term))
+        .catch((err: unknown) => this.finishWith(err instanceof CliError ? err : new RejectedError(`subscribing again failed: ${String(err)}`)));
+    });
     try {
       const suback = await Promise.race([subscribe(session, map, flags.userProperty), this.finished.then(() => undefined)]);
       if (suback !== undefined) {

@@ -2,7 +2,7 @@
  * The edge between flags and a ready ConnectionSpec: reads the files flags name,
  * starts the embedded broker when asked, and prints the warnings a user must see.
  */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Terminal } from '../io/terminal.js';
@@ -38,6 +38,25 @@ function warnIfReadableByOthers(term: Terminal, flag: string, path: string): voi
   }
 }
 
+/** A key that does not belong to its certificate fails every handshake; say so before connecting. */
+function checkKeyMatchesCert(certPem: Buffer, keyPem: Buffer): void {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certPem);
+  } catch {
+    throw new UsageError('--cert is not a PEM certificate', { hint: 'Pass the client certificate in PEM form (-----BEGIN CERTIFICATE-----).' });
+  }
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch {
+    throw new UsageError('--key is not a readable PEM private key (encrypted keys are not supported)', { hint: 'Pass an unencrypted PEM private key.' });
+  }
+  if (!cert.checkPrivateKey(key)) {
+    throw new UsageError('--key does not match --cert: the private key belongs to another certificate', { hint: 'Pass the key that was generated with this certificate.' });
+  }
+}
+
 export interface ResolveOptions {
   readonly longRunning: boolean;
   readonly embedded: boolean;
@@ -51,6 +70,7 @@ export async function resolveConnection(flags: ConnectionFlags, term: Terminal, 
     longRunning: options.longRunning,
   });
   if (flags.key !== undefined) warnIfReadableByOthers(term, '--key', flags.key);
+  if (spec.tls?.cert !== undefined && spec.tls.key !== undefined) checkKeyMatchesCert(spec.tls.cert, spec.tls.key);
   if (flags.passwordFile !== undefined) warnIfReadableByOthers(term, '--password-file', flags.passwordFile);
   if (spec.tls !== undefined && !spec.tls.rejectUnauthorized) {
     term.warn('--insecure: the broker certificate and host name are NOT verified; anyone in the path can read and change this traffic');

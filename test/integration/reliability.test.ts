@@ -1,0 +1,218 @@
+/** Faults, signals, limits and secrets: the built binary against a real Mosquitto. */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { testClient } from '../helpers/mqtt-client.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'mqtt-tool-rel-'));
+const brokers: Mosquitto[] = [];
+async function broker(options: Parameters<typeof startMosquitto>[0] = {}): Promise<Mosquitto> {
+  const b = await startMosquitto(options);
+  brokers.push(b);
+  return b;
+}
+afterEach(async () => {
+  await Promise.all(brokers.splice(0).map((b) => b.stop()));
+});
+const conn = (b: Mosquitto): string[] => ['-h', '127.0.0.1', '-p', String(b.port)];
+
+/** Resolves once `text` has appeared on the child's stdout. */
+function waitForStdout(child: ReturnType<typeof spawnCli>, text: string, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`'${text}' not on stdout within ${timeoutMs} ms: ${seen}`)), timeoutMs);
+    child.stdout?.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+}
+
+describe('broker restart', () => {
+  test('sub reconnects, subscribes again, says so once per event; with -c and QoS 1 nothing published meanwhile is lost', async () => {
+    const b = await broker({ persistenceDir: mkdtempSync(join(tmp, 'persist-')) });
+    const id = `rel-sub-${process.pid}`;
+    const child = spawnCli(['sub', ...conn(b), '-t', 'rel/a', '-q', '1', '-c', '-i', id, '--reconnect-period', '1', '-C', '3']);
+    const done = collect(child, 60_000);
+    await waitForStderr(child, '', 100).catch(() => {});
+    const pub = async (m: string): Promise<void> => {
+      const c = await testClient(`mqtt://127.0.0.1:${b.port}`);
+      await c.publishAsync('rel/a', m, { qos: 1 });
+      await c.endAsync();
+    };
+    // Until the subscription exists, publish a probe; the first one that arrives proves it.
+    const first = waitForStdout(child, 'before');
+    for (let i = 0; i < 50; i++) {
+      await pub('before');
+      const arrived = await Promise.race([first.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 200))]);
+      if (arrived) break;
+    }
+    await first;
+    await b.restart();
+    await pub('while-away-1');
+    await pub('while-away-2');
+    const r = await done;
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    expect(lines.filter((l) => l !== 'before')).toEqual(['while-away-1', 'while-away-2']);
+    expect(r.stderr).toMatch(/connection lost; reconnecting to mqtt:\/\/127\.0\.0\.1/);
+    expect(r.stderr).toMatch(/reconnected to mqtt:\/\/127\.0\.0\.1/);
+    expect(r.stderr.split('\n').filter((l) => l.includes('reconnecting')).length).toBe(1);
+  });
+
+  test('pub -l at QoS 1 across a restart: every line read is delivered, exit 0', async () => {
+    const b = await broker({ persistenceDir: mkdtempSync(join(tmp, 'persist-')) });
+    const sub = spawnCli(['sub', ...conn(b), '-t', 'rel/lines', '-q', '1', '-c', '-i', `rel-lines-${process.pid}`, '--reconnect-period', '0.5', '-d']);
+    const subDone = collect(sub, 90_000);
+    let seen = '';
+    sub.stdout?.on('data', (d: Buffer) => (seen += d.toString()));
+    await waitForStderr(sub, '<-- SUBACK');
+    const pub = spawnCli(['pub', ...conn(b), '-t', 'rel/lines', '-q', '1', '-l', '-c', '-i', `rel-pub-${process.pid}`, '--reconnect-period', '0.5']);
+    const pubDone = collect(pub, 90_000);
+    const lines = (from: number, n: number): string => Array.from({ length: n }, (_, i) => `line-${from + i}`).join('\n') + '\n';
+    pub.stdin?.write(lines(0, 2000));
+    await new Promise((r) => setTimeout(r, 300));
+    await b.restart();
+    pub.stdin?.end(lines(2000, 2000));
+    const p = await pubDone;
+    expect(p.code).toBe(0);
+    expect(p.stderr).toContain('reconnected');
+    // QoS 1 is at least once: duplicates are allowed, loss is not.
+    const want = new Set(Array.from({ length: 4000 }, (_, i) => `line-${i}`));
+    const deadline = Date.now() + 15_000;
+    const complete = (): boolean => {
+      const lines = new Set(seen.split('\n'));
+      return [...want].every((l) => lines.has(l));
+    };
+    while (Date.now() < deadline && !complete()) await new Promise((r) => setTimeout(r, 100));
+    sub.kill('SIGINT');
+    const s = await subDone;
+    const got = new Set(s.stdout.split('\n').filter(Boolean));
+    expect([...want].filter((l) => !got.has(l))).toEqual([]);
+  });
+});
+
+test('a dead peer (broker stopped with SIGSTOP) is detected by keepalive: exit 4 with --no-reconnect', async () => {
+  const b = await broker();
+  const child = spawnCli(['sub', ...conn(b), '-t', 'rel/dead', '-k', '1', '--no-reconnect', '-d']);
+  const done = collect(child, 30_000);
+  await waitForStderr(child, '<-- SUBACK');
+  const t0 = Date.now();
+  b.pause();
+  try {
+    const r = await done;
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/mqtt-tool: .*(lost|keepalive|Keepalive)/i);
+    // keepalive 1 s: detected well within a few keepalive periods.
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  } finally {
+    b.resume();
+  }
+});
+
+describe('signals', () => {
+  test('SIGTERM during pub -l: publishes what it read, waits for acks, disconnects, exit 0', async () => {
+    const b = await broker();
+    const got: string[] = [];
+    const c = await testClient(`mqtt://127.0.0.1:${b.port}`);
+    c.on('message', (_t, p) => got.push(p.toString()));
+    await c.subscribeAsync('rel/term', { qos: 1 });
+    const pub = spawnCli(['pub', ...conn(b), '-t', 'rel/term', '-q', '1', '-l']);
+    const done = collect(pub);
+    pub.stdin?.write('one\ntwo\n');
+    const deadline = Date.now() + 10_000;
+    while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    pub.kill('SIGTERM');
+    const r = await done;
+    expect(r.code).toBe(0);
+    expect(got).toEqual(['one', 'two']);
+    await c.endAsync();
+  });
+
+  test('a second Ctrl-C exits at once with 130 while acknowledgements are outstanding', async () => {
+    const b = await broker();
+    const pub = spawnCli(['pub', ...conn(b), '-t', 'rel/int', '-q', '1', '-l', '-d']);
+    const done = collect(pub);
+    await waitForStderr(pub, '<-- CONNACK');
+    b.pause();
+    try {
+      pub.stdin?.write('unacked\n');
+      await new Promise((r) => setTimeout(r, 300));
+      pub.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 200));
+      pub.kill('SIGINT');
+      const r = await done;
+      expect(r.code).toBe(130);
+      expect(r.stderr).toContain('interrupted again');
+    } finally {
+      b.resume();
+    }
+  });
+});
+
+describe('limits', () => {
+  test('a payload over the broker maximum packet size: both sizes named, exit 7, nothing sent', async () => {
+    const b = await broker({ extra: ['max_packet_size 1000'] });
+    const r = await runCli(['pub', ...conn(b), '-t', 'rel/big', '-m', 'x'.repeat(2000), '-q', '1']);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain("payload of 2000 bytes exceeds the broker's maximum packet size of 1000 bytes");
+  });
+
+  test('a 50 MB payload round trip at QoS 1 is byte-exact', async () => {
+    const b = await broker();
+    const body = randomBytes(50 * 1024 * 1024);
+    const file = join(tmp, 'big.bin');
+    writeFileSync(file, body);
+    const sub = spawnCli(['sub', ...conn(b), '-t', 'rel/huge', '-q', '1', '-C', '1', '-N', '-d']);
+    const subDone = collect(sub, 60_000);
+    await waitForStderr(sub, '<-- SUBACK');
+    const p = await runCli(['pub', ...conn(b), '-t', 'rel/huge', '-f', file, '-q', '1'], { timeoutMs: 60_000 });
+    expect(p.code).toBe(0);
+    const s = await subDone;
+    expect(createHash('sha256').update(s.stdoutBytes).digest('hex')).toBe(createHash('sha256').update(body).digest('hex'));
+  }, 90_000);
+
+  test('a key that does not match its certificate is a usage error before connecting', async () => {
+    const TLS = new URL('../fixtures/tls/', import.meta.url).pathname;
+    const r = await runCli(['pub', '-L', 'mqtts://127.0.0.1:1', '-t', 'a', '-m', 'b', '--cert', `${TLS}client.crt`, '--key', `${TLS}valid.key`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--key does not match --cert');
+  });
+});
+
+describe('secrets', () => {
+  test('a password from the environment or a file is not in /proc/<pid>/cmdline, not in --debug, not in errors', async () => {
+    const b = await broker({ users: { alice: 's3cret-pw' } });
+    const pwFile = join(tmp, 'pw');
+    writeFileSync(pwFile, 's3cret-pw\n', { mode: 0o600 });
+    const child = spawnCli(['sub', ...conn(b), '-u', 'alice', '--password-file', pwFile, '-t', 'x', '-d']);
+    const done = collect(child);
+    await waitForStderr(child, '<-- SUBACK');
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+    expect(cmdline).not.toContain('s3cret');
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('password=****');
+    expect(r.stderr).not.toContain('s3cret');
+    const wrong = await runCli(['pub', ...conn(b), '-u', 'alice', '-t', 'x', '-m', 'y', '-d'], { env: { MQTT_TOOL_PASSWORD: 'not-it-either' } });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).not.toContain('not-it-either');
+  });
+
+  test('a password file readable by others gets a warning', async () => {
+    const b = await broker({ users: { alice: 'pw' } });
+    const pwFile = join(tmp, 'pw-open');
+    writeFileSync(pwFile, 'pw\n', { mode: 0o644 });
+    const r = await runCli(['pub', ...conn(b), '-u', 'alice', '--password-file', pwFile, '-t', 'x', '-m', 'y']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`--password-file '${pwFile}' is readable by other users`);
+  });
+});
