@@ -7,12 +7,12 @@ _mqtt_tool() {
   sub=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      pub|sub|rr|bench|diagnose|tls-check|broker|completion) [[ -z $cmd ]] && cmd="${COMP_WORDS[i]}" ;;
-      merge) [[ -n $cmd && -z $sub ]] && sub="${COMP_WORDS[i]}" ;;
+      pub|sub|rr|bench|diagnose|tls-check|broker|profile|completion) [[ -z $cmd ]] && cmd="${COMP_WORDS[i]}" ;;
+      merge|list|show) [[ -n $cmd && -z $sub ]] && sub="${COMP_WORDS[i]}" ;;
     esac
   done
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "pub sub rr bench diagnose tls-check broker completion --version --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "pub sub rr bench diagnose tls-check broker profile completion --version --help" -- "$cur"))
     return
   fi
   key="$cmd"
@@ -33,6 +33,7 @@ _mqtt_tool() {
     "pub|--user-property") COMPREPLY=(); return ;;
     "pub|-h"|"pub|--host") COMPREPLY=(); return ;;
     "pub|-p"|"pub|--port") COMPREPLY=(); return ;;
+    "pub|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
     "pub|-L"|"pub|--url") COMPREPLY=(); return ;;
     "pub|-i"|"pub|--id") COMPREPLY=(); return ;;
     "pub|--id-prefix") COMPREPLY=(); return ;;
@@ -65,6 +66,7 @@ _mqtt_tool() {
     "sub|-F"|"sub|--format") COMPREPLY=($(compgen -W "raw verbose jsonl hex base64" -- "$cur")); return ;;
     "sub|-h"|"sub|--host") COMPREPLY=(); return ;;
     "sub|-p"|"sub|--port") COMPREPLY=(); return ;;
+    "sub|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
     "sub|-L"|"sub|--url") COMPREPLY=(); return ;;
     "sub|-i"|"sub|--id") COMPREPLY=(); return ;;
     "sub|--id-prefix") COMPREPLY=(); return ;;
@@ -96,6 +98,7 @@ _mqtt_tool() {
     "rr|-F"|"rr|--format") COMPREPLY=($(compgen -W "raw verbose jsonl hex base64" -- "$cur")); return ;;
     "rr|-h"|"rr|--host") COMPREPLY=(); return ;;
     "rr|-p"|"rr|--port") COMPREPLY=(); return ;;
+    "rr|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
     "rr|-L"|"rr|--url") COMPREPLY=(); return ;;
     "rr|-i"|"rr|--id") COMPREPLY=(); return ;;
     "rr|--id-prefix") COMPREPLY=(); return ;;
@@ -131,6 +134,7 @@ _mqtt_tool() {
     "bench|--out") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "bench|-h"|"bench|--host") COMPREPLY=(); return ;;
     "bench|-p"|"bench|--port") COMPREPLY=(); return ;;
+    "bench|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
     "bench|-L"|"bench|--url") COMPREPLY=(); return ;;
     "bench|-i"|"bench|--id") COMPREPLY=(); return ;;
     "bench|--id-prefix") COMPREPLY=(); return ;;
@@ -150,6 +154,7 @@ _mqtt_tool() {
     "diagnose|--test-topic") COMPREPLY=(); return ;;
     "diagnose|-h"|"diagnose|--host") COMPREPLY=(); return ;;
     "diagnose|-p"|"diagnose|--port") COMPREPLY=(); return ;;
+    "diagnose|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
     "diagnose|-L"|"diagnose|--url") COMPREPLY=(); return ;;
     "diagnose|-i"|"diagnose|--id") COMPREPLY=(); return ;;
     "diagnose|--id-prefix") COMPREPLY=(); return ;;
@@ -169,6 +174,7 @@ _mqtt_tool() {
     "tls-check|--warn-days") COMPREPLY=(); return ;;
     "tls-check|-h"|"tls-check|--host") COMPREPLY=(); return ;;
     "tls-check|-p"|"tls-check|--port") COMPREPLY=(); return ;;
+    "tls-check|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
     "tls-check|-L"|"tls-check|--url") COMPREPLY=(); return ;;
     "tls-check|-i"|"tls-check|--id") COMPREPLY=(); return ;;
     "tls-check|--id-prefix") COMPREPLY=(); return ;;
@@ -189,14 +195,17 @@ _mqtt_tool() {
     "broker|-h"|"broker|--host") COMPREPLY=(); return ;;
   esac
   case "$key" in
-    "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -l --stdin-line -n --null-message -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
-    "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -F --format -v --verbose -N --no-newline --pretty -h --host -p --port -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
-    "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty -h --host -p --port -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --help" -- "$cur")) ;;
-    "bench") COMPREPLY=($(compgen -W "merge --qos --messages --duration --size --publishers --subscribers --rate --inflight --topic --warmup --connections --connect-rate --json --out -h --host -p --port -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
+    "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -l --stdin-line -n --null-message -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
+    "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -F --format -v --verbose -N --no-newline --pretty -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
+    "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --help" -- "$cur")) ;;
+    "bench") COMPREPLY=($(compgen -W "merge --qos --messages --duration --size --publishers --subscribers --rate --inflight --topic --warmup --connections --connect-rate --json --out -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "bench merge") COMPREPLY=($(compgen -W "--json --no-color --help" -- "$cur")) ;;
-    "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --json -h --host -p --port -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
-    "tls-check") COMPREPLY=($(compgen -W "--warn-days --no-mqtt --json -h --host -p --port -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
+    "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --json -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
+    "tls-check") COMPREPLY=($(compgen -W "--warn-days --no-mqtt --json -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "broker") COMPREPLY=($(compgen -W "-p --port -h --host --help" -- "$cur")) ;;
+    "profile") COMPREPLY=($(compgen -W "list show --help" -- "$cur")) ;;
+    "profile list") COMPREPLY=($(compgen -W "--names --no-color --help" -- "$cur")) ;;
+    "profile show") COMPREPLY=($(compgen -W "--no-color --help" -- "$cur")) ;;
     "completion") COMPREPLY=($(compgen -W "bash zsh fish --help" -- "$cur")) ;;
   esac
 }

@@ -7,6 +7,7 @@ complete -c mqtt-tool -n __fish_use_subcommand -a bench -d 'measure throughput a
 complete -c mqtt-tool -n __fish_use_subcommand -a diagnose -d 'explain why a client cannot connect: DNS, TCP, TLS, CONNECT, round trip'
 complete -c mqtt-tool -n __fish_use_subcommand -a tls-check -d 'inspect a broker\'s TLS endpoint: chain, expiry, host name, versions, client certificates'
 complete -c mqtt-tool -n __fish_use_subcommand -a broker -d 'run the embedded broker in the foreground until Ctrl-C'
+complete -c mqtt-tool -n __fish_use_subcommand -a profile -d 'list or show the connection profiles of the config file'
 complete -c mqtt-tool -n __fish_use_subcommand -a completion -d 'print a shell completion script (bash, zsh or fish)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s t -l topic -d 'topic to publish to (no wildcards)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s m -l message -d 'message payload' -x
@@ -28,6 +29,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l topic-alias -d 'MQ
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l user-property -d 'MQTT 5 user property (repeatable)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
@@ -77,6 +79,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s N -l no-newline -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l pretty -d 'indent JSON payloads (with -F jsonl and %J)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
@@ -121,6 +124,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s N -l no-newline -d 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l pretty -d 'indent JSON payloads'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
@@ -165,6 +169,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l json -d 'print t
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l out -d 'also write the JSON report to a file' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
@@ -192,6 +197,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l check-will -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l json -d 'print the steps as JSON'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
@@ -219,6 +225,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l no-mqtt -d '
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l json -d 'print everything as one JSON object (for monitoring)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
@@ -244,5 +251,8 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l help -d 'sho
 complete -c mqtt-tool -n '__fish_seen_subcommand_from broker' -s p -l port -d 'port to listen on' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from broker' -s h -l host -d 'address to listen on' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from broker' -l help -d 'show help'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -a list -d 'list the profiles'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -a show -d 'show one profile (secrets masked)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from completion' -l help -d 'show help'

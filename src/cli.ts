@@ -226,6 +226,25 @@ export function buildProgram(): Command {
     .addHelpText('after', examples(['mqtt-tool broker', 'mqtt-tool broker -p 0   # any free port']));
   broker.action(async (opts) => (await import('./commands/broker.js')).runBroker(opts));
 
+  const profile = program
+    .command('profile')
+    .description('list or show the connection profiles of the config file')
+    .helpOption('--help', 'show help');
+  profile
+    .command('list')
+    .description('list the profiles')
+    .helpOption('--help', 'show help')
+    .option('--names', 'print the names only, one per line')
+    .option('--no-color', 'no colours')
+    .action(async (opts) => (await import('./commands/profile.js')).runProfileList(opts));
+  profile
+    .command('show')
+    .description('show one profile (secrets masked)')
+    .helpOption('--help', 'show help')
+    .argument('<name>', 'profile name')
+    .option('--no-color', 'no colours')
+    .action(async (name: string, opts) => (await import('./commands/profile.js')).runProfileShow(name, opts));
+
   program
     .command('completion')
     .description('print a shell completion script (bash, zsh or fish)')

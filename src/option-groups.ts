@@ -23,6 +23,7 @@ export function addConnectionOptions(cmd: Command): Command {
   const opts = [
     new Option('-h, --host <host>', 'broker host (default: localhost)'),
     new Option('-p, --port <port>', 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)').argParser((v) => parsePort('-p', v)),
+    new Option('--profile <name>', 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it'),
     new Option('-L, --url <url>', 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path'),
     new Option('-i, --id <id>', 'client identifier (default: mqtt-tool- and a random suffix)'),
     new Option('--id-prefix <prefix>', 'client identifier prefix; a random suffix is added'),

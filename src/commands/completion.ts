@@ -18,6 +18,7 @@ export const HINTS: ModelHints = {
     '--format': NAMED_FORMATS,
   },
   positional: { completion: SHELLS },
+  dynamic: { '--profile': 'mqtt-tool profile list --names' },
 };
 
 export function completionScript(shell: string, program: Command): string {

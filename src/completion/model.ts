@@ -14,6 +14,8 @@ export interface OptionModel {
   values: readonly string[] | undefined;
   /** Offer file names. */
   file: boolean;
+  /** A command whose output lines are the values (e.g. profile names). */
+  dynamic: string | undefined;
 }
 
 export interface CommandModel {
@@ -29,6 +31,7 @@ export interface ModelHints {
   readonly fileOptions: ReadonlySet<string>;
   readonly values: Readonly<Record<string, readonly string[]>>;
   readonly positional: Readonly<Record<string, readonly string[]>>;
+  readonly dynamic: Readonly<Record<string, string>>;
 }
 
 function optionModel(o: Option, hints: ModelHints, commandName: string): OptionModel | undefined {
@@ -40,13 +43,14 @@ function optionModel(o: Option, hints: ModelHints, commandName: string): OptionM
     takesValue: o.required || o.optional,
     values: o.argChoices ?? hints.values[`${commandName} ${o.long}`] ?? hints.values[o.long],
     file: hints.fileOptions.has(o.long),
+    dynamic: hints.dynamic[o.long],
   };
 }
 
 export function buildModel(cmd: Command, hints: ModelHints): CommandModel {
   const name = cmd.name();
   const options = cmd.options.map((o) => optionModel(o, hints, name)).filter((o): o is OptionModel => o !== undefined);
-  options.push({ short: undefined, long: '--help', description: 'show help', takesValue: false, values: undefined, file: false });
+  options.push({ short: undefined, long: '--help', description: 'show help', takesValue: false, values: undefined, file: false, dynamic: undefined });
   return {
     name,
     description: cmd.description(),
@@ -89,6 +93,7 @@ export function bashScript(root: CommandModel): string {
       const pattern = words(o).map((w) => `"${key}|${w}"`).join('|');
       if (o.file) lines.push(`    ${pattern}) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
       else if (o.values !== undefined) lines.push(`    ${pattern}) COMPREPLY=($(compgen -W "${o.values.join(' ')}" -- "$cur")); return ;;`);
+      else if (o.dynamic !== undefined) lines.push(`    ${pattern}) COMPREPLY=($(compgen -W "$(${o.dynamic} 2>/dev/null)" -- "$cur")); return ;;`);
       else lines.push(`    ${pattern}) COMPREPLY=(); return ;;`);
     }
   }
@@ -103,7 +108,15 @@ export function bashScript(root: CommandModel): string {
 
 function zshSpec(o: OptionModel): string {
   const desc = clean(o.description, /[[\]:'\\`$]/g);
-  const action = !o.takesValue ? '' : o.file ? ':file:_files' : o.values !== undefined ? `:value:(${o.values.join(' ')})` : ':value: ';
+  const action = !o.takesValue
+    ? ''
+    : o.file
+      ? ':file:_files'
+      : o.values !== undefined
+        ? `:value:(${o.values.join(' ')})`
+        : o.dynamic !== undefined
+          ? `:value:(\${(f)"$(${o.dynamic} 2>/dev/null)"})`
+          : ':value: ';
   if (o.short === undefined) return `'${o.long}[${desc}]${action}'`;
   return `'(${o.short} ${o.long})'{${o.short},${o.long}}'[${desc}]${action}'`;
 }
@@ -144,7 +157,9 @@ export function fishScript(root: CommandModel): string {
       const parts = ['complete -c mqtt-tool', `-n ${cond}`];
       if (o.short !== undefined) parts.push(`-s ${o.short.slice(1)}`);
       parts.push(`-l ${o.long.slice(2)}`, `-d ${q(o.description)}`);
-      if (o.takesValue) parts.push(o.file ? '-r -F' : o.values !== undefined ? `-x -a ${q(o.values.join(' '))}` : '-x');
+      if (o.takesValue) {
+        parts.push(o.file ? '-r -F' : o.values !== undefined ? `-x -a ${q(o.values.join(' '))}` : o.dynamic !== undefined ? `-x -a ${q(`(${o.dynamic} 2>/dev/null)`)}` : '-x');
+      }
       lines.push(parts.join(' '));
     }
   }

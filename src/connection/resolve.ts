@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Terminal } from '../io/terminal.js';
 import { buildConnectionSpec, type ConnectionFlags, type ConnectionSpec } from './options.js';
+import { withProfile } from '../config/load.js';
 
 export interface ResolvedConnection {
   readonly spec: ConnectionSpec;
@@ -62,7 +63,8 @@ export interface ResolveOptions {
   readonly embedded: boolean;
 }
 
-export async function resolveConnection(flags: ConnectionFlags, term: Terminal, options: ResolveOptions): Promise<ResolvedConnection> {
+export async function resolveConnection(given: ConnectionFlags & { profile?: string }, term: Terminal, options: ResolveOptions): Promise<ResolvedConnection> {
+  const flags = withProfile(given, term);
   let spec = buildConnectionSpec(flags, {
     env: process.env,
     readFile: readUserFile,
