@@ -36,6 +36,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l id-prefix -d 'clie
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l password-prompt -d 'ask for the password on the terminal (no echo) when none is given'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
@@ -86,6 +87,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l id-prefix -d 'clie
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l password-prompt -d 'ask for the password on the terminal (no echo) when none is given'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
@@ -131,6 +133,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l id-prefix -d 'clien
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l password-prompt -d 'ask for the password on the terminal (no echo) when none is given'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
@@ -176,6 +179,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l id-prefix -d 'cl
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l password-prompt -d 'ask for the password on the terminal (no echo) when none is given'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
@@ -204,6 +208,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l id-prefix -d 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l password-prompt -d 'ask for the password on the terminal (no echo) when none is given'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
@@ -232,6 +237,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l id-prefix -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l password-prompt -d 'ask for the password on the terminal (no echo) when none is given'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'

@@ -30,6 +30,7 @@ export function addConnectionOptions(cmd: Command): Command {
     new Option('-u, --username <name>', 'user name'),
     new Option('-P, --password <password>', 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)'),
     new Option('--password-file <file>', 'read the password from a file (one trailing newline is ignored)'),
+    new Option('--password-prompt', 'ask for the password on the terminal (no echo) when none is given'),
     new Option('-k, --keepalive <seconds>', 'keepalive interval (default: 60)').argParser((v) => parseInteger('-k', v, 0, 65_535)),
     new Option('-V, --protocol-version <version>', 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)')
       .argParser((v) => parseProtocolVersion('-V', v)),

@@ -63,8 +63,17 @@ export interface ResolveOptions {
   readonly embedded: boolean;
 }
 
-export async function resolveConnection(given: ConnectionFlags & { profile?: string }, term: Terminal, options: ResolveOptions): Promise<ResolvedConnection> {
-  const flags = withProfile(given, term);
+export async function resolveConnection(
+  given: ConnectionFlags & { profile?: string; passwordPrompt?: boolean },
+  term: Terminal,
+  options: ResolveOptions,
+): Promise<ResolvedConnection> {
+  let flags = withProfile(given, term);
+  if (given.passwordPrompt === true && flags.password === undefined && flags.passwordFile === undefined && (process.env['MQTT_TOOL_PASSWORD'] ?? '') === '') {
+    if (flags.username === undefined) throw new UsageError('--password-prompt needs -u (a user name to prompt for)');
+    const { promptPassword } = await import('../io/prompt.js');
+    flags = { ...flags, password: await promptPassword(`password for ${flags.username}: `) };
+  }
   let spec = buildConnectionSpec(flags, {
     env: process.env,
     readFile: readUserFile,

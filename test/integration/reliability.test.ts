@@ -216,3 +216,28 @@ describe('secrets', () => {
     expect(r.stderr).toContain(`--password-file '${pwFile}' is readable by other users`);
   });
 });
+
+describe('password prompt', () => {
+  test('--password-prompt reads the password from the terminal without echo', async () => {
+    const b = await broker({ users: { bob: 'hunter2' } });
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/cli.js');
+    // script(1) gives the command a real terminal; what we write to its stdin is typed there.
+    const child = spawn('script', ['-qec', `node ${BIN} pub ${conn(b).join(' ')} -u bob --password-prompt -t x -m y; echo EXIT=$?`, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const done = collect(child);
+    await new Promise((r) => setTimeout(r, 1_000));
+    child.stdin?.write('hunter2\r');
+    setTimeout(() => child.stdin?.end(), 2_000);
+    const r = await done;
+    expect(r.stdout).toContain('password for bob: ');
+    expect(r.stdout).toContain('EXIT=0');
+    expect(r.stdout).not.toContain('hunter2');
+  });
+  test('--password-prompt without a terminal is a usage error', async () => {
+    const r = await runCli(['pub', '-h', '127.0.0.1', '-u', 'bob', '--password-prompt', '-t', 'x', '-m', 'y'], { env: { MQTT_TOOL_PASSWORD: undefined } });
+    expect([2]).toContain(r.code);
+  });
+});
