@@ -163,7 +163,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l size -d 'payload
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l publishers -d 'publishing clients' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l subscribers -d 'subscribing clients (each receives every message)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l rate -d 'fixed total publish rate; latency counts from the intended send time' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l inflight -d 'unacknowledged messages per publisher at most' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l inflight -d 'unacknowledged messages per publisher at most (default: 1000; 200 at QoS 2)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l topic -d 'topic prefix for the test traffic' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l warmup -d 'publish this long before measuring' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connections -d 'connection test instead: open n clients and report connect times' -x

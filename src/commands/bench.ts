@@ -22,7 +22,7 @@ export interface BenchFlags extends ConnectionFlags {
   publishers: number;
   subscribers: number;
   rate?: number;
-  inflight: number;
+  inflight?: number;
   topic: string;
   warmup: number;
   json?: boolean;
@@ -74,7 +74,7 @@ function render(term: Terminal, report: BenchReport): Promise<string> {
     const p = report.parameters;
     const lines = [
       `mqtt-tool bench ${report.version}: ${e.broker} (${protocolVersionLabel(e.protocolVersion as 3 | 4 | 5)}${e.embedded ? ', embedded broker' : ''})`,
-      `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`}${p['rate'] !== undefined ? `, fixed rate ${p['rate']} msg/s` : `, in-flight window ${p['inflight']}`}`,
+      `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`}${p['rate'] !== undefined ? `, fixed rate ${p['rate']} msg/s` : `, in-flight window ${p['inflight'] ?? '1000 (200 at QoS 2)'}`}`,
       table.toString(),
       'latency: end to end, publisher send -> subscriber receive (HDR histogram); ack: publish -> PUBACK/PUBCOMP',
     ];

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// `mqtt-tool bench` against the C clients on one local Mosquitto (max_queued_messages 0,
+// max_inflight_messages 0): mosquitto_pub -l into mosquitto_sub -C, per QoS, for 64-byte and
+// 1 KiB payloads, at mosquitto_pub's default in-flight limit and at -M 1000; then publish-only
+// with 4 publishers against 4 parallel mosquitto_pub. Prints both rates and their ratio.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/mqtt-tool.cjs', import.meta.url));
+const N = Number(process.env.MESSAGES ?? 60_000); // mosquitto_pub -l stops at 65,535 at QoS 1/2
+const dir = mkdtempSync(join(tmpdir(), 'mqtt-tool-cbench-'));
+const port = await new Promise((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
+writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\n`);
+const broker = spawn('mosquitto', ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
+await new Promise((r) => setTimeout(r, 500));
+const conn = ['-h', '127.0.0.1', '-p', String(port)];
+
+const wait = (child) => new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`)))));
+function linesFile(n, size, name) {
+  const line = 'x'.repeat(size - 1);
+  const f = join(dir, name);
+  writeFileSync(f, `${Array.from({ length: n }, () => line).join('\n')}\n`);
+  return f;
+}
+async function cPipeline(qos, size, extra) {
+  const file = linesFile(N, size, `l-${size}`);
+  const topic = `c/${qos}/${size}/${Math.random()}`;
+  const sub = spawn('mosquitto_sub', [...conn, '-t', topic, '-q', String(qos), '-C', String(N)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await new Promise((r) => setTimeout(r, 400));
+  const t0 = process.hrtime.bigint();
+  const pub = spawn('sh', ['-c', `mosquitto_pub ${conn.join(' ')} -t '${topic}' -q ${qos} -l ${extra} < ${file}`], { stdio: 'inherit' });
+  await Promise.all([wait(pub), wait(sub)]);
+  return N / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+function tool(args) {
+  const r = spawnSync('node', [BIN, 'bench', ...conn, '--json', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout).results[0];
+}
+const fmt = (n) => Math.round(n).toLocaleString('en-US').padStart(9);
+
+try {
+  console.log(`node ${process.version}; mosquitto on 127.0.0.1:${port}; ${N} messages per run; rates are end to end (first publish to last receive)`);
+  for (const size of [64, 1024]) {
+    for (const qos of [0, 1, 2]) {
+      const cDefault = await cPipeline(qos, size, '');
+      const cWide = await cPipeline(qos, size, '-M 1000');
+      const ours = tool(['--qos', String(qos), '--messages', String(N), '--size', String(size)]);
+      console.log(
+        `size ${String(size).padStart(4)} QoS ${qos}: mqtt-tool ${fmt(ours.msgsPerSec)} msg/s (lost ${ours.lost}, dup ${ours.duplicated}, p50 ${ours.latencyMs.p50} ms) | ` +
+          `C default ${fmt(cDefault)} -> ratio ${(ours.msgsPerSec / cDefault).toFixed(2)} | C -M 1000 ${fmt(cWide)} -> ratio ${(ours.msgsPerSec / cWide).toFixed(2)}`,
+      );
+    }
+  }
+  // Publish-only, 4 publishers.
+  const per = 50_000;
+  const file = linesFile(per, 64, 'p4');
+  const t0 = process.hrtime.bigint();
+  await Promise.all([0, 1, 2, 3].map((i) => wait(spawn('sh', ['-c', `mosquitto_pub ${conn.join(' ')} -t p4/${i} -l < ${file}`], { stdio: 'inherit' }))));
+  const cRate = (4 * per) / (Number(process.hrtime.bigint() - t0) / 1e9);
+  const ours = tool(['--qos', '0', '--messages', String(4 * per), '--publishers', '4', '--subscribers', '0']);
+  console.log(`publish-only, 4 publishers, QoS 0, 64 B: mqtt-tool ${fmt(ours.msgsPerSec)} msg/s | 4 x mosquitto_pub ${fmt(cRate)} msg/s -> ratio ${(ours.msgsPerSec / cRate).toFixed(2)}`);
+} finally {
+  broker.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}
