@@ -8,13 +8,13 @@ import { readUserFile, resolveConnection } from '../connection/resolve.js';
 import { validateTopicFilter, validateTopicName } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
 import { RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
-import { compileFormat } from '../io/format.js';
+import { chooseFormat, type OutputFlags } from './output-flags.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal } from '../io/terminal.js';
 import { BatchedWriter } from '../io/writer.js';
 import { decodeReason, formatCode } from '../connection/reason-codes.js';
 
-export interface RrFlags extends ConnectionFlags {
+export interface RrFlags extends ConnectionFlags, OutputFlags {
   topic?: string;
   responseTopic?: string;
   message?: string;
@@ -23,10 +23,6 @@ export interface RrFlags extends ConnectionFlags {
   nullMessage?: boolean;
   qos?: Qos;
   timeout?: number;
-  format?: string;
-  verbose?: boolean;
-  newline: boolean;
-  pretty?: boolean;
   embedded?: boolean;
   color: boolean;
 }
@@ -52,11 +48,7 @@ export async function runRr(flags: RrFlags): Promise<void> {
     throw new UsageError('rr needs MQTT 5 (response topic and correlation data): drop -V');
   }
   if (flags.embedded === true) throw new UsageError('rr needs MQTT 5; the embedded broker speaks MQTT 3.1.1 only');
-  const format = compileFormat(flags.format ?? (flags.verbose === true ? 'verbose' : 'raw'), {
-    newline: flags.newline,
-    pretty: flags.pretty === true,
-    style: { topic: (s) => term.out.cyan(s), meta: (s) => term.out.dim(s) },
-  });
+  const format = chooseFormat(flags, term);
   const payload = requestPayload(flags);
   const connection = await resolveConnection(flags, term, { longRunning: false, embedded: false });
   const session = await connect(connection.spec, { notice: term.notice });

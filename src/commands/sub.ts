@@ -9,12 +9,13 @@ import { resolveConnection } from '../connection/resolve.js';
 import { topicMatchesFilter, validateTopicFilter } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
 import { CliError, RejectedError, TimeoutError, UsageError } from '../errors.js';
-import { compileFormat, type Formatter, type ReceivedMessage } from '../io/format.js';
+import type { Formatter, ReceivedMessage } from '../io/format.js';
+import { chooseFormat, type OutputFlags } from './output-flags.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { BatchedWriter } from '../io/writer.js';
 
-export interface SubFlags extends ConnectionFlags {
+export interface SubFlags extends ConnectionFlags, OutputFlags {
   topic?: string[];
   filterOut?: string[];
   qos?: Qos;
@@ -28,10 +29,6 @@ export interface SubFlags extends ConnectionFlags {
   retainAsPublished?: boolean;
   retainHandling?: '0' | '1' | '2';
   userProperty?: Array<[string, string]>;
-  format?: string;
-  verbose?: boolean;
-  newline: boolean;
-  pretty?: boolean;
   embedded?: boolean;
   color: boolean;
 }
@@ -56,18 +53,6 @@ export function subscriptionMap(flags: SubFlags, filters: string[], version: 3 |
     map[filter] = o;
   }
   return map;
-}
-
-function chooseFormat(flags: SubFlags, term: Terminal): Formatter {
-  if (flags.verbose === true && flags.format !== undefined && flags.format !== 'verbose') {
-    throw new UsageError('-v and -F cannot be combined: -v is -F verbose');
-  }
-  const format = flags.format ?? (flags.verbose === true ? 'verbose' : 'raw');
-  return compileFormat(format, {
-    newline: flags.newline,
-    pretty: flags.pretty === true,
-    style: { topic: (s) => term.out.cyan(s), meta: (s) => term.out.dim(s) },
-  });
 }
 
 function subscribe(session: Session, map: ISubscriptionMap, userProperty: Array<[string, string]> | undefined): Promise<ISubackPacket> {

@@ -7,7 +7,6 @@ import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Terminal } from '../io/terminal.js';
 import { buildConnectionSpec, type ConnectionFlags, type ConnectionSpec } from './options.js';
-import { withProfile } from '../config/load.js';
 
 export interface ResolvedConnection {
   readonly spec: ConnectionSpec;
@@ -68,7 +67,9 @@ export async function resolveConnection(
   term: Terminal,
   options: ResolveOptions,
 ): Promise<ResolvedConnection> {
-  let flags = withProfile(given, term);
+  // The config parser (yaml) loads only when a profile is asked for: one-shot start-up matters.
+  const wantsProfile = given.profile !== undefined || (process.env['MQTT_TOOL_PROFILE'] ?? '') !== '';
+  let flags = wantsProfile ? (await import('../config/load.js')).withProfile(given, term) : given;
   if (given.passwordPrompt === true && flags.password === undefined && flags.passwordFile === undefined && (process.env['MQTT_TOOL_PASSWORD'] ?? '') === '') {
     if (flags.username === undefined) throw new UsageError('--password-prompt needs -u (a user name to prompt for)');
     const { promptPassword } = await import('../io/prompt.js');

@@ -339,7 +339,8 @@ async function roundTrip(client: MqttClient, base: string, version: ProtocolVers
     return { step: 'round trip', status: 'fail', finding: `subscription to '${base}/#' refused: ${info.name} (${formatCode(code)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected };
   }
   const details: Array<[string, string]> = [];
-  for (const qos of [0, 1, 2] as Qos[]) {
+  // QoS 1 first: an MQTT 5 broker names an ACL refusal in its PUBACK, where QoS 0 is dropped silently.
+  for (const qos of [1, 2, 0] as Qos[]) {
     const topic = `${base}/q${qos}`;
     const arrival = waitForMessage(client, topic, WAIT_MS);
     const t = performance.now();
