@@ -20,6 +20,7 @@ interface Report {
 
 async function diagnoseJson(args: string[]): Promise<{ code: number | null; report: Report; stderr: string }> {
   const r = await runCli(['diagnose', '--json', '--connect-timeout', '2', ...args], { timeoutMs: 30_000 });
+  if (r.stdout === '') throw new Error(`diagnose printed no report (exit ${r.code}): ${r.stderr}`);
   return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
 }
 const failedStep = (r: Report) => r.steps.find((s) => s.status === 'fail');
