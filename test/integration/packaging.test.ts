@@ -1,4 +1,7 @@
-/** npm pack holds only what a user needs, and a global install from the tarball works in a clean prefix. */
+/**
+ * npm pack holds only what a user needs, and a global install from the tarball works in a clean prefix.
+ * --ignore-scripts: `npm test` built dist/ already; rebuilding it here would pull it from under tests running in parallel.
+ */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 test('npm pack + npm install -g ./mqtt-tool-*.tgz gives a working mqtt-tool on PATH', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-tool-pack-'));
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = packed[0]?.files.map((f) => f.path) ?? [];
   expect(files).toEqual(expect.arrayContaining(['bin/mqtt-tool.cjs', 'dist/cli.cjs', 'dist/broker.mjs', 'completions/mqtt-tool.bash', 'README.md', 'LICENSE', 'package.json']));
   expect(files.filter((f) => /^(src|test|scripts|\.ci)\//.test(f))).toEqual([]);
