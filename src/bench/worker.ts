@@ -133,10 +133,7 @@ async function runPublisher(id: number, session: Session, sent: Record<number, n
       }
       sendTime = intended;
     }
-    if (!pub.hasRoom()) {
-      pub.flush();
-      await pub.room();
-    }
+    if (!pub.hasRoom()) await pub.room();
     writeHeader(payload, id, seq, sendTime);
     sentAt[seq & 0xffff] = sendTime;
     pub.publish(topic, payload, plan.qos, false, seq);

@@ -259,7 +259,7 @@ function publishLines(
     const pump = async (lines: Buffer[]): Promise<void> => {
       for (const line of lines) {
         if (!pub.hasRoom() || !client.connected) {
-          pub.flush();
+          // No flush here: the batch goes out on setImmediate, after every ack of this I/O turn refilled it.
           await waitUntilConnected();
           await pub.room();
         }
