@@ -84,6 +84,13 @@ export function classifyStreamError(err: NodeJS.ErrnoException, spec: Connection
         cause: err,
       });
   }
+  const wsStatus = /Unexpected server response: (\d+)/.exec(err.message);
+  if (wsStatus !== null) {
+    return new NetworkError(`${where}: the WebSocket upgrade was refused with HTTP ${wsStatus[1]}`, {
+      hint: `Check the path (brokers use /mqtt, /ws or /; this one was ${spec.path}) and that the port serves MQTT over WebSocket.`,
+      cause: err,
+    });
+  }
   const tlsProblem = describeTlsError(err, spec);
   if (tlsProblem !== undefined) return tlsProblem;
   return new NetworkError(`connection to ${where} failed: ${err.message}`, { cause: err });
