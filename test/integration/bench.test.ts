@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { collect, runCli, spawnCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 
 interface Report {
@@ -79,6 +79,21 @@ describe('bench against Mosquitto', () => {
     expect(q?.latencyMs.count).toBe(2000);
     const human = await runCli(['bench', 'merge', ...files]);
     expect(human.stdout).toContain('QoS');
+  });
+
+  test('Ctrl-C stops publishing, waits for what is in flight and prints partial results', async () => {
+    const child = spawnCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--qos', '1', '--duration', '30', '--json']);
+    const done = collect(child, 60_000);
+    await new Promise((r) => setTimeout(r, 2_500));
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report & { interrupted: boolean };
+    expect(report.interrupted).toBe(true);
+    const q = report.results[0];
+    expect(q?.sent).toBeGreaterThan(0);
+    expect(q).toMatchObject({ lost: 0, duplicated: 0 });
+    expect(q?.received).toBe(q?.sent);
   });
 
   test('merge of a file that is not a report is a usage error', async () => {
