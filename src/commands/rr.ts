@@ -9,6 +9,7 @@ import { validateTopicFilter, validateTopicName } from '../connection/topics.js'
 import type { Qos } from '../connection/values.js';
 import { RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
 import { chooseFormat, type OutputFlags } from './output-flags.js';
+import { toReceivedMessage } from '../io/format.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal } from '../io/terminal.js';
 import { BatchedWriter } from '../io/writer.js';
@@ -65,18 +66,7 @@ export async function runRr(flags: RrFlags): Promise<void> {
   session.client.handleMessage = (packet: IPublishPacket, done: () => void): void => {
     const cd = packet.properties?.correlationData;
     if (cd !== undefined && Buffer.from(cd).equals(correlation)) {
-      void writer.write(
-        format({
-          topic: packet.topic,
-          payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
-          qos: packet.qos,
-          retain: packet.retain,
-          dup: packet.dup,
-          messageId: packet.messageId,
-          properties: packet.properties,
-          receivedAtMs: Date.now(),
-        }),
-      );
+      void writer.write(format(toReceivedMessage(packet, Date.now())));
       finish(undefined);
     }
     done();

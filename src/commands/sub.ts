@@ -9,7 +9,7 @@ import { resolveConnection } from '../connection/resolve.js';
 import { topicMatchesFilter, validateTopicFilter } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
 import { CliError, RejectedError, TimeoutError, UsageError } from '../errors.js';
-import type { Formatter, ReceivedMessage } from '../io/format.js';
+import { toReceivedMessage, type Formatter } from '../io/format.js';
 import { chooseFormat, type OutputFlags } from './output-flags.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
@@ -163,17 +163,7 @@ class SubRun {
       done();
       return;
     }
-    const message: ReceivedMessage = {
-      topic: packet.topic,
-      payload,
-      qos: packet.qos,
-      retain: packet.retain,
-      dup: packet.dup,
-      messageId: packet.messageId,
-      properties: packet.properties,
-      receivedAtMs: Date.now(),
-    };
-    const wait = this.writer.write(this.format(message));
+    const wait = this.writer.write(this.format(toReceivedMessage(packet, Date.now())));
     this.printed++;
     if (flags.count !== undefined && this.printed >= flags.count) this.finishWith(undefined);
     // Back-pressure: MQTT.js reads the next packet only after `done`.

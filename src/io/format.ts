@@ -19,6 +19,20 @@ export interface ReceivedMessage {
   readonly receivedAtMs: number;
 }
 
+/** A received PUBLISH as the formatters see it, stamped with the time of arrival. */
+export function toReceivedMessage(packet: IPublishPacket, receivedAtMs: number): ReceivedMessage {
+  return {
+    topic: packet.topic,
+    payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload,
+    qos: packet.qos,
+    retain: packet.retain,
+    dup: packet.dup,
+    messageId: packet.messageId,
+    properties: packet.properties,
+    receivedAtMs,
+  };
+}
+
 export interface FormatOptions {
   readonly newline: boolean;
   readonly pretty: boolean;
