@@ -10,7 +10,7 @@ import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet
 import { writeToStream } from 'mqtt-packet';
 import { ConnackError, type CliError, NetworkError, TimeoutError, TlsError, RejectedError } from '../errors.js';
 import { describeEndpoint, toMqttOptions, type ConnectionSpec } from './options.js';
-import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal } from './reason-codes.js';
+import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, isTransientDisconnect } from './reason-codes.js';
 import { describePacket } from './packet-log.js';
 
 // mqtt-packet otherwise builds a 65,536-entry buffer cache on the first write: ~40 ms of start-up.
@@ -264,6 +264,35 @@ export function tlsOptions(spec: ConnectionSpec): tls.ConnectionOptions {
  * first successful CONNACK, and never retries a permanent refusal.
  */
 export async function connect(spec: ConnectionSpec, options: ConnectOptions, extra: Partial<IClientOptions> = {}): Promise<Session> {
+  let delayMs = spec.reconnect.periodMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connectOnce(spec, options, extra);
+    } catch (err) {
+      if (!(err instanceof TransientRefusal)) throw err;
+      const max = spec.reconnect.maxAttempts;
+      if (!spec.reconnect.enabled || (max !== undefined && attempt > max)) throw err.error;
+      options.notice(`${err.error.message}; the broker may accept later: retrying in ${delayMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, delayMs));
+      delayMs = Math.min(delayMs * 2, Math.max(spec.reconnect.periodMs, 30_000));
+    }
+  }
+}
+
+/** A refusal that may pass on retry (server unavailable, busy, rate limited); long-running commands retry it. */
+class TransientRefusal extends Error {
+  constructor(readonly error: CliError) {
+    super(error.message);
+  }
+}
+
+function refusalError(spec: ConnectionSpec, packet: IConnackPacket): Error {
+  const code = (spec.protocolVersion === 5 ? packet.reasonCode : packet.returnCode) ?? 0;
+  const err = connackError(spec, packet);
+  return isTransientConnackRefusal(spec.protocolVersion, code) ? new TransientRefusal(err) : err;
+}
+
+async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, extra: Partial<IClientOptions>): Promise<Session> {
   const debugLog = options.debugLog ?? options.notice;
   const progress: Progress = { tcpConnected: false, tlsEstablished: false };
   let streamError: NodeJS.ErrnoException | undefined;
@@ -295,7 +324,7 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions, ext
   const connack = await new Promise<IConnackPacket>((resolve, reject) => {
     let settled = false;
     let refusal: IConnackPacket | undefined;
-    const finish = (err: CliError | undefined, packet?: IConnackPacket): void => {
+    const finish = (err: Error | undefined, packet?: IConnackPacket): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -313,11 +342,11 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions, ext
       if (packet.cmd === 'connack') refusal = packet;
     };
     const onError = (err: Error): void => {
-      if (refusal !== undefined) finish(connackError(spec, refusal));
+      if (refusal !== undefined) finish(refusalError(spec, refusal));
       else finish(classifyStreamError(streamError ?? (err as NodeJS.ErrnoException), spec, progress));
     };
     const onClose = (): void => {
-      if (refusal !== undefined) finish(connackError(spec, refusal));
+      if (refusal !== undefined) finish(refusalError(spec, refusal));
       else if (streamError !== undefined) finish(classifyStreamError(streamError, spec, progress));
       else {
         finish(
@@ -364,6 +393,8 @@ function closeClient(client: MqttClient): Promise<void> {
   });
 }
 
+const STABLE_MS = 10_000;
+
 /**
  * After the first CONNACK: watch the connection. Returns a promise that settles
  * with undefined after a clean close, or with the error that ended the session.
@@ -382,6 +413,8 @@ function supervise(
     const maxDelayMs = Math.max(spec.reconnect.periodMs, 30_000);
     let pendingRefusal: IConnackPacket | undefined;
     let serverDisconnect: CliError | undefined;
+    let serverDisconnectCode: number | undefined;
+    let connectedAt: number | undefined = Date.now();
     let timer: NodeJS.Timeout | undefined;
     let done = false;
     const finish = (err: CliError | undefined): void => {
@@ -396,11 +429,14 @@ function supervise(
       if (packet.cmd === 'connack') pendingRefusal = packet;
       if (packet.cmd === 'disconnect') {
         const code = packet.reasonCode ?? 0;
+        serverDisconnectCode = code;
         const info = decodeReason('disconnect', spec.protocolVersion, code);
         serverDisconnect = new RejectedError(
           `the broker disconnected us: ${info.name} (${formatCode(code)})${packet.properties?.reasonString === undefined ? '' : ` (broker says: "${packet.properties.reasonString}")`}`,
           { hint: info.hint === undefined ? info.meaning : `${info.meaning} ${info.hint}` },
         );
+        // After a server DISCONNECT the connection is over [MQTT-3.14.4-1]; do not wait for the broker to close it.
+        client.stream.destroy();
       }
     });
     client.on('error', () => {
@@ -409,14 +445,21 @@ function supervise(
     client.on('connect', () => {
       pendingRefusal = undefined;
       serverDisconnect = undefined;
+      serverDisconnectCode = undefined;
       if (lost) notice(`reconnected to ${describeEndpoint(spec)}`);
       lost = false;
-      attempts = 0;
-      delayMs = spec.reconnect.periodMs;
+      connectedAt = Date.now();
     });
     client.on('end', () => finish(undefined));
     client.on('close', () => {
       if (done || client.disconnecting) return;
+      // Backoff and attempt count start over only after a connection that held: a broker that
+      // accepts and drops us at once must not get a fast reconnect loop.
+      if (connectedAt !== undefined && Date.now() - connectedAt >= STABLE_MS) {
+        attempts = 0;
+        delayMs = spec.reconnect.periodMs;
+      }
+      connectedAt = undefined;
       const refusal = pendingRefusal;
       pendingRefusal = undefined;
       if (refusal !== undefined) {
@@ -425,6 +468,10 @@ function supervise(
           finish(connackError(spec, refusal));
           return;
         }
+      }
+      if (serverDisconnect !== undefined && serverDisconnectCode !== undefined && !isTransientDisconnect(serverDisconnectCode)) {
+        finish(serverDisconnect);
+        return;
       }
       if (!spec.reconnect.enabled) {
         const streamErr = lastStreamError();

@@ -425,3 +425,12 @@ export function isTransientConnackRefusal(version: ProtocolVersion, code: number
   if (version !== 5) return code === 3;
   return code === 0x88 || code === 0x89 || code === 0x9c || code === 0x9f;
 }
+
+/**
+ * Server DISCONNECT reasons after which reconnecting can help (shutting down, busy,
+ * keepalive, temporary redirect, connect-time limit, rate). Everything else, above all
+ * 0x8E Session taken over, would turn into a reconnect loop or a ban: exit instead.
+ */
+export function isTransientDisconnect(code: number): boolean {
+  return [0x89, 0x8b, 0x8d, 0x96, 0x9c, 0x9f, 0xa0].includes(code);
+}

@@ -13,7 +13,8 @@ export type FakeBehaviour =
   | { kind: 'raw'; bytes: Buffer }
   | { kind: 'drop-puback' }
   | { kind: 'disconnect-after-connack'; code: number }
-  | { kind: 'puback-code'; code: number };
+  | { kind: 'puback-code'; code: number }
+  | { kind: 'refuse-then-accept'; code: number; refusals: number };
 
 export interface FakeBroker {
   readonly port: number;
@@ -59,9 +60,20 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
               ...(behaviour.version === 5 ? { reasonCode: behaviour.code, properties: behaviour.properties } : { returnCode: behaviour.code }),
             });
             return;
+          case 'refuse-then-accept':
+            if (connections <= behaviour.refusals) {
+              send({ cmd: 'connack', sessionPresent: false, reasonCode: behaviour.code, returnCode: behaviour.code });
+              setTimeout(() => socket.destroy(), 20);
+            } else {
+              send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });
+            }
+            return;
           case 'disconnect-after-connack':
             send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });
-            setTimeout(() => send({ cmd: 'disconnect', reasonCode: behaviour.code }), 50);
+            setTimeout(() => {
+              send({ cmd: 'disconnect', reasonCode: behaviour.code });
+              setTimeout(() => socket.destroy(), 20);
+            }, 50);
             return;
           default:
             send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });

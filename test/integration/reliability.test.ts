@@ -241,3 +241,55 @@ describe('password prompt', () => {
     expect([2]).toContain(r.code);
   });
 });
+
+describe('refusals and server disconnects (fake broker: no real broker sends these on demand)', () => {
+  test('a transient refusal (0x88 Server unavailable) is retried by long-running commands', async () => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker({ kind: 'refuse-then-accept', code: 0x88, refusals: 2 });
+    try {
+      const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'x', '-q', '1', '-l', '--reconnect-period', '0.2'], { stdin: 'a\nb\n' });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('Server unavailable (0x88); the broker may accept later: retrying in 0.2 s');
+      expect(fake.connections()).toBe(3);
+    } finally {
+      await fake.close();
+    }
+  });
+  test('a permanent refusal (0x87) is never retried, even by a long-running command', async () => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker({ kind: 'refuse-then-accept', code: 0x87, refusals: 5 });
+    try {
+      const r = await runCli(['sub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'x', '--reconnect-period', '0.2']);
+      expect(r.code).toBe(3);
+      expect(fake.connections()).toBe(1);
+    } finally {
+      await fake.close();
+    }
+  });
+  test('DISCONNECT 0x8E Session taken over: named, exit 7, no reconnect loop', async () => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker({ kind: 'disconnect-after-connack', code: 0x8e });
+    try {
+      const r = await runCli(['sub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'x', '--reconnect-period', '0.2']);
+      expect(r.code).toBe(7);
+      expect(r.stderr).toContain('the broker disconnected us: Session taken over (0x8E)');
+      expect(r.stderr).toContain('unique -i');
+      expect(fake.connections()).toBe(1);
+    } finally {
+      await fake.close();
+    }
+  });
+  test('DISCONNECT 0x8B Server shutting down: reconnects, within --max-reconnects', async () => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker({ kind: 'disconnect-after-connack', code: 0x8b });
+    try {
+      const r = await runCli(['sub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'x', '--reconnect-period', '0.1', '--max-reconnects', '2']);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain('Server shutting down (0x8B); reconnecting');
+      expect(r.stderr).toContain('gave up reconnecting');
+      expect(fake.connections()).toBeGreaterThan(1);
+    } finally {
+      await fake.close();
+    }
+  });
+});

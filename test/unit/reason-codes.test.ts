@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, knownCodes } from '../../src/connection/reason-codes.js';
+import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, isTransientDisconnect, knownCodes } from '../../src/connection/reason-codes.js';
 
 const V3_CONNACK: Array<[number, string]> = [
   [0, 'Connection Accepted'],
@@ -139,6 +139,11 @@ describe('retry policy', () => {
   ] as const)('v%i code %i transient=%s', (v, code, transient) => {
     expect(isTransientConnackRefusal(v, code)).toBe(transient);
   });
+});
+
+describe('server DISCONNECT policy', () => {
+  test.each([0x89, 0x8b, 0x8d, 0x96, 0x9c, 0x9f, 0xa0])('0x%s: reconnect', (c) => expect(isTransientDisconnect(c)).toBe(true));
+  test.each([0x80, 0x81, 0x82, 0x87, 0x8e, 0x93, 0x95, 0x97, 0x98, 0x9d])('0x%s: exit, no reconnect loop', (c) => expect(isTransientDisconnect(c)).toBe(false));
 });
 
 test('formatCode', () => {
