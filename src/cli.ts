@@ -301,6 +301,11 @@ export async function main(argv: string[]): Promise<void> {
   if (argv[2] === 'help' && argv[3] === 'exit-codes') argv = [...argv.slice(0, 2), 'help-exit-codes'];
   const program = buildProgram();
   applyCommanderTo(program);
+  if (argv.length <= 2) {
+    process.stderr.write(`${program.helpInformation()}\nmqtt-tool: no command given\nhint: run \`mqtt-tool --help\`, or e.g. \`mqtt-tool sub -t '#' -v\`\n`);
+    process.exitCode = ExitCode.usage;
+    return;
+  }
   const debug = argv.includes('-d') || argv.includes('--debug');
   // `mqtt-tool … | head`: a reader that goes away is a normal end, never a stack trace.
   // Commands that stream (sub) also watch for it themselves to disconnect cleanly.

@@ -32,6 +32,12 @@ describe('CLI basics', () => {
     expect(r.stderr.split('\n')[0]).toBe("mqtt-tool: unknown option '--qso' (did you mean --qos?)");
     expect(r.stderr).not.toMatch(/at .*\.js/);
   });
+  test('no command: help on stderr, exit 2', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('mqtt-tool: no command given');
+  });
   test('an unknown command exits 2', async () => {
     const r = await runCli(['pubb']);
     expect(r.code).toBe(2);
