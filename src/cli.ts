@@ -3,7 +3,7 @@
  * its action, and is the one place that turns errors into exit codes.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { CliError, EXIT_CODE_TABLE, ExitCode, UsageError } from './errors.js';
+import { EXIT_CODE_TABLE, ExitCode, UsageError, isCliError } from './errors.js';
 import {
   addConnectionOptions,
   addReconnectOptions,
@@ -15,6 +15,12 @@ import {
 } from './option-groups.js';
 import { parseInteger, parseQos, parseQosList, parseSeconds, parseUserProperty } from './connection/values.js';
 import { VERSION } from './version.js';
+import { loadBundle } from './lazy.js';
+
+/** Each command is its own bundle (dist/cmd-NAME.cjs), loaded only when it runs. */
+function loadCommand<T>(name: string): T {
+  return loadBundle<T>(`cmd-${name}`);
+}
 
 function exitCodesHelp(): string {
   return `\nExit codes:\n${EXIT_CODE_TABLE.map((r) => `  ${String(r.code).padStart(3)}  ${r.meaning}`).join('\n')}\n`;
@@ -74,7 +80,7 @@ export function buildProgram(): Command {
   addTlsOptions(pub);
   addWillOptions(pub);
   addReconnectOptions(pub);
-  pub.action(async (opts) => (await import('./commands/pub.js')).runPub(opts));
+  pub.action(async (opts) => loadCommand<typeof import('./commands/pub.js')>('pub').runPub(opts));
 
   const sub = program
     .command('sub')
@@ -110,7 +116,7 @@ export function buildProgram(): Command {
   addTlsOptions(sub);
   addWillOptions(sub);
   addReconnectOptions(sub);
-  sub.action(async (opts) => (await import('./commands/sub.js')).runSub(opts));
+  sub.action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
 
   const rr = program
     .command('rr')
@@ -138,7 +144,7 @@ export function buildProgram(): Command {
   addConnectionOptions(rr);
   addTlsOptions(rr);
   addWillOptions(rr);
-  rr.action(async (opts) => (await import('./commands/rr.js')).runRr(opts));
+  rr.action(async (opts) => loadCommand<typeof import('./commands/rr.js')>('rr').runRr(opts));
 
   const bench = program
     .command('bench')
@@ -169,7 +175,7 @@ export function buildProgram(): Command {
     );
   addConnectionOptions(bench);
   addTlsOptions(bench);
-  bench.action(async (opts) => (await import('./commands/bench.js')).runBench(opts));
+  bench.action(async (opts) => loadCommand<typeof import('./commands/bench.js')>('bench').runBench(opts));
   bench
     .command('merge')
     .description('combine JSON reports of runs made at the same time on several machines')
@@ -177,7 +183,7 @@ export function buildProgram(): Command {
     .argument('<files...>', 'reports written by bench --json or --out')
     .option('--json', 'print the merged report as JSON')
     .option('--no-color', 'no colours')
-    .action(async (files: string[], _opts, cmd: Command) => (await import('./commands/bench.js')).runBenchMerge(files, cmd.optsWithGlobals()));
+    .action(async (files: string[], _opts, cmd: Command) => loadCommand<typeof import('./commands/bench.js')>('bench').runBenchMerge(files, cmd.optsWithGlobals()));
 
   const diag = program
     .command('diagnose')
@@ -196,7 +202,7 @@ export function buildProgram(): Command {
     );
   addConnectionOptions(diag);
   addTlsOptions(diag);
-  diag.action(async (opts) => (await import('./commands/diagnose.js')).runDiagnose(opts));
+  diag.action(async (opts) => loadCommand<typeof import('./commands/diagnose.js')>('diagnose').runDiagnose(opts));
 
   const tlsCheck = program
     .command('tls-check')
@@ -215,7 +221,7 @@ export function buildProgram(): Command {
     );
   addConnectionOptions(tlsCheck);
   addTlsOptions(tlsCheck);
-  tlsCheck.action(async (opts) => (await import('./commands/tls-check.js')).runTlsCheck(opts));
+  tlsCheck.action(async (opts) => loadCommand<typeof import('./commands/tls-check.js')>('tls-check').runTlsCheck(opts));
 
   const broker = program
     .command('broker')
@@ -224,7 +230,7 @@ export function buildProgram(): Command {
     .option('-p, --port <port>', 'port to listen on', (v) => parseInteger('-p', v, 0, 65_535), 1883)
     .option('-h, --host <address>', 'address to listen on', '127.0.0.1')
     .addHelpText('after', examples(['mqtt-tool broker', 'mqtt-tool broker -p 0   # any free port']));
-  broker.action(async (opts) => (await import('./commands/broker.js')).runBroker(opts));
+  broker.action(async (opts) => loadCommand<typeof import('./commands/broker.js')>('broker').runBroker(opts));
 
   const profile = program
     .command('profile')
@@ -236,14 +242,14 @@ export function buildProgram(): Command {
     .helpOption('--help', 'show help')
     .option('--names', 'print the names only, one per line')
     .option('--no-color', 'no colours')
-    .action(async (opts) => (await import('./commands/profile.js')).runProfileList(opts));
+    .action(async (opts) => loadCommand<typeof import('./commands/profile.js')>('profile').runProfileList(opts));
   profile
     .command('show')
     .description('show one profile (secrets masked)')
     .helpOption('--help', 'show help')
     .argument('<name>', 'profile name')
     .option('--no-color', 'no colours')
-    .action(async (name: string, opts) => (await import('./commands/profile.js')).runProfileShow(name, opts));
+    .action(async (name: string, opts) => loadCommand<typeof import('./commands/profile.js')>('profile').runProfileShow(name, opts));
 
   program
     .command('completion')
@@ -258,7 +264,7 @@ export function buildProgram(): Command {
         'mqtt-tool completion fish > ~/.config/fish/completions/mqtt-tool.fish',
       ]),
     )
-    .action(async (shell: string) => (await import('./commands/completion.js')).runCompletion(shell, program));
+    .action(async (shell: string) => loadCommand<typeof import('./commands/completion.js')>('completion').runCompletion(shell, program));
 
   program
     .command('help-exit-codes', { hidden: true })
@@ -271,7 +277,7 @@ export function buildProgram(): Command {
 
 /** Turns any failure into one line on stderr (plus a hint) and an exit code. */
 function report(err: unknown, debug: boolean): number {
-  if (err instanceof CliError) {
+  if (isCliError(err)) {
     process.stderr.write(`mqtt-tool: ${err.message}\n`);
     if (err.hint !== undefined) process.stderr.write(`hint: ${err.hint}\n`);
     if (debug && err.detail !== undefined) process.stderr.write(`${err.detail}\n`);

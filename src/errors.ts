@@ -31,7 +31,15 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCodeValue; meaning: stri
   { code: ExitCode.interrupted, meaning: 'interrupted by a second Ctrl-C before work finished' },
 ];
 
+/** Marks CliErrors across bundle copies of this module (each command is its own bundle). */
+const CLI_ERROR = Symbol.for('mqtt-tool.CliError');
+
+export function isCliError(err: unknown): err is CliError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[CLI_ERROR] === true;
+}
+
 export abstract class CliError extends Error {
+  readonly [CLI_ERROR] = true;
   abstract readonly exitCode: ExitCodeValue;
   /** One line telling the user what to do next, when we know it. */
   readonly hint: string | undefined;

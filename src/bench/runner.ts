@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { ConnectionSpec } from '../connection/options.js';
 import type { Qos } from '../connection/values.js';
 import { connect } from '../connection/connect.js';
-import { errorForExitCode, CliError } from '../errors.js';
+import { errorForExitCode, isCliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { countLoss, decodeHistogram, encodeHistogram, newHistogram, summarize, type LatencySummary, type QosResult } from './stats.js';
 
@@ -249,7 +249,7 @@ export async function runConnectionTest(spec: ConnectionSpec, n: number, rate: n
           sessions.push(s);
         },
         (err: unknown) => {
-          const reason = err instanceof CliError ? err.message.replace(/-[0-9a-f]{8}-c\d+/, '') : String(err);
+          const reason = isCliError(err) ? err.message.replace(/-[0-9a-f]{8}-c\d+/, '') : String(err);
           failures[reason] = (failures[reason] ?? 0) + 1;
         },
       ),

@@ -8,7 +8,7 @@ import type { IPublishPacket } from 'mqtt';
 import { connect, type Session } from '../connection/connect.js';
 import type { ConnectionSpec } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
-import { CliError } from '../errors.js';
+import { isCliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { encodeHistogram, HEADER_BYTES, newHistogram, SequenceTracker, WARMUP_FLAG, writeHeader } from './stats.js';
 
@@ -228,7 +228,7 @@ port.on('message', (m: ToWorker) => {
           process.exit(0);
       }
     } catch (err) {
-      if (err instanceof CliError) send({ type: 'failed', message: err.message, hint: err.hint, exitCode: err.exitCode });
+      if (isCliError(err)) send({ type: 'failed', message: err.message, hint: err.hint, exitCode: err.exitCode });
       else send({ type: 'failed', message: err instanceof Error ? err.message : String(err), hint: undefined, exitCode: 1 });
     }
   })();

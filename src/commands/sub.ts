@@ -8,7 +8,7 @@ import { decodeReason, formatCode } from '../connection/reason-codes.js';
 import { resolveConnection } from '../connection/resolve.js';
 import { topicMatchesFilter, validateTopicFilter } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
-import { CliError, RejectedError, TimeoutError, UsageError } from '../errors.js';
+import { CliError, RejectedError, TimeoutError, UsageError, isCliError } from '../errors.js';
 import { toReceivedMessage, type Formatter } from '../io/format.js';
 import { chooseFormat, type OutputFlags } from './output-flags.js';
 import { onInterrupt } from '../io/signals.js';
@@ -191,7 +191,7 @@ class SubRun {
       if (!session.spec.clean) term.warn('the broker did not keep our session (session present = 0): messages sent while we were away are lost; subscribing again');
       subscribe(session, map, flags.userProperty)
         .then((suback) => checkSuback(suback, filters, version, term))
-        .catch((err: unknown) => this.finishWith(err instanceof CliError ? err : new RejectedError(`subscribing again failed: ${String(err)}`)));
+        .catch((err: unknown) => this.finishWith(isCliError(err) ? err : new RejectedError(`subscribing again failed: ${String(err)}`)));
     });
     try {
       const suback = await Promise.race([subscribe(session, map, flags.userProperty), this.finished.then(() => undefined)]);

@@ -12,6 +12,7 @@ import { ConnackError, type CliError, NetworkError, TimeoutError, TlsError, Reje
 import { describeEndpoint, toMqttOptions, type ConnectionSpec } from './options.js';
 import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, isTransientDisconnect } from './reason-codes.js';
 import { describePacket } from './packet-log.js';
+import { loadBundle } from '../lazy.js';
 
 // mqtt-packet otherwise builds a 65,536-entry buffer cache on the first write: ~40 ms of start-up.
 writeToStream.cacheNumbers = false;
@@ -203,7 +204,7 @@ async function streamFactory(spec: ConnectionSpec, progress: Progress): Promise<
     progress.tcpConnected = true;
   };
   if (spec.transport === 'ws' || spec.transport === 'wss') {
-    const ws = await import('mqtt/lib/connect/ws');
+    const ws = loadBundle<typeof import('mqtt/lib/connect/ws')>('transport-ws');
     const wsOpts: Record<string, unknown> = {
       protocol: spec.transport,
       hostname: spec.host,

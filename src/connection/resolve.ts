@@ -3,6 +3,7 @@
  * starts the embedded broker when asked, and prints the warnings a user must see.
  */
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { loadBundle } from '../lazy.js';
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import type { Terminal } from '../io/terminal.js';
@@ -69,10 +70,10 @@ export async function resolveConnection(
 ): Promise<ResolvedConnection> {
   // The config parser (yaml) loads only when a profile is asked for: one-shot start-up matters.
   const wantsProfile = given.profile !== undefined || (process.env['MQTT_TOOL_PROFILE'] ?? '') !== '';
-  let flags = wantsProfile ? (await import('../config/load.js')).withProfile(given, term) : given;
+  let flags = wantsProfile ? loadBundle<typeof import('../config/load.js')>('config').withProfile(given, term) : given;
   if (given.passwordPrompt === true && flags.password === undefined && flags.passwordFile === undefined && (process.env['MQTT_TOOL_PASSWORD'] ?? '') === '') {
     if (flags.username === undefined) throw new UsageError('--password-prompt needs -u (a user name to prompt for)');
-    const { promptPassword } = await import('../io/prompt.js');
+    const { promptPassword } = loadBundle<typeof import('../io/prompt.js')>('prompt');
     flags = { ...flags, password: await promptPassword(`password for ${flags.username}: `) };
   }
   let spec = buildConnectionSpec(flags, {

@@ -10,7 +10,7 @@ import { connect, connackError, tlsOptions } from '../connection/connect.js';
 import { describeEndpoint, type ConnectionSpec } from '../connection/options.js';
 import { decodeConnack, decodeReason, formatCode, type ProtocolVersion } from '../connection/reason-codes.js';
 import { protocolVersionLabel, type Qos } from '../connection/values.js';
-import { CliError, ExitCode, type ExitCodeValue } from '../errors.js';
+import { ExitCode, isCliError, type ExitCodeValue } from '../errors.js';
 import { mqttProbe, resolveHost, tcpConnect, tlsHandshake, withTimeout, type MqttProbe } from './probe.js';
 
 export type StepStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -234,7 +234,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
       accepted = s.connack;
       s.client.end(true);
     } catch (err) {
-      const e = err instanceof CliError ? err : undefined;
+      const e = isCliError(err) ? err : undefined;
       push(fail('MQTT CONNECT', performance.now() - t0, e?.message ?? String(err), e?.hint ?? '', (e?.exitCode ?? ExitCode.network) as ExitCodeValue));
       return results;
     }
@@ -290,7 +290,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
   try {
     session = await connect(live, { notice: () => {} });
   } catch (err) {
-    const e = err instanceof CliError ? err : undefined;
+    const e = isCliError(err) ? err : undefined;
     push(fail('round trip', performance.now() - t0, e?.message ?? String(err), e?.hint ?? '', (e?.exitCode ?? ExitCode.network) as ExitCodeValue));
     return results;
   }
