@@ -8,6 +8,7 @@ import type { IPublishPacket } from 'mqtt';
 import { connect, type Session } from '../connection/connect.js';
 import type { ConnectionSpec } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
+import type { AckTap } from '../connection/ack-tap.js';
 import { isCliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { encodeHistogram, HEADER_BYTES, newHistogram, SequenceTracker, WARMUP_FLAG, writeHeader } from './stats.js';
@@ -19,7 +20,7 @@ const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let plan: PhasePlan;
-const publishers: Array<{ id: number; session: Session }> = [];
+const publishers: Array<{ id: number; session: Session; ackTap: AckTap }> = [];
 const subscribers: Array<{ id: number; session: Session; trackers: Map<number, SequenceTracker> }> = [];
 const latency = newHistogram();
 const ackLatency = newHistogram();
@@ -75,8 +76,9 @@ async function setup(received: PhasePlan): Promise<void> {
       return { kind: 'sub' as const, id, session, trackers };
     }),
     ...p.publisherIds.map(async (id) => {
-      const session = await connect({ ...p.spec, clientId: `${p.spec.clientId}-p${id}` }, { notice });
-      return { kind: 'pub' as const, id, session };
+      const ackTap: AckTap = { handler: undefined };
+      const session = await connect({ ...p.spec, clientId: `${p.spec.clientId}-p${id}` }, { notice, ackTap });
+      return { kind: 'pub' as const, id, session, ackTap };
     }),
   ]);
   for (const o of opened) {
@@ -88,7 +90,7 @@ async function setup(received: PhasePlan): Promise<void> {
   }
 }
 
-async function runPublisher(id: number, session: Session, sent: Record<number, number>): Promise<number> {
+async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: Record<number, number>): Promise<number> {
   const topic = `${plan.topicBase}/p${id}`;
   // A ring indexed by sequence: the in-flight window (< 65,536) bounds how far back an ack can reach.
   const sentAt = new Float64Array(65_536);
@@ -102,6 +104,7 @@ async function runPublisher(id: number, session: Session, sent: Record<number, n
       : (tag, code) => {
           if (code === undefined && tag >= 0) ackLatency.recordValue(Math.max(1, Math.round((now() - (sentAt[tag & 0xffff] as number)) * 1000)));
         },
+    ackTap,
   );
   const payload = Buffer.alloc(Math.max(plan.size, HEADER_BYTES), 0x61);
   const warmupEnd = now() + plan.warmupMs;
@@ -178,7 +181,7 @@ port.on('message', (m: ToWorker) => {
             send({ type: 'progress', sent: Object.values(sent).reduce((a, b) => a + b, 0), received });
           }, 250);
           firstPublishAtMs = now() + plan.warmupMs;
-          const counts = await Promise.all(publishers.map((p) => runPublisher(p.id, p.session, sent)));
+          const counts = await Promise.all(publishers.map((p) => runPublisher(p.id, p.session, p.ackTap, sent)));
           clearInterval(progress);
           publishEndAtMs = now();
           refused = counts.reduce((a, b) => a + b, 0);

@@ -4,6 +4,7 @@ import { readUserFile, resolveConnection } from '../connection/resolve.js';
 import { connect, type Session } from '../connection/connect.js';
 import type { ConnectionFlags } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
+import type { AckTap } from '../connection/ack-tap.js';
 import { validateTopicName } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
 import { NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
@@ -160,9 +161,10 @@ export async function runPub(flags: PubFlags): Promise<void> {
       : source.kind === 'null' ? Buffer.alloc(0)
       : undefined;
 
-    const session = await connect(connection.spec, { notice: term.notice });
+    const ackTap: AckTap = { handler: undefined };
+    const session = await connect(connection.spec, { notice: term.notice, ackTap });
     const receiveMax = session.connack.properties?.receiveMaximum ?? 65_535;
-    const pub = new FastPublisher(session.client, connection.spec.protocolVersion, Math.min(flags.maxInflight ?? 1000, receiveMax), opts);
+    const pub = new FastPublisher(session.client, connection.spec.protocolVersion, Math.min(flags.maxInflight ?? 1000, receiveMax), opts, undefined, ackTap);
     let interrupted = false;
     let stopInput: () => void = () => {};
     const disposeSignals = onInterrupt(() => {

@@ -13,6 +13,7 @@ import { describeEndpoint, toMqttOptions, type ConnectionSpec } from './options.
 import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, isTransientDisconnect } from './reason-codes.js';
 import { describePacket } from './packet-log.js';
 import { loadBundle } from '../lazy.js';
+import { installAckTap, type AckTap } from './ack-tap.js';
 
 // mqtt-packet otherwise builds a 65,536-entry buffer cache on the first write: ~40 ms of start-up.
 writeToStream.cacheNumbers = false;
@@ -39,6 +40,8 @@ export interface ConnectOptions {
    * messages right behind the CONNACK, before connect() resolves.
    */
   readonly handleMessage?: (client: MqttClient, packet: IPublishPacket, done: (err?: Error) => void) => void;
+  /** For publishers: acks go straight to the publish hot path (off with --debug, which logs every packet). */
+  readonly ackTap?: AckTap;
 }
 
 /** Translate a socket/TLS error into the class the exit-code table names. */
@@ -309,6 +312,7 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, extra:
     progress.tlsEstablished = false;
     streamError = undefined;
     const stream = build();
+    if (options.ackTap !== undefined && !spec.debug) installAckTap(stream, options.ackTap);
     if (spec.debug) debugLog(`--> ${describePacket({ cmd: 'connect', ...mqttOptions } as unknown as Packet)}`);
     stream.on('error', (err: NodeJS.ErrnoException) => {
       streamError ??= err;

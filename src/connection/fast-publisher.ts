@@ -16,6 +16,7 @@ import type { MqttClient, Packet } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import type { IPublishPacket } from 'mqtt-packet';
 import { RejectedError } from '../errors.js';
+import type { AckTap } from './ack-tap.js';
 import { decodeReason, formatCode, type ProtocolVersion } from './reason-codes.js';
 import type { Qos } from './values.js';
 
@@ -99,9 +100,12 @@ export class FastPublisher {
     readonly window: number,
     template: Pick<PublishTemplate, 'properties'> = {},
     private readonly onAck?: AckListener,
+    tap?: AckTap,
   ) {
     this.propertyBytes = encodeProperties({ topic: '', qos: 0, retain: false, ...template }, version);
+    // Acks the tap in connect() did not take (it is off with --debug) still arrive here.
     client.on('packetreceive', (p: Packet) => this.onPacket(p));
+    if (tap !== undefined) tap.handler = (type, id, code) => this.handleAck(type, id, code);
     client.on('connect', () => this.resend());
   }
 
@@ -206,27 +210,29 @@ export class FastPublisher {
   }
 
   private onPacket(p: Packet): void {
-    switch (p.cmd) {
-      case 'puback':
-      case 'pubcomp': {
-        const m = this.inflight.get(p.messageId as number);
-        if (m === undefined || (p.cmd === 'puback') !== (m.qos === 1)) return;
-        this.complete(p.messageId as number, m, p.cmd === 'puback' ? p.reasonCode : undefined);
-        return;
-      }
-      case 'pubrec': {
-        const m = this.inflight.get(p.messageId as number);
-        if (m === undefined || m.qos !== 2) return;
-        const code = p.reasonCode ?? 0;
-        if (code >= 0x80) {
-          this.complete(p.messageId as number, m, code);
-          return;
-        }
+    const type = ({ puback: 4, pubrec: 5, pubcomp: 7 } as const)[p.cmd as 'puback' | 'pubrec' | 'pubcomp'];
+    if (type !== undefined) this.handleAck(type, p.messageId as number, (p as { reasonCode?: number }).reasonCode ?? 0);
+  }
+
+  /** PUBACK (4), PUBREC (5) or PUBCOMP (7) for one of our ids; returns false when the id is not ours. */
+  handleAck(type: 4 | 5 | 7, id: number, code: number): boolean {
+    const m = this.inflight.get(id);
+    if (m === undefined) return false;
+    if (type === 4) {
+      if (m.qos !== 1) return false;
+      this.complete(id, m, code);
+    } else if (type === 7) {
+      if (m.qos !== 2) return false;
+      this.complete(id, m, undefined);
+    } else {
+      if (m.qos !== 2) return false;
+      if (code >= 0x80) this.complete(id, m, code);
+      else {
         m.released = true;
-        this.send(this.pubrel(p.messageId as number));
-        return;
+        this.send(this.pubrel(id));
       }
     }
+    return true;
   }
 
   private pubrel(id: number): Buffer {
