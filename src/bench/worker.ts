@@ -9,6 +9,7 @@ import { connect, type Session } from '../connection/connect.js';
 import type { ConnectionSpec } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
+import { leanReceiver } from './receiver.js';
 import { isCliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { encodeHistogram, HEADER_BYTES, newHistogram, SequenceTracker, WARMUP_FLAG, writeHeader } from './stats.js';
@@ -30,7 +31,11 @@ let disconnects = 0;
 let stopping = false;
 
 function onMessage(trackers: Map<number, SequenceTracker>, packet: IPublishPacket, done: () => void): void {
-  const payload = packet.payload as Buffer;
+  record(trackers, packet.payload as Buffer);
+  done();
+}
+
+function record(trackers: Map<number, SequenceTracker>, payload: Buffer): void {
   if (payload.length >= HEADER_BYTES) {
     const publisher = payload.readUInt32BE(0);
     if ((publisher & WARMUP_FLAG) === 0) {
@@ -47,7 +52,6 @@ function onMessage(trackers: Map<number, SequenceTracker>, packet: IPublishPacke
       }
     }
   }
-  done();
 }
 
 /** Structured cloning turns Buffers into plain Uint8Arrays; MQTT.js and node:tls want Buffers back. */
@@ -68,9 +72,12 @@ async function setup(received: PhasePlan): Promise<void> {
   const opened = await Promise.all([
     ...p.subscriberIds.map(async (id) => {
       const trackers = new Map<number, SequenceTracker>();
+      // The lean receive path takes the test traffic; MQTT.js's handler stays for --debug (no tap then).
+      const tap: AckTap = { handler: undefined };
+      tap.onPacket = leanReceiver(p.spec.protocolVersion, tap, (payload) => record(trackers, payload));
       const session = await connect(
         { ...p.spec, clientId: `${p.spec.clientId}-s${id}` },
-        { notice, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
+        { notice, ackTap: tap, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
       );
       await session.client.subscribeAsync(`${p.topicBase}/#`, { qos: p.qos });
       return { kind: 'sub' as const, id, session, trackers };

@@ -1,8 +1,9 @@
 /**
- * A tap between the socket and MQTT.js for publishers: it frames incoming MQTT packets
- * and hands PUBACK, PUBREC and PUBCOMP to the publish hot path, which owns those packet
- * ids, so they skip MQTT.js's parser, packet queue and ack handler (the largest cost left
- * in `pub -l` at QoS 1/2). Every other packet passes through unchanged.
+ * A tap between the socket and MQTT.js: it frames incoming MQTT packets and hands PUBACK,
+ * PUBREC and PUBCOMP to the publish hot path, which owns those packet ids, so they skip
+ * MQTT.js's parser, packet queue and ack handler (the largest cost left in `pub -l` at
+ * QoS 1/2). bench subscribers also take their PUBLISH and PUBREL packets here. Every
+ * other packet passes through unchanged.
  */
 import type { Duplex } from 'node:stream';
 import { Transform } from 'node:stream';
@@ -12,11 +13,18 @@ export type AckHandler = (type: 4 | 5 | 7, id: number, code: number) => boolean;
 
 export interface AckTap {
   handler: AckHandler | undefined;
+  /** Receives PUBLISH (type 3) and PUBREL (type 6) packets: fixed-header byte and body. Returns true when consumed. */
+  onPacket?: (header: number, body: Buffer) => boolean;
+  /** Set by installAckTap: writes to the socket, for the acks a consumer owes. */
+  write?: (data: Buffer) => void;
 }
 
 /** Makes `stream.pipe(dest)` (how MQTT.js reads) go through the tap. */
 export function installAckTap(stream: Duplex, tap: AckTap): void {
   const pipe = stream.pipe.bind(stream);
+  tap.write = (data) => {
+    stream.write(data);
+  };
   let pending: Buffer = Buffer.alloc(0);
   const filter = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -44,7 +52,11 @@ export function installAckTap(stream: Duplex, tap: AckTap): void {
         if (!complete || i + length > data.length) break;
         const type = (data[offset] as number) >> 4;
         const end = i + length;
-        if ((type === 4 || type === 5 || type === 7) && length >= 2 && tap.handler !== undefined) {
+        if ((type === 3 || type === 6) && tap.onPacket !== undefined && tap.onPacket(data[offset] as number, data.subarray(i, end))) {
+          if (offset > start) keep.push(data.subarray(start, offset));
+          start = end;
+          consumed = true;
+        } else if ((type === 4 || type === 5 || type === 7) && length >= 2 && tap.handler !== undefined) {
           const id = data.readUInt16BE(i);
           const code = length >= 3 ? (data[i + 2] as number) : 0;
           if (tap.handler(type, id, code)) {

@@ -1,0 +1,65 @@
+/**
+ * bench subscribers' receive path: PUBLISH and PUBREL frames from the ack tap, answered
+ * with PUBACK / PUBREC / PUBCOMP written in one batch per I/O turn, without MQTT.js's
+ * per-packet parser, store and callbacks. QoS 2 is exactly once: a message is delivered
+ * when its PUBLISH first arrives and its packet id is held until PUBREL, so a re-sent
+ * PUBLISH with that id is answered but not delivered again [MQTT-4.3.3, method B].
+ */
+import type { ProtocolVersion } from '../connection/reason-codes.js';
+import type { AckTap } from '../connection/ack-tap.js';
+
+export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (payload: Buffer) => void): (header: number, body: Buffer) => boolean {
+  const awaitingRelease = new Set<number>();
+  let acks: Buffer[] = [];
+  let scheduled = false;
+  const ack = (type: number, id: number): void => {
+    acks.push(Buffer.from([type, 0x02, id >> 8, id & 0xff]));
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        const out = acks;
+        acks = [];
+        tap.write?.(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+      });
+    }
+  };
+  return (header, body) => {
+    if (header >> 4 === 6) {
+      const id = body.readUInt16BE(0);
+      awaitingRelease.delete(id);
+      ack(0x70, id);
+      return true;
+    }
+    const qos = (header >> 1) & 3;
+    let o = 2 + body.readUInt16BE(0);
+    let id = 0;
+    if (qos > 0) {
+      id = body.readUInt16BE(o);
+      o += 2;
+    }
+    if (version === 5) {
+      let length = 0;
+      let multiplier = 1;
+      let b: number;
+      do {
+        b = body[o++] as number;
+        length += (b & 0x7f) * multiplier;
+        multiplier *= 128;
+      } while ((b & 0x80) !== 0);
+      o += length;
+    }
+    const payload = body.subarray(o);
+    if (qos === 2) {
+      if (!awaitingRelease.has(id)) {
+        awaitingRelease.add(id);
+        deliver(payload);
+      }
+      ack(0x50, id);
+    } else {
+      deliver(payload);
+      if (qos === 1) ack(0x40, id);
+    }
+    return true;
+  };
+}
