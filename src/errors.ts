@@ -74,9 +74,6 @@ export class RejectedError extends CliError {
 export class CheckFailedError extends CliError {
   readonly exitCode = ExitCode.checkFailed;
 }
-export class InterruptedError extends CliError {
-  readonly exitCode = ExitCode.interrupted;
-}
 
 /** Rebuilds a typed error from its exit code, e.g. after it crossed a worker-thread boundary. */
 export function errorForExitCode(code: number, message: string, hint: string | undefined): CliError {

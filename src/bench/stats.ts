@@ -17,11 +17,6 @@ export function writeHeader(buf: Buffer, publisher: number, seq: number, sentAtM
   buf.writeDoubleBE(sentAtMs, 8);
 }
 
-export function readHeader(buf: Buffer): { publisher: number; seq: number; sentAtMs: number } | undefined {
-  if (buf.length < HEADER_BYTES) return undefined;
-  return { publisher: buf.readUInt32BE(0), seq: buf.readUInt32BE(4), sentAtMs: buf.readDoubleBE(8) };
-}
-
 /** What one subscriber saw of one publisher's sequence. */
 export class SequenceTracker {
   private seen = new Uint8Array(1024);
