@@ -13,8 +13,8 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s t -l topic -d 'top
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s m -l message -d 'message payload' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s f -l file -d 'send the whole file as one message (binary safe)' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s s -l stdin-file -d 'read stdin to the end and send it as one message'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s l -l stdin-line -d 'send each line of stdin as a message (streams: works with tail -f)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s n -l null-message -d 'send a zero-length message'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s l -l stdin-line -d 'send each line of stdin as a message (streams: works with tail -f)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s q -l qos -d 'quality of service 0, 1 or 2 (default: 0)' -x -a '0 1 2'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s r -l retain -d 'retain the message (-r -n clears a retained message)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l repeat -d 'publish the message n times' -x
@@ -114,16 +114,16 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l max-reconnects -d 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s t -l topic -d 'request topic' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s e -l response-topic -d 'topic to wait for the response on' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s m -l message -d 'request payload' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s f -l file -d 'request payload from a file' -r -F
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s s -l stdin-file -d 'request payload from stdin'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s n -l null-message -d 'empty request payload'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s m -l message -d 'message payload' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s f -l file -d 'send the whole file as one message (binary safe)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s s -l stdin-file -d 'read stdin to the end and send it as one message'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s n -l null-message -d 'send a zero-length message'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s q -l qos -d 'QoS for request and response (default: 0)' -x -a '0 1 2'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s W -l timeout -d 'exit with code 6 when no response arrives in time' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s F -l format -d 'raw, verbose, jsonl, hex, base64, or a template (default: raw)' -x -a 'raw verbose jsonl hex base64'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s v -l verbose -d 'print the topic before the payload'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s N -l no-newline -d 'do not end the response with a newline'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l pretty -d 'indent JSON payloads'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s F -l format -d 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)' -x -a 'raw verbose jsonl hex base64'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s v -l verbose -d 'print the topic before the payload (-F verbose)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s N -l no-newline -d 'do not end each message with a newline'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l pretty -d 'indent JSON payloads (with -F jsonl and %J)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'

@@ -6,6 +6,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_CODE_TABLE, ExitCode, UsageError, isCliError } from './errors.js';
 import {
   addConnectionOptions,
+  addMessageOutputOptions,
+  addPayloadOptions,
   addReconnectOptions,
   addTlsOptions,
   addWillOptions,
@@ -45,16 +47,14 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .addHelpText('after', exitCodesHelp());
 
-  const pub = program
-    .command('pub')
-    .description('publish messages (from -m, a file, stdin whole or line by line)')
-    .helpOption('--help', 'show help')
-    .addOption(messageOption('-t, --topic <topic>', 'topic to publish to (no wildcards)'))
-    .addOption(messageOption('-m, --message <text>', 'message payload'))
-    .addOption(messageOption('-f, --file <file>', 'send the whole file as one message (binary safe)'))
-    .addOption(messageOption('-s, --stdin-file', 'read stdin to the end and send it as one message'))
+  const pub = addPayloadOptions(
+    program
+      .command('pub')
+      .description('publish messages (from -m, a file, stdin whole or line by line)')
+      .helpOption('--help', 'show help')
+      .addOption(messageOption('-t, --topic <topic>', 'topic to publish to (no wildcards)')),
+  )
     .addOption(messageOption('-l, --stdin-line', 'send each line of stdin as a message (streams: works with tail -f)'))
-    .addOption(messageOption('-n, --null-message', 'send a zero-length message'))
     .addOption(messageOption('-q, --qos <qos>', 'quality of service 0, 1 or 2 (default: 0)').argParser((v) => parseQos('-q', v)))
     .addOption(messageOption('-r, --retain', 'retain the message (-r -n clears a retained message)'))
     .addOption(messageOption('--repeat <n>', 'publish the message n times').argParser((v) => parseInteger('--repeat', v, 1, Number.MAX_SAFE_INTEGER)))
@@ -99,10 +99,6 @@ export function buildProgram(): Command {
     .addOption(messageOption('--retain-as-published', 'MQTT 5: keep the retain flag as published'))
     .addOption(messageOption('--retain-handling <n>', 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never').choices(['0', '1', '2']))
     .addOption(messageOption('--user-property <key=value>', 'MQTT 5 user property on SUBSCRIBE (repeatable)').argParser(collect((v) => parseUserProperty('--user-property', v))))
-    .addOption(outputOption('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)'))
-    .addOption(outputOption('-v, --verbose', 'print the topic before the payload (-F verbose)'))
-    .addOption(outputOption('-N, --no-newline', 'do not end each message with a newline'))
-    .addOption(outputOption('--pretty', 'indent JSON payloads (with -F jsonl and %J)'))
     .addHelpText(
       'after',
       examples([
@@ -112,28 +108,23 @@ export function buildProgram(): Command {
         "mqtt-tool sub -t 'old/#' --remove-retained --retained-only",
       ]),
     );
+  addMessageOutputOptions(sub);
   addConnectionOptions(sub);
   addTlsOptions(sub);
   addWillOptions(sub);
   addReconnectOptions(sub);
   sub.action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
 
-  const rr = program
-    .command('rr')
-    .description('MQTT 5 request/response: publish a request, print the matching response')
-    .helpOption('--help', 'show help')
-    .addOption(messageOption('-t, --topic <topic>', 'request topic'))
-    .addOption(messageOption('-e, --response-topic <topic>', 'topic to wait for the response on'))
-    .addOption(messageOption('-m, --message <text>', 'request payload'))
-    .addOption(messageOption('-f, --file <file>', 'request payload from a file'))
-    .addOption(messageOption('-s, --stdin-file', 'request payload from stdin'))
-    .addOption(messageOption('-n, --null-message', 'empty request payload'))
+  const rr = addPayloadOptions(
+    program
+      .command('rr')
+      .description('MQTT 5 request/response: publish a request, print the matching response')
+      .helpOption('--help', 'show help')
+      .addOption(messageOption('-t, --topic <topic>', 'request topic'))
+      .addOption(messageOption('-e, --response-topic <topic>', 'topic to wait for the response on')),
+  )
     .addOption(messageOption('-q, --qos <qos>', 'QoS for request and response (default: 0)').argParser((v) => parseQos('-q', v)))
     .addOption(messageOption('-W, --timeout <seconds>', 'exit with code 6 when no response arrives in time').argParser((v) => parseSeconds('-W', v, 0.001)))
-    .addOption(outputOption('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template (default: raw)'))
-    .addOption(outputOption('-v, --verbose', 'print the topic before the payload'))
-    .addOption(outputOption('-N, --no-newline', 'do not end the response with a newline'))
-    .addOption(outputOption('--pretty', 'indent JSON payloads'))
     .addHelpText(
       'after',
       examples([
@@ -141,6 +132,7 @@ export function buildProgram(): Command {
         "mqtt-tool rr -t rpc/time -e rpc/time/reply -n -F jsonl",
       ]),
     );
+  addMessageOutputOptions(rr);
   addConnectionOptions(rr);
   addTlsOptions(rr);
   addWillOptions(rr);

@@ -85,4 +85,28 @@ export function addReconnectOptions(cmd: Command): Command {
   return cmd;
 }
 
+/** Where a message's payload comes from (pub, rr). `pub` adds -l, which only it has. */
+export function addPayloadOptions(cmd: Command): Command {
+  const opts = [
+    new Option('-m, --message <text>', 'message payload'),
+    new Option('-f, --file <file>', 'send the whole file as one message (binary safe)'),
+    new Option('-s, --stdin-file', 'read stdin to the end and send it as one message'),
+    new Option('-n, --null-message', 'send a zero-length message'),
+  ];
+  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_MESSAGE));
+  return cmd;
+}
+
+/** How received messages are printed (sub, rr). */
+export function addMessageOutputOptions(cmd: Command): Command {
+  const opts = [
+    new Option('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)'),
+    new Option('-v, --verbose', 'print the topic before the payload (-F verbose)'),
+    new Option('-N, --no-newline', 'do not end each message with a newline'),
+    new Option('--pretty', 'indent JSON payloads (with -F jsonl and %J)'),
+  ];
+  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_OUTPUT));
+  return cmd;
+}
+
 export { collect };
