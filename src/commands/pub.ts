@@ -1,6 +1,7 @@
 /** `mqtt-tool pub`: parse flags, read the payload source, publish, wait for every acknowledgement. */
 import type { IClientPublishOptions } from 'mqtt';
-import { readUserFile, resolveConnection } from '../connection/resolve.js';
+import { resolveConnection } from '../connection/resolve.js';
+import { pickPayloadSource, readPayload, type PayloadFlags } from '../io/payload.js';
 import { connect, type Session } from '../connection/connect.js';
 import type { ConnectionFlags } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
@@ -12,13 +13,8 @@ import { LineSplitter } from '../io/lines.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal } from '../io/terminal.js';
 
-export interface PubFlags extends ConnectionFlags {
+export interface PubFlags extends ConnectionFlags, PayloadFlags {
   topic?: string;
-  message?: string;
-  file?: string;
-  stdinFile?: boolean;
-  stdinLine?: boolean;
-  nullMessage?: boolean;
   qos?: Qos;
   retain?: boolean;
   repeat?: number;
@@ -33,27 +29,6 @@ export interface PubFlags extends ConnectionFlags {
   userProperty?: Array<[string, string]>;
   embedded?: boolean;
   color: boolean;
-}
-
-export type PayloadSource =
-  | { readonly kind: 'message'; readonly data: Buffer }
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'stdin' }
-  | { readonly kind: 'lines' }
-  | { readonly kind: 'null' };
-
-export function pickPayloadSource(flags: PubFlags): PayloadSource {
-  const given: Array<[string, PayloadSource]> = [];
-  if (flags.message !== undefined) given.push(['-m', { kind: 'message', data: Buffer.from(flags.message, 'utf8') }]);
-  if (flags.file !== undefined) given.push(['-f', { kind: 'file', path: flags.file }]);
-  if (flags.stdinFile === true) given.push(['-s', { kind: 'stdin' }]);
-  if (flags.stdinLine === true) given.push(['-l', { kind: 'lines' }]);
-  if (flags.nullMessage === true) given.push(['-n', { kind: 'null' }]);
-  if (given.length === 0) throw new UsageError('no message to publish: give one of -m TEXT, -f FILE, -s, -l or -n');
-  if (given.length > 1) {
-    throw new UsageError(`give only one message source; got ${given.map(([flag]) => flag).join(' and ')}`);
-  }
-  return (given[0] as [string, PayloadSource])[1];
 }
 
 const V5_ONLY: Array<[keyof PubFlags, string]> = [
@@ -91,15 +66,6 @@ export function publishOptions(flags: PubFlags, version: 3 | 4 | 5): IClientPubl
   }
   if (Object.keys(props).length > 0) opts.properties = props;
   return opts;
-}
-
-function readStdin(): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.once('end', () => resolve(Buffer.concat(chunks)));
-    process.stdin.once('error', reject);
-  });
 }
 
 /** Checks the broker's advertised limits before sending [MQTT-3.2.2-15], [MQTT-3.2.2-11], [MQTT-3.2.2-14]. */
@@ -145,7 +111,7 @@ const GRACE_MS = 5_000;
 
 export async function runPub(flags: PubFlags): Promise<void> {
   const term = createTerminal(flags.color);
-  const source = pickPayloadSource(flags);
+  const source = pickPayloadSource(flags, true);
   const lineMode = source.kind === 'lines';
   const connection = await resolveConnection(flags, term, { longRunning: lineMode, embedded: flags.embedded === true });
   try {
@@ -155,11 +121,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
     if (!check.ok) throw new UsageError(`invalid topic: ${check.message} [${check.rule}]`);
     const opts = publishOptions(flags, connection.spec.protocolVersion);
     if (flags.repeat !== undefined && lineMode) throw new UsageError('--repeat cannot be combined with -l');
-    const payload =
-      source.kind === 'message' ? source.data
-      : source.kind === 'file' ? readUserFile('-f', source.path)
-      : source.kind === 'null' ? Buffer.alloc(0)
-      : undefined;
+    const payload = source.kind === 'lines' ? undefined : await readPayload(source);
 
     const ackTap: AckTap = { handler: undefined };
     const session = await connect(connection.spec, { notice: term.notice, ackTap });
@@ -178,10 +140,10 @@ export async function runPub(flags: PubFlags): Promise<void> {
     });
     let failed = false;
     try {
-      if (lineMode) {
+      if (payload === undefined) {
         await publishLines(session, pub, topic, opts, (stop) => (stopInput = stop), () => endedWith !== undefined);
       } else {
-        const body = payload ?? (await readStdin());
+        const body = payload;
         checkBrokerLimits(session, topic, body.length, opts);
         const count = flags.repeat ?? 1;
         for (let i = 0; i < count && !interrupted && endedWith === undefined; i++) {

@@ -1,10 +1,10 @@
 /** `mqtt-tool rr`: MQTT 5 request/response, like mosquitto_rr. */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { IPublishPacket } from 'mqtt';
 import { connect } from '../connection/connect.js';
 import type { ConnectionFlags } from '../connection/options.js';
-import { readUserFile, resolveConnection } from '../connection/resolve.js';
+import { resolveConnection } from '../connection/resolve.js';
+import { pickPayloadSource, readPayload, type PayloadFlags } from '../io/payload.js';
 import { validateTopicFilter, validateTopicName } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
 import { RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
@@ -15,26 +15,13 @@ import { createTerminal } from '../io/terminal.js';
 import { BatchedWriter } from '../io/writer.js';
 import { decodeReason, formatCode } from '../connection/reason-codes.js';
 
-export interface RrFlags extends ConnectionFlags, OutputFlags {
+export interface RrFlags extends ConnectionFlags, OutputFlags, PayloadFlags {
   topic?: string;
   responseTopic?: string;
-  message?: string;
-  file?: string;
-  stdinFile?: boolean;
-  nullMessage?: boolean;
   qos?: Qos;
   timeout?: number;
   embedded?: boolean;
   color: boolean;
-}
-
-function requestPayload(flags: RrFlags): Buffer {
-  const given = [flags.message !== undefined, flags.file !== undefined, flags.stdinFile === true, flags.nullMessage === true].filter(Boolean).length;
-  if (given !== 1) throw new UsageError('give exactly one request payload source: -m TEXT, -f FILE, -s or -n');
-  if (flags.message !== undefined) return Buffer.from(flags.message, 'utf8');
-  if (flags.file !== undefined) return readUserFile('-f', flags.file);
-  if (flags.stdinFile === true) return readFileSync(0);
-  return Buffer.alloc(0);
 }
 
 export async function runRr(flags: RrFlags): Promise<void> {
@@ -50,7 +37,9 @@ export async function runRr(flags: RrFlags): Promise<void> {
   }
   if (flags.embedded === true) throw new UsageError('rr needs MQTT 5; the embedded broker speaks MQTT 3.1.1 only');
   const format = chooseFormat(flags, term);
-  const payload = requestPayload(flags);
+  const source = pickPayloadSource(flags, false);
+  // rr has no -l, so the source is always a single message.
+  const payload = await readPayload(source as Exclude<typeof source, { kind: 'lines' }>);
   const connection = await resolveConnection(flags, term, { longRunning: false, embedded: false });
   const session = await connect(connection.spec, { notice: term.notice });
   const correlation = randomBytes(16);

@@ -1,0 +1,26 @@
+import { expect, test } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { pickPayloadSource, readPayload } from '../../src/io/payload.js';
+
+test.each([
+  [{ message: 'hi' }, 'message'],
+  [{ file: 'f.bin' }, 'file'],
+  [{ stdinFile: true }, 'stdin'],
+  [{ stdinLine: true }, 'lines'],
+  [{ nullMessage: true }, 'null'],
+])('%j -> %s', (flags, kind) => {
+  expect(pickPayloadSource(flags, true).kind).toBe(kind);
+});
+
+test('exactly one source; the error lists -l only where the command has it', () => {
+  expect(() => pickPayloadSource({}, true)).toThrow('give one of -m TEXT, -f FILE, -s, -l or -n');
+  expect(() => pickPayloadSource({}, false)).toThrow('give one of -m TEXT, -f FILE, -s or -n');
+  expect(() => pickPayloadSource({ message: 'a', stdinFile: true, nullMessage: true }, true)).toThrow('got -m and -s and -n');
+  expect(() => pickPayloadSource({ message: 'a', file: 'b' }, true)).toThrow(UsageError);
+});
+
+test('readPayload: text, empty, and an unreadable file as a usage error', async () => {
+  expect((await readPayload({ kind: 'message', data: Buffer.from('x') })).toString()).toBe('x');
+  expect((await readPayload({ kind: 'null' })).length).toBe(0);
+  await expect(readPayload({ kind: 'file', path: '/nonexistent/file' })).rejects.toThrow("cannot read -f '/nonexistent/file': no such file");
+});
