@@ -78,7 +78,9 @@ describe('broker restart', () => {
     const pubDone = collect(pub, 90_000);
     const lines = (from: number, n: number): string => Array.from({ length: n }, (_, i) => `line-${from + i}`).join('\n') + '\n';
     pub.stdin?.write(lines(0, 2000));
-    await new Promise((r) => setTimeout(r, 300));
+    // Restart only once lines flow: the first connection of pub is not retried, and on a loaded
+    // machine a fixed pause could restart the broker before pub had connected.
+    for (let t = Date.now(); !seen.includes('line-0\n') && Date.now() - t < 10_000; ) await new Promise((r) => setTimeout(r, 20));
     await b.restart();
     pub.stdin?.end(lines(2000, 2000));
     const p = await pubDone;
