@@ -68,26 +68,29 @@ export function publishOptions(flags: PubFlags, version: 3 | 4 | 5): IClientPubl
   return opts;
 }
 
-/** Checks the broker's advertised limits before sending [MQTT-3.2.2-15], [MQTT-3.2.2-11], [MQTT-3.2.2-14]. */
-function checkBrokerLimits(session: Session, topic: string, payloadBytes: number | undefined, opts: { qos: Qos; retain?: boolean }): void {
+/**
+ * Checks the broker's advertised limits once, before sending [MQTT-3.2.2-11], [MQTT-3.2.2-14],
+ * and returns a check for each payload's size against its Maximum Packet Size [MQTT-3.2.2-15].
+ */
+function brokerLimits(session: Session, topic: string, opts: { qos: Qos; retain?: boolean }): (payloadBytes: number) => void {
   const p = session.connack.properties;
-  if (p === undefined) return;
-  if (p.maximumQoS !== undefined && opts.qos > p.maximumQoS) {
+  if (p?.maximumQoS !== undefined && opts.qos > p.maximumQoS) {
     throw new RejectedError(`the broker accepts QoS ${p.maximumQoS} at most; -q ${opts.qos} was asked`, { hint: `Use -q ${p.maximumQoS}.` });
   }
-  if (p.retainAvailable === false && opts.retain === true) {
+  if (p?.retainAvailable === false && opts.retain === true) {
     throw new RejectedError('the broker does not support retained messages', { hint: 'Drop -r.' });
   }
-  if (p.maximumPacketSize !== undefined && payloadBytes !== undefined) {
-    // Fixed header (<= 5) + topic length prefix and name + packet id + properties: a safe upper bound.
-    const overhead = 5 + 2 + Buffer.byteLength(topic) + 2 + 512;
-    if (payloadBytes + overhead > p.maximumPacketSize) {
-      throw new RejectedError(
-        `payload of ${payloadBytes} bytes exceeds the broker's maximum packet size of ${p.maximumPacketSize} bytes`,
-        { hint: 'Send a smaller payload, or raise max_packet_size on the broker.' },
-      );
+  const maximum = p?.maximumPacketSize;
+  if (maximum === undefined) return () => {};
+  // Fixed header (<= 5) + topic length prefix and name + packet id + properties: a safe upper bound.
+  const room = maximum - (5 + 2 + Buffer.byteLength(topic) + 2 + 512);
+  return (payloadBytes) => {
+    if (payloadBytes > room) {
+      throw new RejectedError(`payload of ${payloadBytes} bytes exceeds the broker's maximum packet size of ${maximum} bytes`, {
+        hint: 'Send a smaller payload, or raise max_packet_size on the broker.',
+      });
     }
-  }
+  };
 }
 
 function outcome(pub: FastPublisher, ended: CliError | undefined, interrupted: boolean): CliError | undefined {
@@ -144,7 +147,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
         await publishLines(session, pub, topic, opts, (stop) => (stopInput = stop), () => endedWith !== undefined);
       } else {
         const body = payload;
-        checkBrokerLimits(session, topic, body.length, opts);
+        brokerLimits(session, topic, opts)(body.length);
         const count = flags.repeat ?? 1;
         for (let i = 0; i < count && !interrupted && endedWith === undefined; i++) {
           if (i > 0 && flags.repeatDelay !== undefined && flags.repeatDelay > 0) {
@@ -195,6 +198,7 @@ function publishLines(
   const stdin = process.stdin;
   const splitter = new LineSplitter();
   const client = session.client;
+  const checkSize = brokerLimits(session, topic, opts);
   return new Promise<void>((resolve, reject) => {
     /** Ctrl-C, or the session ended: publish nothing new. */
     let stopped = false;
@@ -216,7 +220,7 @@ function publishLines(
     const waitUntilConnected = (): Promise<void> =>
       client.connected ? Promise.resolve() : new Promise((r) => client.once('connect', () => r()));
     const send = (line: Buffer): void => {
-      checkBrokerLimits(session, topic, line.length, opts);
+      checkSize(line.length);
       pub.publish(topic, line, opts.qos, opts.retain === true);
     };
     /** Publishes lines one window at a time. */
