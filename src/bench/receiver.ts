@@ -7,6 +7,7 @@
  */
 import type { ProtocolVersion } from '../connection/reason-codes.js';
 import type { AckTap } from '../connection/ack-tap.js';
+import { readVarint } from '../connection/varint.js';
 
 export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (payload: Buffer) => void): (header: number, body: Buffer) => boolean {
   const awaitingRelease = new Set<number>();
@@ -39,15 +40,9 @@ export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (pa
       o += 2;
     }
     if (version === 5) {
-      let length = 0;
-      let multiplier = 1;
-      let b: number;
-      do {
-        b = body[o++] as number;
-        length += (b & 0x7f) * multiplier;
-        multiplier *= 128;
-      } while ((b & 0x80) !== 0);
-      o += length;
+      // The tap hands over whole packets, so the properties length is complete.
+      const properties = readVarint(body, o) as { value: number; next: number };
+      o = properties.next + properties.value;
     }
     const payload = body.subarray(o);
     if (qos === 2) {

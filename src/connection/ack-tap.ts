@@ -7,6 +7,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { Transform } from 'node:stream';
+import { readVarint } from './varint.js';
 
 /** Returns true when it consumed the ack. `code` is the MQTT 5 reason code, 0 when absent. */
 export type AckHandler = (type: 4 | 5 | 7, id: number, code: number) => boolean;
@@ -34,22 +35,11 @@ export function installAckTap(stream: Duplex, tap: AckTap): void {
       let offset = 0;
       let consumed = false;
       while (offset < data.length) {
-        // Fixed header: type byte, then the remaining length as a varint of up to 4 bytes.
-        let length = 0;
-        let multiplier = 1;
-        let i = offset + 1;
-        let complete = false;
-        for (; i < data.length && i < offset + 5; i++) {
-          const b = data[i] as number;
-          length += (b & 0x7f) * multiplier;
-          multiplier *= 128;
-          if ((b & 0x80) === 0) {
-            complete = true;
-            i++;
-            break;
-          }
-        }
-        if (!complete || i + length > data.length) break;
+        // Fixed header: type byte, then the remaining length.
+        const header = readVarint(data, offset + 1);
+        if (header === undefined || header.next + header.value > data.length) break;
+        const i = header.next;
+        const length = header.value;
         const type = (data[offset] as number) >> 4;
         const end = i + length;
         if ((type === 3 || type === 6) && tap.onPacket !== undefined && tap.onPacket(data[offset] as number, data.subarray(i, end))) {

@@ -17,6 +17,7 @@ import mqttPacket from 'mqtt-packet';
 import type { IPublishPacket } from 'mqtt-packet';
 import { RejectedError } from '../errors.js';
 import type { AckTap } from './ack-tap.js';
+import { encodeVarint } from './varint.js';
 import { decodeReason, formatCode, type ProtocolVersion } from './reason-codes.js';
 import type { Qos } from './values.js';
 
@@ -49,17 +50,6 @@ interface InFlight {
 }
 
 const FLUSH_BYTES = 64 * 1024;
-
-function encodeVarint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
 
 /** The bytes of a PUBLISH variable header after the topic and packet id: MQTT 5 properties, or nothing. */
 function encodeProperties(t: PublishTemplate, version: ProtocolVersion): Buffer {

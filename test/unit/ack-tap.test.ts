@@ -2,17 +2,10 @@ import { PassThrough, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { installAckTap, type AckTap } from '../../src/connection/ack-tap.js';
+import { encodeVarint } from '../../src/connection/varint.js';
 
 function packet(type: number, body: Buffer): Buffer {
-  const len: number[] = [];
-  let n = body.length;
-  do {
-    let b = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    len.push(b);
-  } while (n > 0);
-  return Buffer.concat([Buffer.from([(type << 4) | (type === 6 ? 2 : 0), ...len]), body]);
+  return Buffer.concat([Buffer.from([(type << 4) | (type === 6 ? 2 : 0), ...encodeVarint(body.length)]), body]);
 }
 const ack = (type: number, id: number, code?: number): Buffer =>
   packet(type, Buffer.from(code === undefined ? [id >> 8, id & 0xff] : [id >> 8, id & 0xff, code, 0]));
