@@ -1,6 +1,6 @@
 /**
  * bench subscribers' receive path: PUBLISH and PUBREL frames from the ack tap, answered
- * with PUBACK / PUBREC / PUBCOMP written in one batch per I/O turn, without MQTT.js's
+ * with PUBACK / PUBREC / PUBCOMP written in one batch per millisecond, without MQTT.js's
  * per-packet parser, store and callbacks. QoS 2 is exactly once: a message is delivered
  * when its PUBLISH first arrives and its packet id is held until PUBREL, so a re-sent
  * PUBLISH with that id is answered but not delivered again [MQTT-4.3.3, method B].
@@ -8,6 +8,7 @@
 import type { ProtocolVersion } from '../connection/reason-codes.js';
 import type { AckTap } from '../connection/ack-tap.js';
 import { readVarint } from '../connection/varint.js';
+import { WRITE_COALESCE_MS } from '../connection/fast-publisher.js';
 
 export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (payload: Buffer) => void): (header: number, body: Buffer) => boolean {
   const awaitingRelease = new Set<number>();
@@ -17,12 +18,12 @@ export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (pa
     acks.push(Buffer.from([type, 0x02, id >> 8, id & 0xff]));
     if (!scheduled) {
       scheduled = true;
-      setImmediate(() => {
+      setTimeout(() => {
         scheduled = false;
         const out = acks;
         acks = [];
         tap.write?.(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
-      });
+      }, WRITE_COALESCE_MS);
     }
   };
   return (header, body) => {

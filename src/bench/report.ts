@@ -51,10 +51,14 @@ export function tableRows(results: readonly QosResult[]): { head: string[]; rows
   const base = results.find((r) => r.qos === 0);
   const head = ['QoS', 'sent', 'received', 'lost', 'dup', 'reord', 'msg/s', 'MB/s', 'p50 ms', 'p90', 'p99', 'p99.9', 'max', 'ack p50', 'ack p99', 'vs QoS 0'];
   const rows = results.map((r) => {
+    // Publish-only runs (no subscribers) have no end-to-end latency: show none rather than zeros.
+    const latency = (ms: number): string => (r.received === 0 ? '-' : fmtMs(ms));
     const vs =
       base === undefined || r.qos === 0 || base.msgsPerSec === 0
         ? '-'
-        : `${(r.msgsPerSec / base.msgsPerSec).toFixed(2)}x, ${r.latencyMs.p50 - base.latencyMs.p50 >= 0 ? '+' : ''}${fmtMs(r.latencyMs.p50 - base.latencyMs.p50)} ms`;
+        : r.received === 0 || base.received === 0
+          ? `${(r.msgsPerSec / base.msgsPerSec).toFixed(2)}x`
+          : `${(r.msgsPerSec / base.msgsPerSec).toFixed(2)}x, ${r.latencyMs.p50 - base.latencyMs.p50 >= 0 ? '+' : ''}${fmtMs(r.latencyMs.p50 - base.latencyMs.p50)} ms`;
     return [
       String(r.qos),
       fmtInt(r.sent),
@@ -64,11 +68,11 @@ export function tableRows(results: readonly QosResult[]): { head: string[]; rows
       fmtInt(r.reordered),
       fmtInt(r.msgsPerSec),
       (r.bytesPerSec / 1e6).toFixed(2),
-      fmtMs(r.latencyMs.p50),
-      fmtMs(r.latencyMs.p90),
-      fmtMs(r.latencyMs.p99),
-      fmtMs(r.latencyMs.p999),
-      fmtMs(r.latencyMs.max),
+      latency(r.latencyMs.p50),
+      latency(r.latencyMs.p90),
+      latency(r.latencyMs.p99),
+      latency(r.latencyMs.p999),
+      latency(r.latencyMs.max),
       r.ackLatencyMs === null ? '-' : fmtMs(r.ackLatencyMs.p50),
       r.ackLatencyMs === null ? '-' : fmtMs(r.ackLatencyMs.p99),
       vs,

@@ -152,6 +152,8 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
     if ((seq & 1023) === 0) await new Promise((r) => setImmediate(r));
   }
   await Promise.race([pub.drained(), session.ended]);
+  // QoS 0 has no acknowledgement: the run ends when the broker has read the last message, not when the socket took it.
+  if (plan.qos === 0) await Promise.race([pub.brokerHasRead(), session.ended]);
   return pub.stats.rejected;
 }
 

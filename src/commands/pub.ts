@@ -227,7 +227,7 @@ function publishLines(
     const pump = async (lines: Buffer[]): Promise<void> => {
       for (const line of lines) {
         if (!pub.hasRoom() || !client.connected) {
-          // No flush here: the batch goes out on setImmediate, after every ack of this I/O turn refilled it.
+          // No flush here: the batch goes out within WRITE_COALESCE_MS, after the acks of that millisecond refilled it.
           await waitUntilConnected();
           await pub.room();
         }

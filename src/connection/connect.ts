@@ -15,6 +15,9 @@ import { describePacket } from './packet-log.js';
 import { loadBundle } from '../lazy.js';
 import { installAckTap, type AckTap } from './ack-tap.js';
 
+// The bundle (Node's CommonJS interop) sees module.exports here; vitest's interop already gives its `default`.
+const MqttClientClass = ((clientModule as { default?: typeof clientModule.default }).default ?? clientModule) as typeof clientModule.default;
+
 // mqtt-packet otherwise builds a 65,536-entry buffer cache on the first write: ~40 ms of start-up.
 writeToStream.cacheNumbers = false;
 
@@ -307,7 +310,7 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, extra:
     connectTimeout: spec.connectTimeoutMs + 5_000,
     ...extra,
   };
-  const client = new clientModule.default(() => {
+  const client = new MqttClientClass(() => {
     progress.tcpConnected = false;
     progress.tlsEstablished = false;
     streamError = undefined;

@@ -96,6 +96,11 @@ describe('report', () => {
     expect(rows[0]?.at(-1)).toBe('-');
     expect(rows[1]?.at(-1)).toBe('0.50x, +2.00 ms');
   });
+  test('publish-only rows (nothing received) show no end-to-end latency instead of zeros', () => {
+    const { rows } = tableRows([result(0, [], { msgsPerSec: 1000 }), result(1, [], { msgsPerSec: 500 })]);
+    expect(rows[0]?.slice(8, 13)).toEqual(['-', '-', '-', '-', '-']);
+    expect(rows[1]?.at(-1)).toBe('0.50x');
+  });
   test('warnings: saturation, embedded broker, broken guarantees', () => {
     const w = warningsFor([result(1, [1], { lost: 2 })], { userSec: 1, systemSec: 1, utilization: 0.95 }, true);
     expect(w.join('\n')).toMatch(/95% of all cores/);

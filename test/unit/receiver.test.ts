@@ -1,6 +1,7 @@
 import { expect, test } from 'vitest';
 import { leanReceiver } from '../../src/bench/receiver.js';
 import type { AckTap } from '../../src/connection/ack-tap.js';
+import { WRITE_COALESCE_MS } from '../../src/connection/fast-publisher.js';
 
 /** A PUBLISH body (variable header and payload); MQTT 5 bodies carry a properties block. */
 function publishBody(qos: number, id: number, payload: string, properties?: Buffer): Buffer {
@@ -19,8 +20,9 @@ function setup(version: 4 | 5) {
   const delivered: string[] = [];
   const tap: AckTap = { handler: undefined, write: (d) => written.push(d) };
   const onPacket = leanReceiver(version, tap, (p) => delivered.push(p.toString()));
-  const flush = (): Promise<Buffer> => new Promise((r) => setImmediate(() => r(Buffer.concat(written))));
-  return { onPacket, delivered, flush };
+  /** The acks written once the coalescing delay has passed; `writes` counts the socket writes. */
+  const flush = (): Promise<Buffer> => new Promise((r) => setTimeout(() => r(Buffer.concat(written)), WRITE_COALESCE_MS + 5));
+  return { onPacket, delivered, flush, writes: () => written.length };
 }
 
 test('QoS 1: delivered, one PUBACK per message, written in one batch', async () => {
@@ -29,6 +31,7 @@ test('QoS 1: delivered, one PUBACK per message, written in one batch', async () 
   expect(r.onPacket(0x32, publishBody(1, 8, 'b'))).toBe(true);
   expect(r.delivered).toEqual(['a', 'b']);
   expect(await r.flush()).toEqual(Buffer.from([0x40, 2, 0, 7, 0x40, 2, 0, 8]));
+  expect(r.writes()).toBe(1);
 });
 
 test('QoS 2: exactly once until PUBREL; PUBREC for each PUBLISH, PUBCOMP for PUBREL', async () => {
