@@ -3,7 +3,7 @@ import type { IClientPublishOptions } from 'mqtt';
 import { resolveConnection } from '../connection/resolve.js';
 import { pickPayloadSource, readPayload, type PayloadFlags } from '../io/payload.js';
 import { connect, type Session } from '../connection/connect.js';
-import type { ConnectionFlags } from '../connection/options.js';
+import { describeEndpoint, type ConnectionFlags } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
 import { validateTopicName } from '../connection/topics.js';
@@ -70,9 +70,9 @@ export function publishOptions(flags: PubFlags, version: 3 | 4 | 5): IClientPubl
 
 /**
  * Checks the broker's advertised limits once, before sending [MQTT-3.2.2-11], [MQTT-3.2.2-14],
- * and returns a check for each payload's size against its Maximum Packet Size [MQTT-3.2.2-15].
+ * and returns a check of each message's packet size against its Maximum Packet Size [MQTT-3.2.2-15].
  */
-function brokerLimits(session: Session, topic: string, opts: { qos: Qos; retain?: boolean }): (payloadBytes: number) => void {
+function brokerLimits(session: Session, pub: FastPublisher, topic: string, opts: { qos: Qos; retain?: boolean }): (payloadBytes: number) => void {
   const p = session.connack.properties;
   if (p?.maximumQoS !== undefined && opts.qos > p.maximumQoS) {
     throw new RejectedError(`the broker accepts QoS ${p.maximumQoS} at most; -q ${opts.qos} was asked`, { hint: `Use -q ${p.maximumQoS}.` });
@@ -82,11 +82,10 @@ function brokerLimits(session: Session, topic: string, opts: { qos: Qos; retain?
   }
   const maximum = p?.maximumPacketSize;
   if (maximum === undefined) return () => {};
-  // Fixed header (<= 5) + topic length prefix and name + packet id + properties: a safe upper bound.
-  const room = maximum - (5 + 2 + Buffer.byteLength(topic) + 2 + 512);
   return (payloadBytes) => {
-    if (payloadBytes > room) {
-      throw new RejectedError(`payload of ${payloadBytes} bytes exceeds the broker's maximum packet size of ${maximum} bytes`, {
+    const size = pub.packetSize(topic, opts.qos, payloadBytes);
+    if (size > maximum) {
+      throw new RejectedError(`a payload of ${payloadBytes} bytes makes a ${size}-byte packet; the broker's maximum packet size is ${maximum} bytes`, {
         hint: 'Send a smaller payload, or raise max_packet_size on the broker.',
       });
     }
@@ -142,12 +141,13 @@ export async function runPub(flags: PubFlags): Promise<void> {
       stopInput();
     });
     let failed = false;
+    let unconfirmedQos0 = false;
     try {
       if (payload === undefined) {
         await publishLines(session, pub, topic, opts, (stop) => (stopInput = stop), () => endedWith !== undefined);
       } else {
         const body = payload;
-        brokerLimits(session, topic, opts)(body.length);
+        brokerLimits(session, pub, topic, opts)(body.length);
         const count = flags.repeat ?? 1;
         for (let i = 0; i < count && !interrupted && endedWith === undefined; i++) {
           if (i > 0 && flags.repeatDelay !== undefined && flags.repeatDelay > 0) {
@@ -162,6 +162,12 @@ export async function runPub(flags: PubFlags): Promise<void> {
         // Interrupted or the input ended: give in-flight messages the grace period to be acknowledged.
         await Promise.race([pub.drained(), session.ended, delay(GRACE_MS)]);
       }
+      if (opts.qos === 0 && pub.stats.sent > 0 && endedWith === undefined && !interrupted) {
+        // QoS 0 has no acknowledgement. A PINGREQ after the last message is answered once the broker has
+        // read them all, unless it closes the connection first (over an oversize packet on MQTT 3.1.1, say).
+        const read = await Promise.race([pub.brokerHasRead(), session.ended.then(() => false)]);
+        if (!read && endedWith === undefined) unconfirmedQos0 = true;
+      }
     } catch (err) {
       failed = true;
       throw err;
@@ -169,7 +175,13 @@ export async function runPub(flags: PubFlags): Promise<void> {
       disposeSignals();
       if (failed) session.client.end(true);
     }
-    const failure = outcome(pub, endedWith, interrupted);
+    const failure =
+      outcome(pub, endedWith, interrupted) ??
+      (unconfirmedQos0
+        ? new NetworkError(`${describeEndpoint(connection.spec)} closed the connection before confirming it had read every message`, {
+            hint: 'QoS 0 messages are not acknowledged, so some may be lost. A broker drops the connection over a packet above its size limit or a protocol error: check its log, or use -q 1 to have every message confirmed.',
+          })
+        : undefined);
     if (endedWith === undefined) await session.close();
     else session.client.end(true);
     if (failure !== undefined) throw failure;
@@ -198,7 +210,7 @@ function publishLines(
   const stdin = process.stdin;
   const splitter = new LineSplitter();
   const client = session.client;
-  const checkSize = brokerLimits(session, topic, opts);
+  const checkSize = brokerLimits(session, pub, topic, opts);
   return new Promise<void>((resolve, reject) => {
     /** Ctrl-C, or the session ended: publish nothing new. */
     let stopped = false;

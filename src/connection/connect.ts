@@ -48,10 +48,11 @@ export interface ConnectOptions {
 }
 
 /** Translate a socket/TLS error into the class the exit-code table names. */
-/** How far a connection attempt got: TCP connected, then (for TLS) handshake done. */
+/** How far a connection attempt got: TCP connected, then (for TLS) handshake done, then CONNACK accepted. */
 export interface Progress {
   tcpConnected: boolean;
   tlsEstablished: boolean;
+  mqttAccepted: boolean;
 }
 
 export function classifyStreamError(err: NodeJS.ErrnoException, spec: ConnectionSpec, progress: Progress): CliError {
@@ -81,6 +82,12 @@ export function classifyStreamError(err: NodeJS.ErrnoException, spec: Connection
       if (spec.tls !== undefined && tcpConnected && !progress.tlsEstablished) {
         return new TlsError(`TLS: ${describeEndpoint(spec)} dropped the connection during the TLS handshake: the server is probably not speaking TLS on this port`, {
           hint: 'Use mqtt:// (plain) for this port, or the TLS port (usually 8883).',
+          cause: err,
+        });
+      }
+      if (progress.mqttAccepted) {
+        return new NetworkError(`${where} dropped the connection`, {
+          hint: 'Brokers drop a client over a packet above their size limit, a denied operation or a protocol error; check the broker log.',
           cause: err,
         });
       }
@@ -301,7 +308,7 @@ function refusalError(spec: ConnectionSpec, packet: IConnackPacket): Error {
 
 async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, extra: Partial<IClientOptions>): Promise<Session> {
   const debugLog = options.debugLog ?? options.notice;
-  const progress: Progress = { tcpConnected: false, tlsEstablished: false };
+  const progress: Progress = { tcpConnected: false, tlsEstablished: false, mqttAccepted: false };
   let streamError: NodeJS.ErrnoException | undefined;
   const build = await streamFactory(spec, progress);
   const mqttOptions: IClientOptions = {
@@ -313,6 +320,7 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, extra:
   const client = new MqttClientClass(() => {
     progress.tcpConnected = false;
     progress.tlsEstablished = false;
+    progress.mqttAccepted = false;
     streamError = undefined;
     const stream = build();
     if (options.ackTap !== undefined && !spec.debug) installAckTap(stream, options.ackTap);
@@ -322,6 +330,9 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, extra:
     });
     return stream;
   }, mqttOptions);
+  client.on('connect', () => {
+    progress.mqttAccepted = true;
+  });
   const onMessage = options.handleMessage;
   if (onMessage !== undefined) client.handleMessage = (packet, done) => onMessage(client, packet, done);
   if (spec.debug) {

@@ -93,7 +93,7 @@ export class FastPublisher {
   /** PINGREQs written on this connection (ours and MQTT.js's keepalive) and PINGRESPs received. */
   private pingsSent = 0;
   private pingsAnswered = 0;
-  private pingWaiters: Array<{ answered: number; resolve: () => void }> = [];
+  private pingWaiters: Array<{ answered: number; resolve: (answered: boolean) => void }> = [];
   private readonly topicPrefix = new Map<string, Buffer>();
   private readonly propertyBytes: Buffer;
 
@@ -116,6 +116,11 @@ export class FastPublisher {
       this.pingsSent = 0;
       this.pingsAnswered = 0;
       this.resend();
+    });
+    client.on('close', () => {
+      const waiting = this.pingWaiters;
+      this.pingWaiters = [];
+      for (const w of waiting) w.resolve(false);
     });
   }
 
@@ -141,6 +146,12 @@ export class FastPublisher {
       this.nextId = id === 65_535 ? 1 : id + 1;
       if (!this.inflight.has(id)) return id;
     }
+  }
+
+  /** The exact size of the PUBLISH packet this publisher writes for such a message. */
+  packetSize(topic: string, qos: Qos, payloadBytes: number): number {
+    const remaining = this.topicBytes(topic).length + (qos > 0 ? 2 : 0) + this.propertyBytes.length + payloadBytes;
+    return 1 + encodeVarint(remaining).length + remaining;
   }
 
   private encode(topic: string, qos: Qos, retain: boolean, id: number, payload: Buffer, dup: boolean): Buffer {
@@ -224,7 +235,7 @@ export class FastPublisher {
       this.pingsAnswered++;
       const due = this.pingWaiters.filter((w) => w.answered <= this.pingsAnswered);
       this.pingWaiters = this.pingWaiters.filter((w) => w.answered > this.pingsAnswered);
-      for (const w of due) w.resolve();
+      for (const w of due) w.resolve(true);
       return;
     }
     const type = ({ puback: 4, pubrec: 5, pubcomp: 7 } as const)[p.cmd as 'puback' | 'pubrec' | 'pubcomp'];
@@ -312,12 +323,12 @@ export class FastPublisher {
   }
 
   /**
-   * Resolves once the broker has read everything written so far on this connection: a
-   * PINGREQ goes after it, and the broker answers packets of one connection in order. The
-   * only completion a QoS 0 publish has. Never resolves if the connection is lost: race
-   * it with the session's end.
+   * Resolves with true once the broker has read everything written so far on this connection:
+   * a PINGREQ goes after it, and the broker answers the packets of one connection in order. The
+   * only completion a QoS 0 publish has. Resolves with false when the connection closed first.
    */
-  brokerHasRead(): Promise<void> {
+  brokerHasRead(): Promise<boolean> {
+    if (!this.client.connected) return Promise.resolve(false);
     this.flush();
     this.client.stream.write(PINGREQ);
     this.pingsSent++;

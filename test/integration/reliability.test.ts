@@ -164,7 +164,32 @@ describe('limits', () => {
     const b = await broker({ extra: ['max_packet_size 1000'] });
     const r = await runCli(['pub', ...conn(b), '-t', 'rel/big', '-m', 'x'.repeat(2000), '-q', '1']);
     expect(r.code).toBe(7);
-    expect(r.stderr).toContain("payload of 2000 bytes exceeds the broker's maximum packet size of 1000 bytes");
+    expect(r.stderr).toContain("a payload of 2000 bytes makes a 2015-byte packet; the broker's maximum packet size is 1000 bytes");
+  });
+
+  test('the size check is exact: a packet of exactly the maximum goes, one byte more is refused', async () => {
+    const b = await broker({ extra: ['max_packet_size 100'] });
+    // MQTT 5, QoS 0, topic "t": 1 header + 1 length + 2 + 1 topic + 1 properties + payload = 6 + payload.
+    const fits = await runCli(['pub', ...conn(b), '-t', 't', '-l'], { stdin: `short\n${'x'.repeat(94)}\n` });
+    expect(fits.stderr).toBe('');
+    expect(fits.code).toBe(0);
+    const over = await runCli(['pub', ...conn(b), '-t', 't', '-l'], { stdin: `short\n${'x'.repeat(95)}\n` });
+    expect(over.code).toBe(7);
+    expect(over.stderr).toContain('a payload of 95 bytes makes a 101-byte packet');
+  });
+
+  test('MQTT 3.1.1 at QoS 0: a broker that drops the connection over an oversize line is reported, not exit 0', async () => {
+    // 3.1.1 has no Maximum Packet Size in CONNACK: the broker just closes the connection.
+    const b = await broker({ extra: ['max_packet_size 100'] });
+    const r = await runCli(['pub', '-V', '311', ...conn(b), '-t', 't', '-l'], { stdin: `a\n${'x'.repeat(300)}\nc\n` });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^mqtt-tool: mqtt:\/\/127\.0\.0\.1:\d+ closed the connection before confirming it had read every message$/m);
+    expect(r.stderr).toContain('some may be lost');
+    // One-shot: no reconnection, the drop itself is the error.
+    const once = await runCli(['pub', '-V', '311', ...conn(b), '-t', 't', '-m', 'x'.repeat(300)]);
+    expect(once.code).toBe(4);
+    expect(once.stderr).toMatch(/^mqtt-tool: mqtt:\/\/127\.0\.0\.1:\d+ dropped the connection$/m);
+    expect(once.stderr).not.toContain('TLS');
   });
 
   test('a 50 MB payload round trip at QoS 1 is byte-exact', async () => {
