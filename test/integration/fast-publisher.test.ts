@@ -56,3 +56,28 @@ describe('FastPublisher.brokerHasRead', () => {
     await s.close();
   });
 });
+
+describe('QoS 0 checkpoints', () => {
+  it('stop a publisher at most 256 KiB ahead of what the broker has read, and let it go on once the broker reads', async () => {
+    const s = await session();
+    const pub = new FastPublisher(s.client, s.spec.protocolVersion, 1000);
+    const payload = Buffer.alloc(1000, 0x61);
+    broker.pause();
+    try {
+      let bytes = 0;
+      // Far more than the socket buffers hold, so only the checkpoints can stop it early.
+      while (pub.hasRoom() && bytes < 64 * 1024 * 1024) {
+        pub.publish('fp/ahead', payload, 0, false);
+        bytes += payload.length;
+        if (bytes % (256 * 1024) < payload.length) await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(bytes).toBeLessThanOrEqual(4 * 64 * 1024 + 2 * payload.length);
+      expect(bytes).toBeGreaterThan(3 * 64 * 1024);
+    } finally {
+      broker.resume();
+    }
+    await withTimeout(pub.room(), 10_000, 'room after the broker resumed');
+    await s.close();
+  });
+});
+
