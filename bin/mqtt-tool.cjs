@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 'use strict';
-// Node 22+ caches compiled code between runs; a one-shot `pub` is mostly start-up.
-require('node:module').enableCompileCache?.();
+// A one-shot `pub` is mostly start-up: keep the compiled bundles between runs.
+// Node 22+ does it itself; on Node 20, src/code-cache.ts does it for dist/ only.
+const { join, sep } = require('node:path');
+const { enableCompileCache } = require('node:module');
+if (enableCompileCache !== undefined) enableCompileCache();
+else require('../dist/code-cache.cjs').installCodeCache(join(__dirname, '..', 'dist') + sep);
 require('../dist/cli.cjs').main(process.argv);

@@ -41,6 +41,8 @@ await build({
   ...common,
   entryPoints: {
     cli: 'src/cli.ts',
+    'code-cache': 'src/code-cache.ts',
+    'esm-import': 'src/esm-import.ts',
     'bench-worker': 'src/bench/worker.ts',
     'transport-ws': 'node_modules/mqtt/build/lib/connect/ws.js',
     config: 'src/config/load.ts',

@@ -9,6 +9,7 @@ import { protocolVersionLabel, type Qos } from '../connection/values.js';
 import { NetworkError, UsageError } from '../errors.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
+import { loadBundle } from '../lazy.js';
 import { VERSION } from '../version.js';
 import { tableRows, warningsFor, type BenchReport, type ConnectionReport } from '../bench/report.js';
 import { measureCpu, runConnectionTest, runPhase, type BenchOptions } from '../bench/runner.js';
@@ -61,29 +62,29 @@ function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void>
   });
 }
 
-function render(term: Terminal, report: BenchReport): Promise<string> {
-  return import('cli-table3').then(({ default: Table }) => {
-    const { head, rows } = tableRows(report.results);
-    const table = new Table({
-      head: head.map((h) => term.out.bold(h)),
-      style: { head: [], border: [] },
-      colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')),
-    });
-    for (const r of rows) table.push(r);
-    const e = report.environment;
-    const p = report.parameters;
-    const lines = [
-      `mqtt-tool bench ${report.version}: ${e.broker} (${protocolVersionLabel(e.protocolVersion as 3 | 4 | 5)}${e.embedded ? ', embedded broker' : ''})`,
-      `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`}${p['rate'] !== undefined ? `, fixed rate ${p['rate']} msg/s` : `, in-flight window ${p['inflight'] ?? '1000 (200 at QoS 2)'}`}`,
-      table.toString(),
-      'latency: end to end, publisher send -> subscriber receive (HDR histogram); ack: publish -> PUBACK/PUBCOMP',
-    ];
-    if (report.clientCpu !== null) {
-      lines.push(`load generator CPU: ${report.clientCpu.userSec} s user, ${report.clientCpu.systemSec} s system (${Math.round(report.clientCpu.utilization * 100)}% of ${e.cpus} cores)`);
-    }
-    if (report.interrupted) lines.push('interrupted: partial results');
-    return `${lines.join('\n')}\n`;
+async function render(term: Terminal, report: BenchReport): Promise<string> {
+  const esm = loadBundle<typeof import('../esm-import.js')>('esm-import');
+  const { default: Table } = await esm.importModule<{ default: typeof import('cli-table3') }>('cli-table3');
+  const { head, rows } = tableRows(report.results);
+  const table = new Table({
+    head: head.map((h) => term.out.bold(h)),
+    style: { head: [], border: [] },
+    colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')),
   });
+  for (const r of rows) table.push(r);
+  const e = report.environment;
+  const p = report.parameters;
+  const lines = [
+    `mqtt-tool bench ${report.version}: ${e.broker} (${protocolVersionLabel(e.protocolVersion as 3 | 4 | 5)}${e.embedded ? ', embedded broker' : ''})`,
+    `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`}${p['rate'] !== undefined ? `, fixed rate ${p['rate']} msg/s` : `, in-flight window ${p['inflight'] ?? '1000 (200 at QoS 2)'}`}`,
+    table.toString(),
+    'latency: end to end, publisher send -> subscriber receive (HDR histogram); ack: publish -> PUBACK/PUBCOMP',
+  ];
+  if (report.clientCpu !== null) {
+    lines.push(`load generator CPU: ${report.clientCpu.userSec} s user, ${report.clientCpu.systemSec} s system (${Math.round(report.clientCpu.utilization * 100)}% of ${e.cpus} cores)`);
+  }
+  if (report.interrupted) lines.push('interrupted: partial results');
+  return `${lines.join('\n')}\n`;
 }
 
 export async function runBench(flags: BenchFlags): Promise<void> {

@@ -1,0 +1,61 @@
+/**
+ * The code cache for dist/ bundles on Node 20 (src/code-cache.ts): used when valid, rebuilt when
+ * not, and never a reason for a command to fail or print anything. Node 22+ caches compiled code
+ * itself (module.enableCompileCache), so there is nothing of ours to test there.
+ */
+import Module from 'node:module';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+
+const nodeCachesItself = (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache !== undefined;
+
+describe.skipIf(nodeCachesItself)('code cache on Node 20', () => {
+  // Loads the pub bundle and fails in it, before any network: exit 2 with a fixed message.
+  const run = (cacheHome: string) => runCli(['pub', '-t', 'a/#', '-m', 'x'], { env: { XDG_CACHE_HOME: cacheHome } });
+  const folder = (cacheHome: string) => join(cacheHome, 'mqtt-tool', `node-${process.version}-${process.arch}`);
+
+  test('the first run writes one cache per bundle it loaded; later runs read it and behave the same', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mqtt-tool-cache-'));
+    const first = await run(home);
+    expect(first.code).toBe(2);
+    expect(first.stderr).toContain('invalid topic');
+    const files = readdirSync(folder(home)).sort();
+    expect(files).toEqual([expect.stringMatching(/^cli-[0-9a-f]{16}\.v8$/), expect.stringMatching(/^cmd-pub-[0-9a-f]{16}\.v8$/)]);
+    const before = readFileSync(join(folder(home), files[0] as string));
+    const second = await run(home);
+    expect(second).toMatchObject({ code: 2, stdout: '', stderr: first.stderr });
+    // A valid cache is read, not rewritten.
+    expect(readFileSync(join(folder(home), files[0] as string))).toEqual(before);
+  });
+
+  test('a corrupt cache is rejected by V8 and replaced; the command does not notice', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mqtt-tool-cache-'));
+    const first = await run(home);
+    const file = join(folder(home), readdirSync(folder(home)).find((f) => f.startsWith('cmd-pub-')) as string);
+    writeFileSync(file, Buffer.alloc(4096, 0x5a));
+    const second = await run(home);
+    expect(second).toMatchObject({ code: 2, stderr: first.stderr });
+    expect(readFileSync(file).equals(Buffer.alloc(4096, 0x5a))).toBe(false);
+  });
+
+  test('a cache folder that cannot be created costs nothing but the cache', async () => {
+    const blocker = join(mkdtempSync(join(tmpdir(), 'mqtt-tool-cache-')), 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const r = await run(blocker);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toMatch(/^mqtt-tool: invalid topic/);
+    expect(r.stderr).not.toMatch(/cache|EEXIST|ENOTDIR/i);
+  });
+
+  test('a command that loads the embedded broker (a dynamic import from a cached bundle) works from the cache', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'mqtt-tool-cache-'));
+    for (let i = 0; i < 2; i++) {
+      const r = await runCli(['pub', '--embedded', '-t', 'x', '-m', 'y', '-q', '1'], { env: { XDG_CACHE_HOME: home } });
+      expect(r.stderr).toBe('mqtt-tool: embedded broker speaks MQTT 3.1.1: using -V 311\n');
+      expect(r.code).toBe(0);
+    }
+  });
+});
