@@ -14,6 +14,7 @@ import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, isT
 import { describePacket } from './packet-log.js';
 import { loadBundle } from '../lazy.js';
 import { installAckTap, type AckTap } from './ack-tap.js';
+import { WRITE_COALESCE_MS } from './fast-publisher.js';
 
 // The bundle (Node's CommonJS interop) sees module.exports here; vitest's interop already gives its `default`.
 const MqttClientClass = ((clientModule as { default?: typeof clientModule.default }).default ?? clientModule) as typeof clientModule.default;
@@ -190,7 +191,8 @@ export function connackError(spec: ConnectionSpec, packet: IConnackPacket): Conn
  * mqtt-packet corks the socket for each packet and uncorks on the next tick, so
  * every PUBACK/PUBREC/PUBCOMP MQTT.js sends becomes its own writev syscall: at
  * 60k QoS 2 messages that was 2.3 s of a subscriber's 8 s. Deferring the uncork
- * to setImmediate coalesces all packets produced in one I/O turn into one write.
+ * by WRITE_COALESCE_MS coalesces the packets of that millisecond into one write
+ * (sub -q 1 used 9 % less CPU than with one write per I/O turn).
  */
 function coalesceWrites(socket: net.Socket): net.Socket {
   const uncork = socket.uncork.bind(socket);
@@ -204,10 +206,10 @@ function coalesceWrites(socket: net.Socket): net.Socket {
   socket.uncork = (): void => {
     if (scheduled) return;
     scheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       scheduled = false;
       while (socket.writableCorked > 0) uncork();
-    });
+    }, WRITE_COALESCE_MS);
   };
   return socket;
 }
