@@ -105,13 +105,15 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
     session.client,
     session.spec.protocolVersion,
     Math.min(plan.inflight, session.connack.properties?.receiveMaximum ?? 65_535),
-    {},
-    plan.qos === 0
-      ? undefined
-      : (tag, code) => {
-          if (code === undefined && tag >= 0) ackLatency.recordValue(Math.max(1, Math.round((now() - (sentAt[tag & 0xffff] as number)) * 1000)));
-        },
-    ackTap,
+    {
+      tap: ackTap,
+      onAck:
+        plan.qos === 0
+          ? undefined
+          : (tag, code) => {
+              if (code === undefined && tag >= 0) ackLatency.recordValue(Math.max(1, Math.round((now() - (sentAt[tag & 0xffff] as number)) * 1000)));
+            },
+    },
   );
   const payload = Buffer.alloc(Math.max(plan.size, HEADER_BYTES), 0x61);
   const warmupEnd = now() + plan.warmupMs;

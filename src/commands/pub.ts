@@ -6,6 +6,7 @@ import { connect, type Session } from '../connection/connect.js';
 import { describeEndpoint, type ConnectionFlags } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
+import { describePacket } from '../connection/packet-log.js';
 import { validateTopicName } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
 import { NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
@@ -128,7 +129,11 @@ export async function runPub(flags: PubFlags): Promise<void> {
     const ackTap: AckTap = { handler: undefined };
     const session = await connect(connection.spec, { notice: term.notice, ackTap });
     const receiveMax = session.connack.properties?.receiveMaximum ?? 65_535;
-    const pub = new FastPublisher(session.client, connection.spec.protocolVersion, Math.min(flags.maxInflight ?? 1000, receiveMax), opts, undefined, ackTap);
+    const pub = new FastPublisher(session.client, connection.spec.protocolVersion, Math.min(flags.maxInflight ?? 1000, receiveMax), {
+      template: opts,
+      tap: ackTap,
+      log: flags.debug === true ? (sent) => term.notice(`--> ${describePacket(sent)}`) : undefined,
+    });
     let interrupted = false;
     let stopInput: () => void = () => {};
     const disposeSignals = onInterrupt(() => {

@@ -18,7 +18,7 @@ import mqttPacket from 'mqtt-packet';
 import type { IPublishPacket } from 'mqtt-packet';
 import { RejectedError } from '../errors.js';
 import type { AckTap } from './ack-tap.js';
-import { encodeVarint } from './varint.js';
+import { encodeVarint, readVarint } from './varint.js';
 import { decodeReason, formatCode, type ProtocolVersion } from './reason-codes.js';
 import type { Qos } from './values.js';
 
@@ -40,6 +40,16 @@ export interface PublishTemplate {
 
 /** Per-message completion hook, e.g. for bench's publish-to-ack latency. */
 export type AckListener = (tag: number, rejectedCode: number | undefined) => void;
+
+export interface PublisherOptions {
+  /** MQTT 5 PUBLISH properties, the same for every message. */
+  template?: Pick<PublishTemplate, 'properties'>;
+  onAck?: AckListener;
+  /** Takes the acks off the socket before MQTT.js parses them (see ack-tap.ts). */
+  tap?: AckTap;
+  /** --debug: each packet this publisher writes (MQTT.js never sees them). */
+  log?: (sent: Packet) => void;
+}
 
 interface InFlight {
   packet: Buffer;
@@ -108,14 +118,18 @@ export class FastPublisher {
   private readonly topicPrefix = new Map<string, Buffer>();
   private readonly propertyBytes: Buffer;
 
+  private readonly onAck: AckListener | undefined;
+  private readonly log: ((sent: Packet) => void) | undefined;
+
   constructor(
     private readonly client: MqttClient,
     private readonly version: ProtocolVersion,
     readonly window: number,
-    template: Pick<PublishTemplate, 'properties'> = {},
-    private readonly onAck?: AckListener,
-    tap?: AckTap,
+    options: PublisherOptions = {},
   ) {
+    const { template = {}, onAck, tap, log } = options;
+    this.onAck = onAck;
+    this.log = log;
     this.propertyBytes = encodeProperties({ topic: '', qos: 0, retain: false, ...template }, version);
     // Acks the tap in connect() did not take (it is off with --debug) still arrive here.
     client.on('packetreceive', (p: Packet) => this.onPacket(p));
@@ -191,10 +205,12 @@ export class FastPublisher {
       this.unflushedQos0++;
       this.pendingQos0Tags.push(tag);
       const packet = this.encode(topic, 0, retain, 0, payload, false);
+      this.log?.({ cmd: 'publish', topic, payload, qos: 0, retain, dup: false });
       this.send(packet);
       this.qos0BytesSinceCheckpoint += packet.length;
       if (this.qos0BytesSinceCheckpoint >= CHECKPOINT_BYTES && this.client.connected) {
         this.qos0BytesSinceCheckpoint = 0;
+        this.log?.({ cmd: 'pingreq' });
         this.send(PINGREQ);
         this.pingsSent++;
       }
@@ -203,6 +219,7 @@ export class FastPublisher {
     const id = this.allocateId();
     const packet = this.encode(topic, qos, retain, id, payload, false);
     this.inflight.set(id, { packet, qos, released: false, tag, topic });
+    this.log?.({ cmd: 'publish', topic, payload, qos, retain, dup: false, messageId: id });
     this.send(packet);
   }
 
@@ -282,7 +299,19 @@ export class FastPublisher {
     return true;
   }
 
+  /** The payload of a PUBLISH packet this publisher encoded (for --debug). */
+  private payloadOf(packet: Buffer): Buffer {
+    const length = readVarint(packet, 1) as { next: number };
+    let o = length.next + 2 + packet.readUInt16BE(length.next) + 2;
+    if (this.version === 5) {
+      const properties = readVarint(packet, o) as { value: number; next: number };
+      o = properties.next + properties.value;
+    }
+    return packet.subarray(o);
+  }
+
   private pubrel(id: number): Buffer {
+    this.log?.({ cmd: 'pubrel', messageId: id });
     return Buffer.from([0x62, 0x02, id >> 8, id & 0xff]);
   }
 
@@ -315,6 +344,7 @@ export class FastPublisher {
       else {
         const again = Buffer.from(m.packet);
         again[0] = (again[0] as number) | 0x08;
+        if (this.log !== undefined) this.log({ cmd: 'publish', topic: m.topic, payload: this.payloadOf(again), qos: m.qos, retain: ((again[0] as number) & 1) === 1, dup: true, messageId: id });
         this.send(again);
       }
     }
@@ -349,6 +379,7 @@ export class FastPublisher {
   brokerHasRead(): Promise<boolean> {
     if (!this.client.connected) return Promise.resolve(false);
     this.flush();
+    this.log?.({ cmd: 'pingreq' });
     this.client.stream.write(PINGREQ);
     this.pingsSent++;
     const answered = this.pingsSent;

@@ -234,6 +234,16 @@ describe('against Mosquitto with a password file and an ACL', () => {
     expect(r.stderr).toContain('password=****');
     expect(r.stderr).not.toContain('wonderland');
   });
+  test('--debug shows every packet in order, the publish path\'s own included', async () => {
+    const q0 = await runCli(['pub', ...conn(), '-u', 'alice', '-P', 'wonderland', '-d', '-t', 'allowed/x', '-m', 'hi']);
+    expect(q0.code).toBe(0);
+    const packets = (r: { stderr: string }) => r.stderr.split('\n').filter((l) => /^mqtt-tool: (-->|<--) /.test(l)).map((l) => l.split(' ').slice(1, 3).join(' '));
+    expect(packets(q0)).toEqual(['--> CONNECT', '<-- CONNACK', '--> PUBLISH', '--> PINGREQ', '<-- PINGRESP', '--> DISCONNECT']);
+    expect(q0.stderr).toContain('--> PUBLISH topic=allowed/x qos=0 retain=false dup=false payload=2 bytes "hi"');
+    const q2 = await runCli(['pub', ...conn(), '-u', 'alice', '-P', 'wonderland', '-d', '-t', 'allowed/x', '-m', 'hi', '-q', '2']);
+    expect(q2.code).toBe(0);
+    expect(packets(q2)).toEqual(['--> CONNECT', '<-- CONNACK', '--> PUBLISH', '<-- PUBREC', '--> PUBREL', '<-- PUBCOMP', '--> DISCONNECT']);
+  });
 });
 
 describe('TLS against a Mosquitto TLS listener', () => {
