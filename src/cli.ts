@@ -51,7 +51,6 @@ export function buildProgram(): Command {
     program
       .command('pub')
       .description('publish messages (from -m, a file, stdin whole or line by line)')
-      .helpOption('--help', 'show help')
       .addOption(messageOption('-t, --topic <topic>', 'topic to publish to (no wildcards)')),
   )
     .addOption(messageOption('-l, --stdin-line', 'send each line of stdin as a message (streams: works with tail -f)'))
@@ -85,7 +84,6 @@ export function buildProgram(): Command {
   const sub = program
     .command('sub')
     .description('subscribe and print messages on stdout')
-    .helpOption('--help', 'show help')
     .addOption(messageOption('-t, --topic <filter>', 'topic filter, + and # allowed (repeatable)').argParser(collect((v: string) => v)))
     .addOption(messageOption('-T, --filter-out <filter>', 'do not print topics matching this filter (repeatable)').argParser(collect((v: string) => v)))
     .addOption(messageOption('-q, --qos <qos>', 'maximum QoS to subscribe with (default: 0)').argParser((v) => parseQos('-q', v)))
@@ -119,7 +117,6 @@ export function buildProgram(): Command {
     program
       .command('rr')
       .description('MQTT 5 request/response: publish a request, print the matching response')
-      .helpOption('--help', 'show help')
       .addOption(messageOption('-t, --topic <topic>', 'request topic'))
       .addOption(messageOption('-e, --response-topic <topic>', 'topic to wait for the response on')),
   )
@@ -141,7 +138,6 @@ export function buildProgram(): Command {
   const bench = program
     .command('bench')
     .description('measure throughput and latency per QoS (0, 1, 2) side by side')
-    .helpOption('--help', 'show help')
     .addOption(messageOption('--qos <levels>', 'QoS levels to run, comma-separated').argParser((v) => parseQosList('--qos', v)).default([0, 1, 2], '0,1,2'))
     .addOption(messageOption('--messages <n>', 'messages per QoS level, across all publishers (default: 100000)').argParser((v) => parseInteger('--messages', v, 1, 1e9)))
     .addOption(messageOption('--duration <seconds>', 'run each QoS level for this long instead of --messages').argParser((v) => parseSeconds('--duration', v, 0.1)))
@@ -171,7 +167,6 @@ export function buildProgram(): Command {
   bench
     .command('merge')
     .description('combine JSON reports of runs made at the same time on several machines')
-    .helpOption('--help', 'show help')
     .argument('<files...>', 'reports written by bench --json or --out')
     .option('--json', 'print the merged report as JSON')
     .option('--no-color', 'no colours')
@@ -180,7 +175,6 @@ export function buildProgram(): Command {
   const diag = program
     .command('diagnose')
     .description('explain why a client cannot connect: DNS, TCP, TLS, CONNECT, round trip')
-    .helpOption('--help', 'show help')
     .addOption(messageOption('--test-topic <prefix>', 'topic prefix for the round-trip test (a unique level is added)').default('mqtt-tool/diagnose'))
     .addOption(messageOption('--check-will', 'also check that a will is delivered when a client drops'))
     .addOption(outputOption('--json', 'print the steps as JSON'))
@@ -199,7 +193,6 @@ export function buildProgram(): Command {
   const tlsCheck = program
     .command('tls-check')
     .description("inspect a broker's TLS endpoint: chain, expiry, host name, versions, client certificates")
-    .helpOption('--help', 'show help')
     .addOption(messageOption('--warn-days <days>', 'warn when a certificate expires within this many days').argParser((v) => parseInteger('--warn-days', v, 0, 100_000)).default(30))
     .addOption(messageOption('--no-mqtt', 'do not send an MQTT CONNECT over the verified connection'))
     .addOption(outputOption('--json', 'print everything as one JSON object (for monitoring)'))
@@ -218,7 +211,6 @@ export function buildProgram(): Command {
   const broker = program
     .command('broker')
     .description('run the embedded broker in the foreground until Ctrl-C')
-    .helpOption('--help', 'show help')
     .option('-p, --port <port>', 'port to listen on', (v) => parseInteger('-p', v, 0, 65_535), 1883)
     .option('-h, --host <address>', 'address to listen on', '127.0.0.1')
     .addHelpText('after', examples(['mqtt-tool broker', 'mqtt-tool broker -p 0   # any free port']));
@@ -226,19 +218,16 @@ export function buildProgram(): Command {
 
   const profile = program
     .command('profile')
-    .description('list or show the connection profiles of the config file')
-    .helpOption('--help', 'show help');
+    .description('list or show the connection profiles of the config file');
   profile
     .command('list')
     .description('list the profiles')
-    .helpOption('--help', 'show help')
     .option('--names', 'print the names only, one per line')
     .option('--no-color', 'no colours')
     .action(async (opts) => loadCommand<typeof import('./commands/profile.js')>('profile').runProfileList(opts));
   profile
     .command('show')
     .description('show one profile (secrets masked)')
-    .helpOption('--help', 'show help')
     .argument('<name>', 'profile name')
     .option('--no-color', 'no colours')
     .action(async (name: string, opts) => loadCommand<typeof import('./commands/profile.js')>('profile').runProfileShow(name, opts));
@@ -246,7 +235,6 @@ export function buildProgram(): Command {
   program
     .command('completion')
     .description('print a shell completion script (bash, zsh or fish)')
-    .helpOption('--help', 'show help')
     .argument('<shell>', 'bash, zsh or fish')
     .addHelpText(
       'after',
