@@ -8,21 +8,16 @@
 // exits once its messages sit in socket buffers); for mqtt-tool bench, when the broker answered
 // the PINGREQ each publisher sends after its last message.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brokerIdle, nowMs } from './lib/broker-activity.mjs';
+import { startBenchBroker } from './lib/mosquitto.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/mqtt-tool.cjs', import.meta.url));
 const N = Number(process.env.MESSAGES ?? 60_000); // mosquitto_pub -l stops at 65,535 at QoS 1/2
-const dir = mkdtempSync(join(tmpdir(), 'mqtt-tool-cbench-'));
-const port = await new Promise((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
-writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\n`);
-const broker = spawn('mosquitto', ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
-await new Promise((r) => setTimeout(r, 500));
-const conn = ['-h', '127.0.0.1', '-p', String(port)];
+const broker = await startBenchBroker('cbench');
+const { dir, port, conn } = broker;
 
 const wait = (child) => new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`)))));
 function linesFile(n, size, name) {
@@ -79,6 +74,5 @@ try {
       `-> ratio ${(ours.msgsPerSec / cRate).toFixed(2)} (mosquitto_pub's own exit came at ${fmt(cExit)} msg/s)`,
   );
 } finally {
-  broker.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
+  await broker.stop();
 }

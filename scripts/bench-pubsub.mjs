@@ -7,34 +7,15 @@
 // at QoS 0: mosquitto_pub exits once its messages are in socket buffers, while
 // mqtt-tool pub waits for the broker to close the connection after its DISCONNECT,
 // so that a refusal (for example DISCONNECT 0x95 Packet too large) is still reported.
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brokerIdle, nowMs } from './lib/broker-activity.mjs';
+import { startBenchBroker } from './lib/mosquitto.mjs';
 
 const BIN = fileURLToPath(new URL('../bin/mqtt-tool.cjs', import.meta.url));
 const RUNS = Number(process.env.RUNS ?? 5);
-const dir = mkdtempSync(join(tmpdir(), 'mqtt-tool-bench-'));
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-async function waitPort(port) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((r) => net.connect(port, '127.0.0.1').once('connect', function () { this.destroy(); r(true); }).once('error', () => r(false)));
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('mosquitto did not start');
-}
 /** Runs a command with stdin from a file (or none); resolves with its wall time in seconds. */
 function run(cmd, args, { stdinFile } = {}) {
   return new Promise((resolve, reject) => {
@@ -52,11 +33,8 @@ function linesFile(n) {
   return f;
 }
 
-const port = await freePort();
-writeFileSync(join(dir, 'm.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\n`);
-const broker = spawn('mosquitto', ['-c', join(dir, 'm.conf')], { stdio: 'ignore' });
-await waitPort(port);
-const conn = ['-h', '127.0.0.1', '-p', String(port)];
+const broker = await startBenchBroker('bench');
+const { dir, port, conn } = broker;
 const results = [];
 function report(name, n, ours, theirs) {
   const row = { case: name, messages: n, mqttTool: `${Math.round(n / ours)} msg/s (${ours.toFixed(3)} s)`, mosquitto: `${Math.round(n / theirs)} msg/s (${theirs.toFixed(3)} s)`, ratio: (theirs / ours).toFixed(2) };
@@ -126,7 +104,5 @@ try {
   await subCase('sub QoS 0, 200k to a pipe, JSON lines', 200_000, ['-F', 'jsonl'], ['-F', '%j']);
   await startup();
 } finally {
-  broker.kill('SIGTERM');
-  spawnSync('sleep', ['0.2']);
-  rmSync(dir, { recursive: true, force: true });
+  await broker.stop();
 }
