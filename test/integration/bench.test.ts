@@ -1,10 +1,10 @@
 /** bench against real brokers: the accounting must be exact. */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { collect, runCli, spawnCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/temp.js';
 
 interface Report {
   results: Array<{ qos: number; sent: number; received: number; lost: number; duplicated: number; latencyMs: { p50: number; count: number }; ackLatencyMs: { p50: number } | null; histogram: string }>;
@@ -12,7 +12,7 @@ interface Report {
   clientCpu: { utilization: number } | null;
 }
 
-const tmp = mkdtempSync(join(tmpdir(), 'mqtt-tool-bench-'));
+const tmp = tempDir('mqtt-tool-bench-');
 let broker: Mosquitto;
 beforeAll(async () => {
   broker = await startMosquitto({ extra: ['max_inflight_messages 0'] });

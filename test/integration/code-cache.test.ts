@@ -4,11 +4,11 @@
  * itself (module.enableCompileCache), so there is nothing of ours to test there.
  */
 import Module from 'node:module';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const nodeCachesItself = (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache !== undefined;
 
@@ -18,7 +18,7 @@ describe.skipIf(nodeCachesItself)('code cache on Node 20', () => {
   const folder = (cacheHome: string) => join(cacheHome, 'mqtt-tool', `node-${process.version}-${process.arch}`);
 
   test('the first run writes one cache per bundle it loaded; later runs read it and behave the same', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'mqtt-tool-cache-'));
+    const home = tempDir('mqtt-tool-cache-');
     const first = await run(home);
     expect(first.code).toBe(2);
     expect(first.stderr).toContain('invalid topic');
@@ -32,7 +32,7 @@ describe.skipIf(nodeCachesItself)('code cache on Node 20', () => {
   });
 
   test('a corrupt cache is rejected by V8 and replaced; the command does not notice', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'mqtt-tool-cache-'));
+    const home = tempDir('mqtt-tool-cache-');
     const first = await run(home);
     const file = join(folder(home), readdirSync(folder(home)).find((f) => f.startsWith('cmd-pub-')) as string);
     writeFileSync(file, Buffer.alloc(4096, 0x5a));
@@ -42,7 +42,7 @@ describe.skipIf(nodeCachesItself)('code cache on Node 20', () => {
   });
 
   test('a cache folder that cannot be created costs nothing but the cache', async () => {
-    const blocker = join(mkdtempSync(join(tmpdir(), 'mqtt-tool-cache-')), 'a-file');
+    const blocker = join(tempDir('mqtt-tool-cache-'), 'a-file');
     writeFileSync(blocker, 'not a folder');
     const r = await run(blocker);
     expect(r.code).toBe(2);
@@ -51,7 +51,7 @@ describe.skipIf(nodeCachesItself)('code cache on Node 20', () => {
   });
 
   test('a command that loads the embedded broker (a dynamic import from a cached bundle) works from the cache', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'mqtt-tool-cache-'));
+    const home = tempDir('mqtt-tool-cache-');
     for (let i = 0; i < 2; i++) {
       const r = await runCli(['pub', '--embedded', '-t', 'x', '-m', 'y', '-q', '1'], { env: { XDG_CACHE_HOME: home } });
       expect(r.stderr).toBe('mqtt-tool: embedded broker speaks MQTT 3.1.1: using -V 311\n');

@@ -1,11 +1,11 @@
 /** Completion scripts: generated from the command declarations, committed, and exercised in the real shells. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
 
 const DIR = fileURLToPath(new URL('../../completions/', import.meta.url));
 const FILES = { bash: 'mqtt-tool.bash', zsh: '_mqtt-tool', fish: 'mqtt-tool.fish' } as const;
@@ -41,7 +41,7 @@ describe('bash', () => {
     expect(bashComplete(['mqtt-tool', 'completion', ''])).toEqual(expect.arrayContaining(['bash', 'zsh', 'fish']));
   });
   test('file paths for file flags', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mqtt-tool-compl-'));
+    const dir = tempDir('mqtt-tool-compl-');
     writeFileSync(join(dir, 'ca-bundle.pem'), '');
     expect(bashComplete(['mqtt-tool', 'pub', '--cafile', 'ca-'], dir)).toEqual(['ca-bundle.pem']);
     expect(bashComplete(['mqtt-tool', 'pub', '-f', 'ca'], dir)).toEqual(['ca-bundle.pem']);

@@ -3,16 +3,16 @@
  * --ignore-scripts: `npm test` built dist/ already; rebuilding it here would pull it from under tests running in parallel.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
+import { tempDir } from '../helpers/temp.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 test('npm pack + npm install -g ./mqtt-tool-*.tgz gives a working mqtt-tool on PATH', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mqtt-tool-pack-'));
+  const dir = tempDir('mqtt-tool-pack-');
   const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
   const files = packed[0]?.files.map((f) => f.path) ?? [];
   expect(files).toEqual(expect.arrayContaining(['bin/mqtt-tool.cjs', 'dist/cli.cjs', 'dist/broker.mjs', 'completions/mqtt-tool.bash', 'README.md', 'LICENSE', 'package.json']));

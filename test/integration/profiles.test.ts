@@ -1,15 +1,15 @@
 /** Named profiles from the XDG config file, applied to real connections. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/temp.js';
 
 let broker: Mosquitto;
-const xdg = mkdtempSync(join(tmpdir(), 'mqtt-tool-xdg-'));
+const xdg = tempDir('mqtt-tool-xdg-');
 const file = join(xdg, 'mqtt-tool', 'config.yaml');
 beforeAll(async () => {
   broker = await startMosquitto({ users: { app: 'from-env' } });
@@ -42,7 +42,7 @@ test('an unknown profile is a usage error naming the file and the known profiles
 });
 
 test('a malformed config file is a usage error naming file, line and key', async () => {
-  const bad = mkdtempSync(join(tmpdir(), 'mqtt-tool-xdg-'));
+  const bad = tempDir('mqtt-tool-xdg-');
   mkdirSync(join(bad, 'mqtt-tool'));
   writeFileSync(join(bad, 'mqtt-tool', 'config.yaml'), 'profiles:\n  x:\n    hots: a\n');
   const r = await runCli(['pub', '--profile', 'x', '-t', 'p', '-m', 'x'], { env: { XDG_CONFIG_HOME: bad } });
@@ -51,7 +51,7 @@ test('a malformed config file is a usage error naming file, line and key', async
 });
 
 test('a literal password in a file readable by others is ignored with a warning', async () => {
-  const open = mkdtempSync(join(tmpdir(), 'mqtt-tool-xdg-'));
+  const open = tempDir('mqtt-tool-xdg-');
   mkdirSync(join(open, 'mqtt-tool'));
   writeFileSync(join(open, 'mqtt-tool', 'config.yaml'), `profiles:\n  x:\n    host: 127.0.0.1\n    port: ${broker.port}\n    username: app\n    password: from-env\n`, { mode: 0o644 });
   const r = await runCli(['pub', '--profile', 'x', '-t', 'p', '-m', 'x'], { env: { XDG_CONFIG_HOME: open } });

@@ -1,18 +1,18 @@
 /** pub, sub and rr: the built binary against a real Mosquitto, with real pipes. */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BIN, collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { collectMessages, testClient } from '../helpers/mqtt-client.js';
+import { tempDir } from '../helpers/temp.js';
 
 let broker: Mosquitto;
 let other: MqttClient;
-const tmp = mkdtempSync(join(tmpdir(), 'mqtt-tool-pubsub-'));
+const tmp = tempDir('mqtt-tool-pubsub-');
 const conn = (): string[] => ['-h', '127.0.0.1', '-p', String(broker.port)];
 let seq = 0;
 const uniq = (name: string): string => `t${process.pid}-${++seq}/${name}`;

@@ -1,14 +1,14 @@
 /** Faults, signals, limits and secrets: the built binary against a real Mosquitto. */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { testClient } from '../helpers/mqtt-client.js';
+import { tempDir } from '../helpers/temp.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'mqtt-tool-rel-'));
+const tmp = tempDir('mqtt-tool-rel-');
 const brokers: Mosquitto[] = [];
 async function broker(options: Parameters<typeof startMosquitto>[0] = {}): Promise<Mosquitto> {
   const b = await startMosquitto(options);
