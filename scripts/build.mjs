@@ -44,7 +44,7 @@ await build({
     'code-cache': 'src/code-cache.ts',
     'esm-import': 'src/esm-import.ts',
     'bench-worker': 'src/bench/worker.ts',
-    'transport-ws': 'node_modules/mqtt/build/lib/connect/ws.js',
+    'transport-ws': 'src/setup/ws-library.ts',
     config: 'src/config/load.ts',
     prompt: 'src/io/prompt.ts',
     ...Object.fromEntries(

@@ -8,7 +8,7 @@
 import type { ProtocolVersion } from '../connection/reason-codes.js';
 import type { AckTap } from '../connection/ack-tap.js';
 import { readVarint } from '../connection/varint.js';
-import { WRITE_COALESCE_MS } from '../connection/fast-publisher.js';
+import { WRITE_COALESCE_MS } from '../connection/transport/coalesce-writes.js';
 
 export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (payload: Buffer) => void): (header: number, body: Buffer) => boolean {
   const awaitingRelease = new Set<number>();

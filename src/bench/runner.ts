@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import type { ConnectionSpec } from '../connection/options.js';
 import type { Qos } from '../connection/values.js';
-import { connect } from '../connection/connect.js';
+import { connect } from '../connection/session.js';
+import { loadWebSocketLibrary } from '../setup/websocket.js';
 import { errorForExitCode, isCliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { countLoss, decodeHistogram, encodeHistogram, newHistogram, summarize, type LatencySummary, type QosResult } from './stats.js';
@@ -243,7 +244,7 @@ export async function runConnectionTest(spec: ConnectionSpec, n: number, rate: n
     attempted++;
     const t0 = process.hrtime.bigint();
     attempts.push(
-      connect({ ...spec, clientId: `${spec.clientId}-${runId}-c${i}` }, { notice: () => {} }).then(
+      connect({ ...spec, clientId: `${spec.clientId}-${runId}-c${i}` }, { notice: () => {}, webSocket: loadWebSocketLibrary(spec) }).then(
         (s) => {
           h.recordValue(Math.max(1, Math.round(Number(process.hrtime.bigint() - t0) / 1000)));
           sessions.push(s);

@@ -5,7 +5,8 @@
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { IPublishPacket } from 'mqtt';
-import { connect, type Session } from '../connection/connect.js';
+import { connect, type Session } from '../connection/session.js';
+import { loadWebSocketLibrary } from '../setup/websocket.js';
 import type { ConnectionSpec } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
@@ -69,6 +70,7 @@ async function setup(received: PhasePlan): Promise<void> {
   const p: PhasePlan = { ...received, spec: reviveSpec(received.spec) };
   plan = p;
   const notice = (): void => {};
+  const webSocket = loadWebSocketLibrary(p.spec);
   const opened = await Promise.all([
     ...p.subscriberIds.map(async (id) => {
       const trackers = new Map<number, SequenceTracker>();
@@ -77,14 +79,14 @@ async function setup(received: PhasePlan): Promise<void> {
       tap.onPacket = leanReceiver(p.spec.protocolVersion, tap, (payload) => record(trackers, payload));
       const session = await connect(
         { ...p.spec, clientId: `${p.spec.clientId}-s${id}` },
-        { notice, ackTap: tap, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
+        { notice, webSocket, ackTap: tap, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
       );
       await session.client.subscribeAsync(`${p.topicBase}/#`, { qos: p.qos });
       return { kind: 'sub' as const, id, session, trackers };
     }),
     ...p.publisherIds.map(async (id) => {
       const ackTap: AckTap = { handler: undefined };
-      const session = await connect({ ...p.spec, clientId: `${p.spec.clientId}-p${id}` }, { notice, ackTap });
+      const session = await connect({ ...p.spec, clientId: `${p.spec.clientId}-p${id}` }, { notice, ackTap, webSocket });
       return { kind: 'pub' as const, id, session, ackTap };
     }),
   ]);

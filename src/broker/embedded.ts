@@ -1,8 +1,4 @@
-/**
- * The embedded broker: aedes 1.2.0, the stable release. It speaks MQTT 3.1 and
- * 3.1.1 only (an MQTT 5 CONNECT gets "unacceptable protocol version"), so callers
- * that use it pick 3.1.1 by themselves and say so.
- */
+/** The embedded broker: aedes on a loopback port (its MQTT version: ./version.ts). */
 import net from 'node:net';
 import { Aedes } from 'aedes';
 import { NetworkError } from '../errors.js';
@@ -10,12 +6,8 @@ import { NetworkError } from '../errors.js';
 export interface RunningBroker {
   readonly host: string;
   readonly port: number;
-  /** Counts for the `broker` command's status line. */
-  clients(): number;
   close(): Promise<void>;
 }
-
-export const EMBEDDED_PROTOCOL_VERSION = 4;
 
 export async function startEmbeddedBroker(options: { host?: string; port?: number } = {}): Promise<RunningBroker> {
   const host = options.host ?? '127.0.0.1';
@@ -47,7 +39,6 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
   return {
     host,
     port: address.port,
-    clients: () => broker.connectedClients,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -4,7 +4,7 @@ import { cpus, platform } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describeEndpoint, type ConnectionFlags } from '../connection/options.js';
-import { resolveConnection } from '../connection/resolve.js';
+import { resolveConnection } from '../setup/resolve.js';
 import { protocolVersionLabel, type Qos } from '../connection/values.js';
 import { NetworkError, UsageError } from '../errors.js';
 import { onInterrupt } from '../io/signals.js';

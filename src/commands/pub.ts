@@ -1,8 +1,8 @@
 /** `mqtt-tool pub`: parse flags, read the payload source, publish, wait for every acknowledgement. */
 import type { IClientPublishOptions } from 'mqtt';
-import { resolveConnection } from '../connection/resolve.js';
+import { resolveConnection } from '../setup/resolve.js';
 import { pickPayloadSource, readPayload, type PayloadFlags } from '../io/payload.js';
-import { connect, type Session } from '../connection/connect.js';
+import { connect, type Session } from '../connection/session.js';
 import { describeEndpoint, type ConnectionFlags } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
@@ -127,7 +127,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
     const payload = source.kind === 'lines' ? undefined : await readPayload(source);
 
     const ackTap: AckTap = { handler: undefined };
-    const session = await connect(connection.spec, { notice: term.notice, ackTap });
+    const session = await connect(connection.spec, { notice: term.notice, ackTap, webSocket: connection.webSocket });
     const receiveMax = session.connack.properties?.receiveMaximum ?? 65_535;
     const pub = new FastPublisher(session.client, connection.spec.protocolVersion, Math.min(flags.maxInflight ?? 1000, receiveMax), {
       template: opts,

@@ -1,9 +1,9 @@
 /** `mqtt-tool rr`: MQTT 5 request/response, like mosquitto_rr. */
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket } from 'mqtt';
-import { connect } from '../connection/connect.js';
+import { connect } from '../connection/session.js';
 import type { ConnectionFlags } from '../connection/options.js';
-import { resolveConnection } from '../connection/resolve.js';
+import { resolveConnection } from '../setup/resolve.js';
 import { pickPayloadSource, readPayload, type PayloadFlags } from '../io/payload.js';
 import { validateTopicFilter, validateTopicName } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
@@ -32,16 +32,19 @@ export async function runRr(flags: RrFlags): Promise<void> {
   if (!t.ok) throw new UsageError(`invalid request topic: ${t.message} [${t.rule}]`);
   const r = validateTopicFilter(flags.responseTopic);
   if (!r.ok) throw new UsageError(`invalid response topic: ${r.message} [${r.rule}]`);
-  if (flags.protocolVersion !== undefined && flags.protocolVersion !== 5) {
-    throw new UsageError('rr needs MQTT 5 (response topic and correlation data): drop -V');
-  }
   if (flags.embedded === true) throw new UsageError('rr needs MQTT 5; the embedded broker speaks MQTT 3.1.1 only');
   const format = chooseFormat(flags, term);
   const source = pickPayloadSource(flags, false);
   // rr has no -l, so the source is always a single message.
   const payload = await readPayload(source as Exclude<typeof source, { kind: 'lines' }>);
   const connection = await resolveConnection(flags, term, { longRunning: false, embedded: false });
-  const session = await connect(connection.spec, { notice: term.notice });
+  // Checked on the resolved spec: a profile can set the version too.
+  if (connection.spec.protocolVersion !== 5) {
+    throw new UsageError(`rr needs MQTT 5 (response topic and correlation data); ${flags.protocolVersion === undefined ? 'the profile sets' : '-V asks for'} an older version`, {
+      hint: flags.protocolVersion === undefined ? 'Drop protocolVersion from the profile, or pass -V 5.' : 'Drop -V.',
+    });
+  }
+  const session = await connect(connection.spec, { notice: term.notice, webSocket: connection.webSocket });
   const correlation = randomBytes(16);
   const qos = flags.qos ?? 0;
   let timer: NodeJS.Timeout | undefined;

@@ -2,10 +2,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IClientSubscribeOptions, IConnackPacket, IPublishPacket, ISubscriptionMap, MqttClient } from 'mqtt';
 import type { ISubackPacket } from 'mqtt-packet';
-import { connect, type Session } from '../connection/connect.js';
+import { connect, type Session } from '../connection/session.js';
 import type { ConnectionFlags } from '../connection/options.js';
 import { decodeReason, formatCode } from '../connection/reason-codes.js';
-import { resolveConnection } from '../connection/resolve.js';
+import { resolveConnection } from '../setup/resolve.js';
 import { topicMatchesFilter, validateTopicFilter } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
 import { CliError, RejectedError, TimeoutError, UsageError, isCliError } from '../errors.js';
@@ -117,7 +117,7 @@ export async function runSub(flags: SubFlags): Promise<void> {
     const run = new SubRun(flags, format);
     const session = await connect(
       connection.spec,
-      { notice: term.notice, handleMessage: (client, packet, done) => run.onMessage(client, packet, done) },
+      { notice: term.notice, webSocket: connection.webSocket, handleMessage: (client, packet, done) => run.onMessage(client, packet, done) },
     );
     await run.run(session, filters, map, term);
   } finally {

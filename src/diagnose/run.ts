@@ -4,28 +4,26 @@
  * failure and saying in plain words what it means and what to do.
  */
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
-import { connect, connackError, tlsOptions } from '../connection/connect.js';
-import { describeEndpoint, type ConnectionSpec } from '../connection/options.js';
+import { connect, type ConnectOptions } from '../connection/session.js';
+import { explainRefusal } from '../connection/explain.js';
+import { describeEndpoint, type ConnectionSpec, type TlsSpec } from '../connection/options.js';
 import { decodeConnack, decodeReason, formatCode, type ProtocolVersion } from '../connection/reason-codes.js';
 import { protocolVersionLabel, type Qos } from '../connection/values.js';
 import { ExitCode, isCliError, type ExitCodeValue } from '../errors.js';
-import { mqttProbe, resolveHost, tcpConnect, tlsHandshake, withTimeout, type MqttProbe } from './probe.js';
+import type { CheckStep } from '../report/check-report.js';
+import { nameToVerify } from '../tls/options.js';
+import { handshake, probeOptions, type HandshakeResult } from '../tls/probe.js';
+import { explainTlsCode } from '../tls/verify-errors.js';
+import { mqttProbe, type MqttProbe } from '../connection/connect-probe.js';
+import { resolveHost, tcpConnect, withTimeout } from './probe.js';
 
-export type StepStatus = 'ok' | 'warn' | 'fail' | 'skip';
-
-export interface StepResult {
-  step: string;
-  status: StepStatus;
-  ms: number;
-  finding: string;
-  hint?: string;
-  exitCode?: ExitCodeValue;
-  details?: Array<[string, string]>;
-}
+/** A diagnose step: a check-report step that always says how long it took. */
+export type StepResult = CheckStep & { readonly ms: number };
 
 export interface DiagnoseOptions {
+  /** How the round-trip sessions connect (the WebSocket library, if any); they print nothing. */
+  connect: ConnectOptions;
   /** Topic prefix for the round trip; a unique level is added. */
   testTopic: string;
   checkWill: boolean;
@@ -40,8 +38,53 @@ type Emit = (r: StepResult) => void;
 
 const WAIT_MS = 5_000;
 
-function fail(step: string, ms: number, finding: string, hint: string, exitCode: ExitCodeValue, details?: Array<[string, string]>): StepResult {
-  return { step, status: 'fail', ms, finding, hint, exitCode, ...(details === undefined ? {} : { details }) };
+/** TLS with nothing of the user's: to ask whether a plain port really expects TLS. */
+const PROBE_TLS: TlsSpec = { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: false, minVersion: undefined, maxVersion: undefined, alpn: undefined, servername: undefined };
+
+function tlsFinding(spec: ConnectionSpec, info: HandshakeResult): StepResult {
+  const ms = info.ms;
+  if (!info.ok) {
+    const code = info.errorCode ?? 'ERROR';
+    if (info.notTls || code === 'ECONNRESET') {
+      return fail('TLS', ms, 'the server did not answer the TLS handshake in TLS: it is a plain (non-TLS) listener', 'Drop TLS (use mqtt://) for this port, or use the TLS port (usually 8883).', ExitCode.tls);
+    }
+    if (code === 'ETIMEDOUT') return fail('TLS', ms, 'no TLS handshake in time (ETIMEDOUT)', 'The port accepted TCP but not TLS in time.', ExitCode.timeout);
+    const known = explainTlsCode(code, { name: nameToVerify(spec) });
+    return fail(
+      'TLS',
+      ms,
+      known === undefined ? `the TLS handshake failed (${code})` : `${known.finding} (${code})`,
+      known?.hint ?? 'Try --tls-version, or check whether the broker requires a client certificate (--cert/--key).',
+      ExitCode.tls,
+    );
+  }
+  const leaf = info.chain[0];
+  const details: Array<[string, string]> = [
+    ['version', info.protocol ?? '?'],
+    ['cipher', info.cipher ?? '?'],
+    ['ALPN', info.alpn ?? 'none'],
+  ];
+  if (leaf !== undefined) {
+    details.push(['certificate', `${leaf.subject} (issued by ${leaf.issuer})`], ['names', leaf.names.join(', ') || '(none)'], ['expires', `${leaf.validTo} (${leaf.daysLeft} days)`]);
+  }
+  const verifyOn = spec.tls?.rejectUnauthorized !== false;
+  if (!info.authorized && verifyOn) {
+    const code = info.authorizationError ?? '?';
+    const problem = explainTlsCode(code, { name: nameToVerify(spec), leaf }) ?? { finding: `certificate not trusted (${code})`, hint: 'Pass the right CA with --cafile.' };
+    return fail('TLS', ms, problem.finding, problem.hint, ExitCode.tls, details);
+  }
+  const soon = leaf !== undefined && leaf.daysLeft < 30;
+  return {
+    name: 'TLS',
+    status: !verifyOn || soon ? 'warn' : 'ok',
+    ms,
+    finding: !verifyOn ? `${info.protocol}; certificate NOT verified (--insecure)` : soon ? `${info.protocol}; certificate expires in ${leaf.daysLeft} days` : `${info.protocol}, certificate verified`,
+    details,
+  };
+}
+
+function fail(name: string, ms: number, finding: string, hint: string, exitCode: ExitCodeValue, details?: Array<[string, string]>): StepResult {
+  return { name, status: 'fail', ms, finding, hint, exitCode, ...(details === undefined ? {} : { details }) };
 }
 
 export function configWarnings(spec: ConnectionSpec, o: DiagnoseOptions): string[] {
@@ -67,7 +110,7 @@ function describeProbeFailure(p: MqttProbe, spec: ConnectionSpec): { finding: st
       return { finding: `the server answered like a web server ("${p.firstLine}"), not an MQTT broker`, hint: 'This is an HTTP port: use the broker port (1883/8883), or ws:// with the WebSocket path if the broker serves MQTT over WebSocket here.', exitCode: ExitCode.network };
     case 'ssh':
       return { finding: `the server is an SSH server ("${p.banner}")`, hint: 'Wrong port: MQTT is usually 1883 (plain) or 8883 (TLS).', exitCode: ExitCode.network };
-    case 'tls-alert':
+    case 'tls':
       return { finding: 'the server answered with TLS: it expects a TLS handshake', hint: 'Use mqtts:// (or --cafile) for this port.', exitCode: ExitCode.network };
     case 'other':
       return { finding: `the server answered with bytes that are not a CONNACK (${p.hex})`, hint: 'This port does not speak MQTT: check the port.', exitCode: ExitCode.network };
@@ -125,7 +168,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
   // 1. Configuration
   const warnings = configWarnings(spec, o);
   push({
-    step: 'configuration',
+    name: 'configuration',
     status: warnings.length > 0 ? 'warn' : 'ok',
     ms: 0,
     finding: warnings.length > 0 ? warnings.join('; ') : `${describeEndpoint(spec)}, ${protocolVersionLabel(spec.protocolVersion)}, client id ${spec.clientId}${spec.username === undefined ? ', anonymous' : `, user ${spec.username}`}`,
@@ -139,7 +182,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
     push(fail('DNS', performance.now() - t0, finding, 'Check the spelling of the host name and your DNS settings (or /etc/hosts).', ExitCode.network));
     return results;
   }
-  push({ step: 'DNS', status: 'ok', ms: performance.now() - t0, finding: `${spec.host} -> ${dns.addresses.map((a) => a.address).join(', ')}` });
+  push({ name: 'DNS', status: 'ok', ms: performance.now() - t0, finding: `${spec.host} -> ${dns.addresses.map((a) => a.address).join(', ')}` });
 
   // 3. TCP to every address
   t0 = performance.now();
@@ -167,7 +210,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
   }
   const partial = reachable.length < tcp.length;
   push({
-    step: 'TCP',
+    name: 'TCP',
     status: partial ? 'warn' : 'ok',
     ms: performance.now() - t0,
     finding: partial ? `only ${reachable.length} of ${tcp.length} addresses accept connections` : `port ${spec.port} accepts connections (${first.ms.toFixed(1)} ms)`,
@@ -177,50 +220,12 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
 
   // 4. TLS
   const secure = spec.tls !== undefined;
-  const tlsOpts = secure ? tlsOptions(spec) : undefined;
+  const tlsOpts = secure ? probeOptions(spec) : undefined;
   if (secure && spec.transport !== 'wss') {
-    t0 = performance.now();
-    const info = await tlsHandshake(address, spec.port, tlsOpts ?? {}, timeoutMs);
-    const ms = performance.now() - t0;
-    if (!info.ok) {
-      if (info.plainReply || info.errorCode === 'ECONNRESET') {
-        push(fail('TLS', ms, 'the server did not answer the TLS handshake in TLS: it is a plain (non-TLS) listener', 'Drop TLS (use mqtt://) for this port, or use the TLS port (usually 8883).', ExitCode.tls));
-      } else {
-        push(fail('TLS', ms, `the TLS handshake failed (${info.errorCode})`, info.errorCode === 'ETIMEDOUT' ? 'The port accepted TCP but not TLS in time.' : 'Try --tls-version, or check whether the broker requires a client certificate (--cert/--key).', info.errorCode === 'ETIMEDOUT' ? ExitCode.timeout : ExitCode.tls));
-      }
-      return results;
-    }
-    const details: Array<[string, string]> = [
-      ['version', info.protocol ?? '?'],
-      ['cipher', info.cipher ?? '?'],
-      ['ALPN', info.alpn === false || info.alpn === null ? 'none' : info.alpn],
-    ];
-    if (info.cert !== null) {
-      details.push(['certificate', `${info.cert.subject} (issued by ${info.cert.issuer})`], ['names', info.cert.names.join(', ') || '(none)'], ['expires', `${info.cert.validTo} (${info.cert.daysLeft} days)`]);
-    }
-    const verifyOn = spec.tls?.rejectUnauthorized !== false;
-    if (!info.authorized && verifyOn) {
-      const why: Record<string, [string, string]> = {
-        CERT_HAS_EXPIRED: ['the broker certificate has expired', 'Renew it; `mqtt-tool tls-check` shows the dates.'],
-        CERT_NOT_YET_VALID: ['the broker certificate is not valid yet', "Check its dates and this machine's clock."],
-        DEPTH_ZERO_SELF_SIGNED_CERT: ['the certificate is self-signed and not trusted', 'Pass it (or its CA) with --cafile.'],
-        SELF_SIGNED_CERT_IN_CHAIN: ['the chain ends in a CA that is not trusted', 'Pass that CA with --cafile.'],
-        UNABLE_TO_VERIFY_LEAF_SIGNATURE: ['the certificate was signed by an unknown CA, or the chain is incomplete', 'Pass the CA with --cafile, or have the broker send its intermediate.'],
-        UNABLE_TO_GET_ISSUER_CERT_LOCALLY: ['the certificate was signed by an unknown CA', 'Pass the CA with --cafile.'],
-        ERR_TLS_CERT_ALTNAME_INVALID: [`the certificate does not cover '${spec.tls?.servername ?? spec.host}' (it covers: ${info.cert?.names.join(', ') || 'nothing'})`, 'Connect with a name it covers, or set --servername.'],
-      };
-      const [finding, hint] = why[info.authorizationError ?? ''] ?? [`certificate not trusted (${info.authorizationError})`, 'Pass the right CA with --cafile.'];
-      push(fail('TLS', ms, finding, hint, ExitCode.tls, details));
-      return results;
-    }
-    const soon = info.cert !== null && info.cert.daysLeft < 30;
-    push({
-      step: 'TLS',
-      status: !verifyOn || soon ? 'warn' : 'ok',
-      ms,
-      finding: !verifyOn ? `${info.protocol}; certificate NOT verified (--insecure)` : soon ? `${info.protocol}; certificate expires in ${info.cert?.daysLeft} days` : `${info.protocol}, certificate verified`,
-      details,
-    });
+    const info = await handshake(probeOptions(spec, { address }), { timeoutMs, now: new Date(), alertWaitMs: 0 });
+    const tlsStep = tlsFinding(spec, info);
+    push(tlsStep);
+    if (tlsStep.status === 'fail') return results;
   }
 
   // 5. MQTT CONNECT, with version fallback
@@ -230,7 +235,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
   if (spec.transport === 'ws' || spec.transport === 'wss') {
     t0 = performance.now();
     try {
-      const s = await connect(spec, { notice: () => {} });
+      const s = await connect(spec, o.connect);
       accepted = s.connack;
       s.client.end(true);
     } catch (err) {
@@ -247,7 +252,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
         const d = describeProbeFailure(probe, spec);
         if (probe.kind === 'closed' && v !== versions[versions.length - 1]) continue;
         if (!secure && (probe.kind === 'closed' || probe.kind === 'silent' || probe.kind === 'error')) {
-          const asTls = await tlsHandshake(address, spec.port, isIP(spec.host) === 0 ? { servername: spec.host } : {}, Math.min(timeoutMs, WAIT_MS));
+          const asTls = await handshake(probeOptions({ ...spec, tls: PROBE_TLS }, { address }), { timeoutMs: Math.min(timeoutMs, WAIT_MS), now: new Date(), alertWaitMs: 0 });
           if (asTls.ok) {
             push(fail('MQTT CONNECT', performance.now() - t0, `${d.finding}: the server expects TLS on this port`, 'Use mqtts:// (with --cafile if its CA is private).', ExitCode.network));
             return results;
@@ -260,7 +265,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
       const unsupported = code === 1 || code === 0x84;
       if (unsupported && v !== versions[versions.length - 1]) continue;
       if (code !== 0) {
-        const err = connackError({ ...spec, protocolVersion: v }, probe.packet);
+        const err = explainRefusal({ ...spec, protocolVersion: v }, probe.packet);
         push(fail('MQTT CONNECT', performance.now() - t0, err.message.replace('connection refused: ', 'refused: '), err.hint ?? decodeConnack(v, code).meaning, ExitCode.refused));
         return results;
       }
@@ -274,7 +279,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
   }
   if (accepted === undefined) return results;
   push({
-    step: 'MQTT CONNECT',
+    name: 'MQTT CONNECT',
     status: connectWarn === undefined ? 'ok' : 'warn',
     ms: performance.now() - t0,
     finding: connectWarn ?? `accepted (${protocolVersionLabel(version)})`,
@@ -288,7 +293,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
   t0 = performance.now();
   let session: Awaited<ReturnType<typeof connect>>;
   try {
-    session = await connect(live, { notice: () => {} });
+    session = await connect(live, o.connect);
   } catch (err) {
     const e = isCliError(err) ? err : undefined;
     push(fail('round trip', performance.now() - t0, e?.message ?? String(err), e?.hint ?? '', (e?.exitCode ?? ExitCode.network) as ExitCodeValue));
@@ -301,11 +306,11 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
 
     // 7. Retained (and will)
     t0 = performance.now();
-    const ret = await retainedCheck(session.client, live, `${topicBase}/retained`);
+    const ret = await retainedCheck(session.client, live, `${topicBase}/retained`, o.connect);
     push({ ...ret, ms: performance.now() - t0 });
     if (o.checkWill) {
       t0 = performance.now();
-      const will = await willCheck(session.client, live, `${topicBase}/will`);
+      const will = await willCheck(session.client, live, `${topicBase}/will`, o.connect);
       push({ ...will, ms: performance.now() - t0 });
     }
   } finally {
@@ -332,11 +337,11 @@ function waitForMessage(client: MqttClient, topic: string, ms: number): Promise<
 
 async function roundTrip(client: MqttClient, base: string, version: ProtocolVersion): Promise<Omit<StepResult, 'ms'>> {
   const granted = await withTimeout(client.subscribeAsync(`${base}/#`, { qos: 2 }).catch((e: unknown) => e as Error), WAIT_MS, () => new Error('no SUBACK'));
-  if (granted instanceof Error) return { step: 'round trip', status: 'fail', finding: `SUBSCRIBE failed: ${granted.message}`, hint: 'The broker did not acknowledge the subscription in time.', exitCode: ExitCode.timeout };
+  if (granted instanceof Error) return { name: 'round trip', status: 'fail', finding: `SUBSCRIBE failed: ${granted.message}`, hint: 'The broker did not acknowledge the subscription in time.', exitCode: ExitCode.timeout };
   const code = granted[0]?.qos ?? 0;
   if (code >= 0x80) {
     const info = decodeReason('suback', version, code);
-    return { step: 'round trip', status: 'fail', finding: `subscription to '${base}/#' refused: ${info.name} (${formatCode(code)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected };
+    return { name: 'round trip', status: 'fail', finding: `subscription to '${base}/#' refused: ${info.name} (${formatCode(code)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected };
   }
   const details: Array<[string, string]> = [];
   // QoS 1 first: an MQTT 5 broker names an ACL refusal in its PUBACK, where QoS 0 is dropped silently.
@@ -348,12 +353,12 @@ async function roundTrip(client: MqttClient, base: string, version: ProtocolVers
     if (pubErr !== undefined) {
       const c = typeof pubErr.code === 'number' ? pubErr.code : 0x80;
       const info = decodeReason(qos === 2 ? 'pubrec' : 'puback', version, c);
-      return { step: 'round trip', status: 'fail', finding: `publish at QoS ${qos} to '${topic}' refused: ${info.name} (${formatCode(c)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected, details };
+      return { name: 'round trip', status: 'fail', finding: `publish at QoS ${qos} to '${topic}' refused: ${info.name} (${formatCode(c)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected, details };
     }
     const got = await arrival;
     if (got === undefined) {
       return {
-        step: 'round trip',
+        name: 'round trip',
         status: 'fail',
         finding: `published at QoS ${qos} to '${topic}' but it was never delivered within ${WAIT_MS / 1000} s`,
         hint: 'An ACL probably forbids reading or writing the test topic (MQTT 3.1.1 brokers and QoS 0 drop silently): use --test-topic with an allowed topic.',
@@ -363,43 +368,43 @@ async function roundTrip(client: MqttClient, base: string, version: ProtocolVers
     }
     details.push([`QoS ${qos}`, `${(performance.now() - t).toFixed(1)} ms`]);
   }
-  return { step: 'round trip', status: 'ok', finding: `subscribe, publish and receive work at QoS 0, 1 and 2 (${base}/#)`, details };
+  return { name: 'round trip', status: 'ok', finding: `subscribe, publish and receive work at QoS 0, 1 and 2 (${base}/#)`, details };
 }
 
-async function retainedCheck(client: MqttClient, spec: ConnectionSpec, topic: string): Promise<Omit<StepResult, 'ms'>> {
+async function retainedCheck(client: MqttClient, spec: ConnectionSpec, topic: string, dial: ConnectOptions): Promise<Omit<StepResult, 'ms'>> {
   await client.publishAsync(topic, 'diagnose retained', { qos: 1, retain: true });
   let fresh: Awaited<ReturnType<typeof connect>> | undefined;
   try {
-    fresh = await connect({ ...spec, clientId: `${spec.clientId}-r` }, { notice: () => {} });
+    fresh = await connect({ ...spec, clientId: `${spec.clientId}-r` }, dial);
     const arrival = waitForMessage(fresh.client, topic, WAIT_MS);
     await fresh.client.subscribeAsync(topic, { qos: 1 });
     const got = await arrival;
     if (got === undefined || !got.retain) {
-      return { step: 'retained', status: 'warn', finding: 'a retained message was not delivered to a new subscriber', hint: 'The broker may have retained messages disabled (retain_available).' };
+      return { name: 'retained', status: 'warn', finding: 'a retained message was not delivered to a new subscriber', hint: 'The broker may have retained messages disabled (retain_available).' };
     }
-    return { step: 'retained', status: 'ok', finding: 'a retained message reaches a new subscriber' };
+    return { name: 'retained', status: 'ok', finding: 'a retained message reaches a new subscriber' };
   } catch (err) {
-    return { step: 'retained', status: 'warn', finding: `could not check retained messages: ${err instanceof Error ? err.message : String(err)}` };
+    return { name: 'retained', status: 'warn', finding: `could not check retained messages: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
     await client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});
     if (fresh !== undefined) await fresh.close();
   }
 }
 
-async function willCheck(client: MqttClient, spec: ConnectionSpec, topic: string): Promise<Omit<StepResult, 'ms'>> {
+async function willCheck(client: MqttClient, spec: ConnectionSpec, topic: string, dial: ConnectOptions): Promise<Omit<StepResult, 'ms'>> {
   const arrival = waitForMessage(client, topic, WAIT_MS);
   try {
     const dying = await connect(
       { ...spec, clientId: `${spec.clientId}-w`, will: { topic, payload: Buffer.from('diagnose will'), qos: 1, retain: false, delaySeconds: undefined } },
-      { notice: () => {} },
+      dial,
     );
     dying.client.stream.destroy();
     dying.client.end(true);
   } catch (err) {
-    return { step: 'will', status: 'fail', finding: `a client with a will could not connect: ${err instanceof Error ? err.message : String(err)}`, exitCode: ExitCode.refused };
+    return { name: 'will', status: 'fail', finding: `a client with a will could not connect: ${err instanceof Error ? err.message : String(err)}`, exitCode: ExitCode.refused };
   }
   const got = await arrival;
   return got === undefined
-    ? { step: 'will', status: 'warn', finding: `the will was not delivered within ${WAIT_MS / 1000} s of the socket dropping`, hint: 'The ACL may forbid the will topic, or the broker delays wills.' }
-    : { step: 'will', status: 'ok', finding: 'the will is delivered when a client drops without DISCONNECT' };
+    ? { name: 'will', status: 'warn', finding: `the will was not delivered within ${WAIT_MS / 1000} s of the socket dropping`, hint: 'The ACL may forbid the will topic, or the broker delays wills.' }
+    : { name: 'will', status: 'ok', finding: 'the will is delivered when a client drops without DISCONNECT' };
 }

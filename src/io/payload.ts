@@ -1,5 +1,5 @@
 /** Where a message's payload comes from (`pub`, `rr`): exactly one of -m, -f, -s, -l, -n. */
-import { readUserFile } from '../connection/resolve.js';
+import { readUserFile } from './files.js';
 import { UsageError } from '../errors.js';
 
 export interface PayloadFlags {

@@ -10,6 +10,8 @@ export interface Terminal {
   /** Styles for stdout (plain when piped). */
   readonly out: ChalkInstance;
   readonly stderrIsTty: boolean;
+  /** The width of the terminal on stdout; undefined when stdout is a pipe or a file. */
+  readonly stdoutColumns: number | undefined;
   /** An informational line on stderr. */
   notice(line: string): void;
   warn(line: string): void;
@@ -30,6 +32,7 @@ export function createTerminal(colorFlag: boolean): Terminal {
     err,
     out,
     stderrIsTty: errTty,
+    stdoutColumns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
     notice: (line) => process.stderr.write(`${err.dim('mqtt-tool:')} ${line}\n`),
     warn: (line) => process.stderr.write(`${err.yellow('mqtt-tool: warning:')} ${line}\n`),
   };

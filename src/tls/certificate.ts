@@ -1,5 +1,5 @@
 /**
- * Certificate facts for tls-check, from node:crypto's X509Certificate. Node 20
+ * Certificate facts for tls-check and diagnose, from node:crypto's X509Certificate. Node 20
  * does not expose the signature algorithm, so a few lines of DER walking read
  * its OID from the certificate's outer structure. Pure.
  */
@@ -81,6 +81,14 @@ export function signatureAlgorithm(der: Buffer): string {
   }
 }
 
+/** The names in a subjectAltName string as node:crypto and node:tls print it ("DNS:a, IP Address:1.2.3.4"). */
+export function subjectAltNames(san: string | undefined): string[] {
+  return (san ?? '')
+    .split(', ')
+    .filter((n) => n !== '')
+    .map((n) => n.replace(/^(DNS|IP Address):/, ''));
+}
+
 function cn(dn: string): string {
   const m = /(?:^|\n)CN=([^\n]*)/.exec(dn);
   return m?.[1] ?? dn.replace(/\n/g, ', ');
@@ -105,29 +113,11 @@ export function describeCertificate(der: Buffer, now: Date): CertificateInfo {
     keyType,
     keyBits,
     signatureAlgorithm: sig,
-    names: (x.subjectAltName ?? '')
-      .split(', ')
-      .filter((n) => n !== '')
-      .map((n) => n.replace(/^(DNS|IP Address):/, '')),
+    names: subjectAltNames(x.subjectAltName),
     serial: x.serialNumber,
     sha256: x.fingerprint256,
     selfSigned,
     isCa: x.ca,
     weaknesses,
   };
-}
-
-/** Plain words for OpenSSL's verification codes. */
-export function verifyErrorInWords(code: string, leaf: CertificateInfo | undefined): string {
-  const words: Record<string, string> = {
-    CERT_HAS_EXPIRED: `a certificate has expired${leaf === undefined ? '' : ` (leaf valid to ${leaf.validTo})`}`,
-    CERT_NOT_YET_VALID: `a certificate is not valid yet${leaf === undefined ? '' : ` (leaf valid from ${leaf.validFrom})`}`,
-    DEPTH_ZERO_SELF_SIGNED_CERT: 'the certificate is self-signed',
-    SELF_SIGNED_CERT_IN_CHAIN: 'the chain ends in a self-signed CA that is not trusted',
-    UNABLE_TO_VERIFY_LEAF_SIGNATURE: `unknown issuer or incomplete chain: the server did not send the intermediate${leaf === undefined ? '' : ` '${leaf.issuer}'`}, or its CA is not trusted`,
-    UNABLE_TO_GET_ISSUER_CERT_LOCALLY: `unknown issuer: '${leaf?.issuer ?? '?'}' is not trusted here`,
-    UNABLE_TO_GET_ISSUER_CERT: 'the issuer certificate could not be found (incomplete chain)',
-    CERT_SIGNATURE_FAILURE: 'a certificate signature does not verify',
-  };
-  return words[code] ?? code;
 }

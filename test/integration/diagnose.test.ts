@@ -108,7 +108,7 @@ describe('diagnose', () => {
     expect(Object.fromEntries(ok.report.steps.find((s) => s.step === 'TLS')?.details ?? [])).toMatchObject({ version: expect.stringMatching(/TLSv1\.[23]/) });
     const wrongName = await diagnoseJson(['-L', `mqtts://127.0.0.1:${tlsBroker.port}`, '--cafile', `${TLS}ca.crt`, '--servername', 'other.example']);
     expect(wrongName.code).toBe(5);
-    expect(failedStep(wrongName.report)?.finding).toContain("does not cover 'other.example' (it covers: localhost, 127.0.0.1");
+    expect(failedStep(wrongName.report)?.finding).toContain("does not cover the name 'other.example' (it covers: localhost, 127.0.0.1");
     const untrusted = await diagnoseJson(['-L', `mqtts://localhost:${tlsBroker.port}`]);
     expect(untrusted.code).toBe(5);
     expect(failedStep(untrusted.report)?.hint).toContain('--cafile');

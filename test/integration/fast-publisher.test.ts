@@ -1,6 +1,6 @@
 /** The publish hot path (src/connection/fast-publisher.ts) in-process against a real Mosquitto. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Session } from '../../src/connection/connect.js';
+import { connect, type Session } from '../../src/connection/session.js';
 import { FastPublisher } from '../../src/connection/fast-publisher.js';
 import { buildConnectionSpec } from '../../src/connection/options.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { describeCertificate, signatureAlgorithm, verifyErrorInWords } from '../../src/tls/certificate.js';
+import { describeCertificate, signatureAlgorithm, subjectAltNames } from '../../src/tls/certificate.js';
+import { explainTlsCode } from '../../src/tls/verify-errors.js';
 
 const TLS = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
 const der = (name: string): Buffer => Buffer.from(new X509Certificate(readFileSync(`${TLS}${name}.crt`)).raw);
@@ -39,9 +40,44 @@ describe('describeCertificate', () => {
     expect(signatureAlgorithm(der('intermediate'))).toBe('sha256WithRSAEncryption');
     expect(signatureAlgorithm(Buffer.from([0x30, 0x01]))).toBe('unknown');
   });
-  test('verification codes in words name the missing issuer', () => {
+  test('verification codes in words name the missing issuer and the names a certificate covers', () => {
     const leaf = describeCertificate(der('valid'), at);
-    expect(verifyErrorInWords('UNABLE_TO_VERIFY_LEAF_SIGNATURE', leaf)).toContain("'mqtt-tool test intermediate CA'");
-    expect(verifyErrorInWords('SOMETHING_ELSE', leaf)).toBe('SOMETHING_ELSE');
+    expect(explainTlsCode('UNABLE_TO_VERIFY_LEAF_SIGNATURE', { name: 'localhost', leaf })?.finding).toContain("'mqtt-tool test intermediate CA'");
+    expect(explainTlsCode('ERR_TLS_CERT_ALTNAME_INVALID', { name: 'other.example', leaf })?.finding).toBe(
+      `the broker certificate does not cover the name 'other.example' (it covers: ${leaf.names.join(', ')})`,
+    );
+    expect(explainTlsCode('ERR_TLS_CERT_ALTNAME_INVALID', { name: 'other.example' })?.finding).toBe("the broker certificate does not cover the name 'other.example'");
+    expect(explainTlsCode('SOMETHING_ELSE', { name: 'x', leaf })).toBeUndefined();
+  });
+  test.each([
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'CERT_SIGNATURE_FAILURE',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'ERR_SSL_WRONG_VERSION_NUMBER',
+    'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+    'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED',
+    'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE',
+    'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION',
+    'ERR_SSL_UNSUPPORTED_PROTOCOL',
+    'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
+    'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
+  ])('%s has words and a fix, with and without the certificate', (code) => {
+    const leaf = describeCertificate(der('valid'), at);
+    for (const ctx of [{ name: 'localhost' }, { name: 'localhost', leaf }]) {
+      const p = explainTlsCode(code, ctx);
+      expect(p?.finding.length).toBeGreaterThan(10);
+      expect(p?.hint).toMatch(/\.$/);
+    }
+  });
+  test('subjectAltName strings become plain names', () => {
+    expect(subjectAltNames('DNS:localhost, IP Address:127.0.0.1, DNS:a.example')).toEqual(['localhost', '127.0.0.1', 'a.example']);
+    expect(subjectAltNames(undefined)).toEqual([]);
+    expect(subjectAltNames('')).toEqual([]);
   });
 });

@@ -3,30 +3,22 @@
  * starts the embedded broker when asked, and prints the warnings a user must see.
  */
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { loadBundle } from '../lazy.js';
-import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { readUserFile } from '../io/files.js';
 import type { Terminal } from '../io/terminal.js';
-import { buildConnectionSpec, type ConnectionFlags, type ConnectionSpec } from './options.js';
+import { buildConnectionSpec, type ConnectionFlags, type ConnectionSpec } from '../connection/options.js';
+import type { WebSocketLibrary } from '../connection/transport/ws.js';
+import { loadWebSocketLibrary } from './websocket.js';
+import { EMBEDDED_PROTOCOL_VERSION } from '../broker/version.js';
 
 export interface ResolvedConnection {
   readonly spec: ConnectionSpec;
+  /** The WebSocket library when the spec is ws:// or wss://; pass it on to connect(). */
+  readonly webSocket: WebSocketLibrary | undefined;
   /** Stops the embedded broker, if one was started. */
   release(): Promise<void>;
-}
-
-export function readUserFile(flag: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    const why: Record<string, string> = {
-      ENOENT: 'no such file',
-      EACCES: 'permission denied',
-      EISDIR: 'it is a directory',
-    };
-    throw new UsageError(`cannot read ${flag} '${path}': ${why[code] ?? code} (${code})`);
-  }
 }
 
 function warnIfReadableByOthers(term: Terminal, flag: string, path: string): void {
@@ -76,6 +68,18 @@ export async function resolveConnection(
     const { promptPassword } = loadBundle<typeof import('../io/prompt.js')>('prompt');
     flags = { ...flags, password: await promptPassword(`password for ${flags.username}: `) };
   }
+  if (options.embedded) {
+    // Decided before the spec is built, so MQTT-5-only flags are refused, never silently dropped.
+    if (EMBEDDED_PROTOCOL_VERSION !== 5) {
+      if (flags.protocolVersion === 5) throw new UsageError('the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only: use -V 311 or drop -V');
+      const v5Only = flags.sessionExpiry !== undefined ? '--session-expiry' : flags.willDelay !== undefined ? '--will-delay' : undefined;
+      if (v5Only !== undefined) throw new UsageError(`${v5Only} needs MQTT 5, and the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only: drop ${v5Only}`);
+      if (flags.protocolVersion === undefined) {
+        term.notice('embedded broker speaks MQTT 3.1.1: using -V 311');
+        flags = { ...flags, protocolVersion: EMBEDDED_PROTOCOL_VERSION };
+      }
+    }
+  }
   let spec = buildConnectionSpec(flags, {
     env: process.env,
     readFile: readUserFile,
@@ -91,19 +95,15 @@ export async function resolveConnection(
   if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0' && spec.tls !== undefined) {
     term.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 is set; mqtt-tool still verifies certificates unless --insecure is given');
   }
-  if (!options.embedded) return { spec, release: async () => {} };
+  if (!options.embedded) return { spec, webSocket: loadWebSocketLibrary(spec), release: async () => {} };
 
   if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined) {
     throw new UsageError('--embedded runs its own broker: drop -h, -p and -L');
   }
   if (spec.tls !== undefined) throw new UsageError('--embedded listens on plain TCP only: drop the TLS flags');
   const { loadEmbeddedBroker } = await import('../broker/load.js');
-  const { startEmbeddedBroker, EMBEDDED_PROTOCOL_VERSION } = await loadEmbeddedBroker();
-  if (spec.protocolVersion === 5 && !spec.protocolVersionDefaulted) {
-    throw new UsageError('the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only: use -V 311 or drop -V');
-  }
+  const { startEmbeddedBroker } = await loadEmbeddedBroker();
   const broker = await startEmbeddedBroker();
-  if (spec.protocolVersion === 5) term.notice('embedded broker speaks MQTT 3.1.1: using -V 311');
-  spec = { ...spec, host: broker.host, port: broker.port, transport: 'mqtt', protocolVersion: spec.protocolVersion === 5 ? EMBEDDED_PROTOCOL_VERSION : spec.protocolVersion };
-  return { spec, release: () => broker.close() };
+  spec = { ...spec, host: broker.host, port: broker.port, transport: 'mqtt' };
+  return { spec, webSocket: undefined, release: () => broker.close() };
 }

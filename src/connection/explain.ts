@@ -1,0 +1,196 @@
+/**
+ * Pure: what went wrong with a connection, in words, with the fix. Every function takes
+ * the spec and how far the attempt got, and returns the typed error that carries the
+ * exit code. No sockets here, so every branch is unit-tested.
+ */
+import type { IConnackPacket, IDisconnectPacket } from 'mqtt-packet';
+import { ConnackError, type CliError, NetworkError, RejectedError, TimeoutError, TlsError } from '../errors.js';
+import { explainTlsCode } from '../tls/verify-errors.js';
+import { nameToVerify } from '../tls/options.js';
+import { describeEndpoint, type ConnectionSpec } from './options.js';
+import { classifyPeerReply } from './peer-reply.js';
+import { decodeConnack, decodeReason, formatCode } from './reason-codes.js';
+import type { Progress } from './transport/progress.js';
+
+const NOT_TLS_HINT = 'Use mqtt:// (plain) for this port, or the TLS port (usually 8883).';
+
+/** The peer answered, but not as an MQTT broker: say what it is, or undefined when it looked like MQTT. */
+export function explainForeignPeer(spec: ConnectionSpec, progress: Progress): NetworkError | undefined {
+  if (progress.firstBytes === undefined) return undefined;
+  const reply = classifyPeerReply(progress.firstBytes, spec.protocolVersion);
+  const where = describeEndpoint(spec);
+  switch (reply?.kind) {
+    case 'http': {
+      const scheme = spec.tls === undefined ? 'ws' : 'wss';
+      const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
+      return new NetworkError(`${where} answered like a web server ("${reply.firstLine}"), not an MQTT broker`, {
+        hint: `If the broker serves MQTT over WebSocket on this port, use ${scheme}://${host}:${spec.port}/mqtt; otherwise use its MQTT port (usually 1883, 8883 for TLS).`,
+      });
+    }
+    case 'ssh':
+      return new NetworkError(`${where} is an SSH server ("${reply.banner}"), not an MQTT broker`, { hint: 'Wrong port: MQTT is usually 1883 (plain) or 8883 (TLS).' });
+    case 'tls':
+      return new NetworkError(`${where} answered with TLS: the port expects a TLS handshake`, { hint: 'Use mqtts:// (with --cafile if its CA is private).' });
+    case 'other':
+      return spec.transport === 'ws' || spec.transport === 'wss'
+        ? undefined
+        : new NetworkError(`${where} answered with bytes that are not MQTT (${reply.hex})`, { hint: 'This port does not speak MQTT: check the port.' });
+    default:
+      return undefined;
+  }
+}
+
+/** A socket, TLS or WebSocket error, given how far the attempt got. */
+export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionSpec, progress: Progress): CliError {
+  const where = describeEndpoint(spec);
+  const code = err.code ?? '';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new NetworkError(`cannot connect to ${spec.host}:${spec.port}: connection refused (nothing is listening there)`, {
+        hint: 'Is the broker running, and is the port right? mqtt:// defaults to 1883, mqtts:// to 8883.',
+        cause: err,
+      });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new NetworkError(`could not resolve host name '${spec.host}'`, { hint: 'Check the spelling of -h/-L and your DNS settings.', cause: err });
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new NetworkError(`cannot reach ${spec.host}:${spec.port}: ${code === 'EHOSTUNREACH' ? 'host' : 'network'} unreachable`, {
+        hint: 'Check the address and your routes or VPN.',
+        cause: err,
+      });
+    case 'ECONNRESET':
+    case 'EPIPE':
+      if (spec.tls !== undefined && progress.tcpConnected && !progress.tlsEstablished) {
+        return new TlsError(`TLS: ${where} dropped the connection during the TLS handshake: the server is probably not speaking TLS on this port`, {
+          hint: NOT_TLS_HINT,
+          cause: err,
+        });
+      }
+      if (progress.mqttAccepted) {
+        return new NetworkError(`${where} dropped the connection`, {
+          hint: 'Brokers drop a client over a packet above their size limit, a denied operation or a protocol error; check the broker log.',
+          cause: err,
+        });
+      }
+      return new NetworkError(`connection to ${where} was reset by the peer`, {
+        hint:
+          progress.tcpConnected && spec.tls === undefined
+            ? 'If this port expects TLS, use mqtts:// or --cafile.'
+            : 'The broker or something in between dropped the connection; check the broker logs.',
+        cause: err,
+      });
+  }
+  const wsStatus = /Unexpected server response: (\d+)/.exec(err.message);
+  if (wsStatus !== null) {
+    return new NetworkError(`${where}: the WebSocket upgrade was refused with HTTP ${wsStatus[1]}`, {
+      hint: `Check the path (brokers use /mqtt, /ws or /; this one was ${spec.path}) and that the port serves MQTT over WebSocket.`,
+      cause: err,
+    });
+  }
+  const tlsProblem = explainTlsCode(code, { name: nameToVerify(spec) });
+  if (tlsProblem !== undefined) return new TlsError(`TLS: ${tlsProblem.finding} (${code})`, { hint: tlsProblem.hint, cause: err });
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || /certificate/i.test(err.message)) {
+    return new TlsError(`TLS: ${err.message}${code === '' ? '' : ` (${code})`}`, { cause: err });
+  }
+  return new NetworkError(`connection to ${where} failed: ${err.message}`, { cause: err });
+}
+
+/** MQTT.js reported an error that is not a socket error: the peer sent something it could not parse. */
+export function explainClientError(err: Error, spec: ConnectionSpec, progress: Progress): CliError {
+  const foreign = explainForeignPeer(spec, progress);
+  if (foreign !== undefined) return foreign;
+  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: ${err.message}`, {
+    hint: 'The peer is not a working MQTT broker, or something in between alters the traffic; run with --debug to see the packets.',
+    cause: err,
+  });
+}
+
+/** The code a CONNACK carries: a reason code under MQTT 5, a return code before. */
+export function connackCode(spec: Pick<ConnectionSpec, 'protocolVersion'>, packet: IConnackPacket): number {
+  return (spec.protocolVersion === 5 ? packet.reasonCode : packet.returnCode) ?? 0;
+}
+
+/** A CONNACK that says no. */
+export function explainRefusal(spec: ConnectionSpec, packet: IConnackPacket): ConnackError {
+  const code = connackCode(spec, packet);
+  const info = decodeConnack(spec.protocolVersion, code);
+  const extras: string[] = [];
+  const reasonString = packet.properties?.reasonString;
+  if (reasonString !== undefined) extras.push(`broker says: "${reasonString}"`);
+  const serverReference = packet.properties?.serverReference;
+  if (serverReference !== undefined) extras.push(`server reference: ${serverReference}`);
+  let hint = info.hint;
+  if (spec.protocolVersion === 5 && code === 1) hint = 'The broker does not speak MQTT 5: retry with -V 311.';
+  if ((code === 0x87 || (spec.protocolVersion !== 5 && code === 5)) && spec.username === undefined) {
+    hint = 'The broker does not allow anonymous clients: pass -u and a password (MQTT_TOOL_PASSWORD, --password-file or -P).';
+  }
+  const suffix = extras.length > 0 ? ` (${extras.join('; ')})` : '';
+  return new ConnackError(`connection refused: ${info.name} (${formatCode(code)})${suffix}`, {
+    hint: hint === undefined ? info.meaning : `${info.meaning} ${hint}`,
+  });
+}
+
+/** The connection closed before any CONNACK, with no socket error to go by. */
+export function explainClosedBeforeConnack(spec: ConnectionSpec, progress: Progress): NetworkError {
+  const foreign = explainForeignPeer(spec, progress);
+  if (foreign !== undefined) return foreign;
+  return new NetworkError(`${describeEndpoint(spec)} closed the connection before sending CONNACK`, {
+    hint:
+      spec.tls === undefined
+        ? 'The port may expect TLS (use mqtts://), WebSocket (ws://), or the broker rejects this client silently (ban, connection limit, CONNECT too large).'
+        : 'The broker may reject this client silently (ban, connection limit), or -V 5 is not supported: try -V 311.',
+  });
+}
+
+/** No CONNACK within --connect-timeout. */
+export function explainNoConnack(spec: ConnectionSpec, progress: Progress): CliError {
+  const seconds = spec.connectTimeoutMs / 1000;
+  const foreign = explainForeignPeer(spec, progress);
+  if (foreign !== undefined) return foreign;
+  if (!progress.tcpConnected) {
+    return new TimeoutError(`could not connect to ${spec.host}:${spec.port} within ${seconds} s`, {
+      hint: 'The host may be down or a firewall drops the packets; check the address and port.',
+    });
+  }
+  if (spec.tls !== undefined && !progress.tlsEstablished) {
+    return new TimeoutError(`no TLS handshake with ${describeEndpoint(spec)} within ${seconds} s`, {
+      hint: 'The port accepted TCP but did not answer TLS in time: is it a plain port (use mqtt://)? Raise --connect-timeout for slow links.',
+    });
+  }
+  return new TimeoutError(`no CONNACK from ${describeEndpoint(spec)} within ${seconds} s`, {
+    hint:
+      spec.transport === 'ws' || spec.transport === 'wss'
+        ? 'The WebSocket server accepted the connection but no MQTT broker answered: check the path and port. Raise --connect-timeout for slow links.'
+        : spec.tls === undefined
+          ? 'The port accepted TCP but did not answer as an MQTT broker: is it a TLS port (use mqtts://) or a WebSocket port (use ws://)?'
+          : 'The TLS endpoint did not answer MQTT: is it a WebSocket port (use wss://)? Raise --connect-timeout for slow links.',
+  });
+}
+
+/** The broker ended the session with a DISCONNECT (MQTT 5). */
+export function explainServerDisconnect(spec: ConnectionSpec, packet: IDisconnectPacket): RejectedError {
+  const code = packet.reasonCode ?? 0;
+  const info = decodeReason('disconnect', spec.protocolVersion, code);
+  const says = packet.properties?.reasonString === undefined ? '' : ` (broker says: "${packet.properties.reasonString}")`;
+  return new RejectedError(`the broker disconnected us: ${info.name} (${formatCode(code)})${says}`, {
+    hint: info.hint === undefined ? info.meaning : `${info.meaning} ${info.hint}`,
+  });
+}
+
+/** An established connection ended and will not be re-opened. */
+export function explainLostConnection(spec: ConnectionSpec, progress: Progress, streamError: NodeJS.ErrnoException | undefined): CliError {
+  if (streamError !== undefined) return explainStreamError(streamError, spec, progress);
+  return new NetworkError(`connection to ${describeEndpoint(spec)} lost`, {
+    hint: spec.reconnect.enabled
+      ? 'The broker or the network dropped the connection; check the broker log.'
+      : 'The broker or the network dropped the connection; check the broker log. sub and pub -l reconnect by themselves unless --no-reconnect is given.',
+  });
+}
+
+/** The reconnect policy ran out of attempts. */
+export function explainGaveUp(spec: ConnectionSpec): NetworkError {
+  return new NetworkError(`gave up reconnecting to ${describeEndpoint(spec)} after ${spec.reconnect.maxAttempts ?? 0} attempts`, {
+    hint: 'Is the broker running? Raise --max-reconnects to keep trying longer.',
+  });
+}

@@ -1,0 +1,271 @@
+/**
+ * connect(spec) -> Session once CONNACK says yes; typed errors otherwise. The CONNACK
+ * wait is bounded by --connect-timeout; after it, the session is watched and re-opened
+ * as the reconnect policy says. Prints nothing: events go to the caller's `notice`.
+ */
+import type { Duplex } from 'node:stream';
+import clientModule from 'mqtt/lib/client';
+import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
+import type { CliError } from '../errors.js';
+import { describeEndpoint, toMqttOptions, type ConnectionSpec } from './options.js';
+import {
+  connackCode,
+  explainClientError,
+  explainClosedBeforeConnack,
+  explainGaveUp,
+  explainLostConnection,
+  explainNoConnack,
+  explainRefusal,
+  explainServerDisconnect,
+  explainStreamError,
+} from './explain.js';
+import { describePacket } from './packet-log.js';
+import { installAckTap, type AckTap } from './ack-tap.js';
+import { isRetryable, ReconnectSchedule, type EndCause } from './reconnect.js';
+import { openTransport } from './transport/index.js';
+import { freshProgress, type Progress } from './transport/progress.js';
+import type { WebSocketLibrary } from './transport/ws.js';
+
+// The bundle (Node's CommonJS interop) sees module.exports here; vitest's interop already gives its `default`.
+const MqttClientClass = ((clientModule as { default?: typeof clientModule.default }).default ?? clientModule) as typeof clientModule.default;
+
+/** Bytes of the peer's first answer kept to tell a web server (or SSH, or TLS) from a broker. */
+const FIRST_BYTES = 64;
+
+export interface Session {
+  readonly client: MqttClient;
+  readonly connack: IConnackPacket;
+  readonly spec: ConnectionSpec;
+  /** Resolves when the session ends for good: after close() or when reconnection gives up. */
+  readonly ended: Promise<CliError | undefined>;
+  /** Clean DISCONNECT (no will), then release the socket. */
+  close(): Promise<void>;
+}
+
+export type Notice = (line: string) => void;
+
+export interface ConnectOptions {
+  readonly notice: Notice;
+  /** Prints --debug protocol lines; defaults to notice. */
+  readonly debugLog?: Notice;
+  /**
+   * Installed before CONNECT is sent: a resumed session may deliver queued
+   * messages right behind the CONNACK, before connect() resolves.
+   */
+  readonly handleMessage?: (client: MqttClient, packet: IPublishPacket, done: (err?: Error) => void) => void;
+  /** For publishers: acks go straight to the publish hot path (off with --debug, which logs every packet). */
+  readonly ackTap?: AckTap;
+  /** The `ws` library, for ws:// and wss:// specs (the command edge loads it only then). */
+  readonly webSocket?: WebSocketLibrary;
+}
+
+/** A refusal that may pass on retry (server unavailable, busy, rate limited); long-running commands retry it. */
+class TransientRefusal extends Error {
+  constructor(readonly error: CliError) {
+    super(error.message);
+  }
+}
+
+/**
+ * Open a session. One-shot use (spec.reconnect.enabled false) fails on the first
+ * problem; long-running use retries transient refusals and reconnects after a loss,
+ * as the one reconnect policy says, and never retries a permanent refusal.
+ */
+export async function connect(spec: ConnectionSpec, options: ConnectOptions): Promise<Session> {
+  const schedule = new ReconnectSchedule(spec.reconnect);
+  for (;;) {
+    try {
+      return await connectOnce(spec, options, schedule);
+    } catch (err) {
+      if (!(err instanceof TransientRefusal)) throw err;
+      const delayMs = schedule.nextDelayMs();
+      if (delayMs === undefined) throw err.error;
+      options.notice(`${err.error.message}; the broker may accept later: retrying in ${delayMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, delayMs));
+    }
+  }
+}
+
+function refusal(spec: ConnectionSpec, packet: IConnackPacket): Error {
+  const err = explainRefusal(spec, packet);
+  return isRetryable({ kind: 'refused', code: connackCode(spec, packet) }, spec.protocolVersion) ? new TransientRefusal(err) : err;
+}
+
+/** Keeps the first bytes of each attempt (until CONNACK) for the explanation of a failure. */
+function recordFirstBytes(stream: Duplex, progress: Progress): void {
+  const onData = (chunk: Buffer): void => {
+    const seen = progress.firstBytes === undefined ? chunk : Buffer.concat([progress.firstBytes, chunk]);
+    progress.firstBytes = seen.subarray(0, FIRST_BYTES);
+    if (seen.length >= FIRST_BYTES || progress.mqttAccepted) stream.removeListener('data', onData);
+  };
+  stream.on('data', onData);
+}
+
+async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedule: ReconnectSchedule): Promise<Session> {
+  const debugLog = options.debugLog ?? options.notice;
+  const progress = freshProgress();
+  let streamError: NodeJS.ErrnoException | undefined;
+  const mqttOptions: IClientOptions = {
+    ...toMqttOptions(spec),
+    // Our own timer below reports the failure; keep MQTT.js's from racing it.
+    connectTimeout: spec.connectTimeoutMs + 5_000,
+    // mqtt-packet otherwise builds a 65,536-entry buffer cache on the first write: ~40 ms of start-up.
+    writeCache: false,
+  };
+  const client = new MqttClientClass(() => {
+    Object.assign(progress, freshProgress());
+    streamError = undefined;
+    const stream = openTransport(spec, progress, options.webSocket);
+    if (options.ackTap !== undefined && !spec.debug) installAckTap(stream, options.ackTap);
+    // MQTT.js pipes the stream right after this returns, in the same tick: no data is missed.
+    recordFirstBytes(stream, progress);
+    if (spec.debug) debugLog(`--> ${describePacket({ cmd: 'connect', ...mqttOptions } as unknown as Packet)}`);
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      streamError ??= err;
+    });
+    return stream;
+  }, mqttOptions);
+  client.on('connect', () => {
+    progress.mqttAccepted = true;
+  });
+  const onMessage = options.handleMessage;
+  if (onMessage !== undefined) client.handleMessage = (packet, done) => onMessage(client, packet, done);
+  if (spec.debug) {
+    client.on('packetsend', (p: Packet) => debugLog(`--> ${describePacket(p)}`));
+    client.on('packetreceive', (p: Packet) => debugLog(`<-- ${describePacket(p)}`));
+  }
+
+  const connack = await new Promise<IConnackPacket>((resolve, reject) => {
+    let settled = false;
+    let refused: IConnackPacket | undefined;
+    const finish = (err: Error | undefined, packet?: IConnackPacket): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      client.removeListener('connect', onConnect);
+      client.removeListener('packetreceive', onPacket);
+      client.removeListener('close', onClose);
+      client.removeListener('error', onError);
+      if (err !== undefined) {
+        client.end(true);
+        reject(err);
+      } else resolve(packet as IConnackPacket);
+    };
+    const onConnect = (packet: IConnackPacket): void => finish(undefined, packet);
+    const onPacket = (packet: Packet): void => {
+      if (packet.cmd === 'connack') refused = packet;
+    };
+    const onError = (err: Error): void => {
+      if (refused !== undefined) finish(refusal(spec, refused));
+      else if (streamError !== undefined) finish(explainStreamError(streamError, spec, progress));
+      else finish(explainClientError(err, spec, progress));
+    };
+    const onClose = (): void => {
+      if (refused !== undefined) finish(refusal(spec, refused));
+      else if (streamError !== undefined) finish(explainStreamError(streamError, spec, progress));
+      else finish(explainClosedBeforeConnack(spec, progress));
+    };
+    const timer = setTimeout(() => finish(explainNoConnack(spec, progress)), spec.connectTimeoutMs);
+    client.on('connect', onConnect);
+    client.on('packetreceive', onPacket);
+    client.on('close', onClose);
+    client.on('error', onError);
+  });
+
+  schedule.connected();
+  return {
+    client,
+    connack,
+    spec,
+    ended: supervise(client, spec, options.notice, () => streamError, progress, schedule),
+    close: () => closeClient(client),
+  };
+}
+
+function closeClient(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => {
+    if (client.disconnected || client.disconnecting) {
+      resolve();
+      return;
+    }
+    client.end(false, {}, () => resolve());
+  });
+}
+
+/**
+ * After the first CONNACK: watch the connection. Returns a promise that settles
+ * with undefined after a clean close, or with the error that ended the session.
+ */
+function supervise(
+  client: MqttClient,
+  spec: ConnectionSpec,
+  notice: Notice,
+  lastStreamError: () => NodeJS.ErrnoException | undefined,
+  progress: Progress,
+  schedule: ReconnectSchedule,
+): Promise<CliError | undefined> {
+  return new Promise((resolve) => {
+    let lost = false;
+    let pendingRefusal: IConnackPacket | undefined;
+    let serverDisconnect: { error: CliError; code: number } | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let done = false;
+    const finish = (err: CliError | undefined): void => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) clearTimeout(timer);
+      if (err !== undefined) client.end(true);
+      resolve(err);
+    };
+
+    client.on('packetreceive', (packet: Packet) => {
+      if (packet.cmd === 'connack') pendingRefusal = packet;
+      if (packet.cmd === 'disconnect') {
+        serverDisconnect = { error: explainServerDisconnect(spec, packet), code: packet.reasonCode ?? 0 };
+        // After a server DISCONNECT the connection is over [MQTT-3.14.4-1]; do not wait for the broker to close it.
+        client.stream.destroy();
+      }
+    });
+    client.on('error', () => {
+      // Errors are classified on 'close'; the listener keeps EventEmitter from throwing.
+    });
+    client.on('connect', () => {
+      pendingRefusal = undefined;
+      serverDisconnect = undefined;
+      if (lost) notice(`reconnected to ${describeEndpoint(spec)}`);
+      lost = false;
+      schedule.connected();
+    });
+    client.on('end', () => finish(undefined));
+    client.on('close', () => {
+      if (done || client.disconnecting) return;
+      const refused = pendingRefusal;
+      pendingRefusal = undefined;
+      const cause: EndCause =
+        refused !== undefined
+          ? { kind: 'refused', code: connackCode(spec, refused) }
+          : serverDisconnect !== undefined
+            ? { kind: 'server-disconnect', code: serverDisconnect.code }
+            : { kind: 'lost' };
+      const error = (): CliError =>
+        refused !== undefined ? explainRefusal(spec, refused) : (serverDisconnect?.error ?? explainLostConnection(spec, progress, lastStreamError()));
+      if (!isRetryable(cause, spec.protocolVersion) || !spec.reconnect.enabled) {
+        finish(error());
+        return;
+      }
+      const delayMs = schedule.nextDelayMs();
+      if (delayMs === undefined) {
+        finish(explainGaveUp(spec));
+        return;
+      }
+      if (!lost) {
+        notice(`${serverDisconnect?.error.message ?? 'connection lost'}; reconnecting to ${describeEndpoint(spec)} (backoff from ${delayMs / 1000} s)`);
+        lost = true;
+      }
+      timer = setTimeout(() => {
+        timer = undefined;
+        if (!done && !client.disconnecting) client.reconnect();
+      }, delayMs);
+    });
+  });
+}

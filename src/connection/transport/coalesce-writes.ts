@@ -1,0 +1,37 @@
+/**
+ * mqtt-packet corks the socket for each packet and uncorks on the next tick, so every
+ * PUBACK/PUBREC/PUBCOMP MQTT.js sends becomes its own writev syscall: at 60k QoS 2
+ * messages that was 2.3 s of a subscriber's 8 s. Deferring the uncork by
+ * WRITE_COALESCE_MS coalesces the packets of that millisecond into one write
+ * (sub -q 1 used 9 % less CPU than with one write per I/O turn).
+ */
+import type net from 'node:net';
+
+/**
+ * How long a batch waits for more before it is written. A write on loopback TCP costs tens of
+ * microseconds in the kernel (it wakes the broker), and flushing once per I/O turn meant a
+ * write for every few acks. Waiting 1 ms lets the acks of that millisecond refill the window in
+ * one write: measured here, pub -l at QoS 1 used 40 % less CPU and bench gained 10-25 % at QoS
+ * 1 and 2 with lower latency. Far below TCP's 40 ms delayed ACK, so no Nagle stalls.
+ */
+export const WRITE_COALESCE_MS = 1;
+
+export function coalesceWrites<S extends net.Socket>(socket: S): S {
+  const uncork = socket.uncork.bind(socket);
+  const end = socket.end.bind(socket) as (...args: unknown[]) => S;
+  // end() must see every queued packet (the DISCONNECT above all) uncorked, or it never finishes.
+  socket.end = ((...args: unknown[]) => {
+    while (socket.writableCorked > 0) uncork();
+    return end(...args);
+  }) as typeof socket.end;
+  let scheduled = false;
+  socket.uncork = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => {
+      scheduled = false;
+      while (socket.writableCorked > 0) uncork();
+    }, WRITE_COALESCE_MS);
+  };
+  return socket;
+}

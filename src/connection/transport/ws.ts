@@ -1,0 +1,45 @@
+/**
+ * ws:// and wss:// : MQTT over WebSocket. The `ws` library is injected (the command edge
+ * loads it only when a WebSocket URL is used), and its sockets are made here so the
+ * progress records a TCP connection and a TLS handshake only when they really happen.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
+import type * as WsModule from 'ws';
+import type { ConnectionSpec } from '../options.js';
+import { tlsConnectionOptions } from '../../tls/options.js';
+import type { Progress } from './progress.js';
+
+/** The parts of the `ws` package this transport uses. */
+export interface WebSocketLibrary {
+  readonly WebSocket: typeof WsModule.WebSocket;
+  readonly createWebSocketStream: typeof WsModule.createWebSocketStream;
+}
+
+export function webSocketUrl(spec: ConnectionSpec): string {
+  const host = net.isIPv6(spec.host) ? `[${spec.host}]` : spec.host;
+  return `${spec.transport}://${host}:${spec.port}${spec.path}`;
+}
+
+export function openWebSocket(lib: WebSocketLibrary, spec: ConnectionSpec, progress: Progress): Duplex {
+  const secure = spec.tls !== undefined;
+  const createConnection = (options: net.NetConnectOpts & tls.ConnectionOptions): net.Socket => {
+    const socket = secure ? tls.connect({ ...options, ...tlsConnectionOptions(spec) }) : net.connect(options);
+    socket.setNoDelay(true);
+    socket.once('connect', () => {
+      progress.tcpConnected = true;
+    });
+    if (secure) {
+      socket.once('secureConnect', () => {
+        progress.tlsEstablished = true;
+      });
+    }
+    return socket;
+  };
+  // MQTT over WebSocket uses the "mqtt" subprotocol [MQTT-6.0.0-3]; 3.1 brokers expect "mqttv3.1".
+  const socket = new lib.WebSocket(webSocketUrl(spec), [spec.protocolVersion === 3 ? 'mqttv3.1' : 'mqtt'], {
+    createConnection: createConnection as never,
+  });
+  return lib.createWebSocketStream(socket);
+}
