@@ -76,7 +76,7 @@ export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionS
       return new NetworkError(`connection to ${where} was reset by the peer`, {
         hint:
           progress.tcpConnected && spec.tls === undefined
-            ? 'If this port expects TLS, use mqtts:// or --cafile.'
+            ? `If this port expects TLS, use ${spec.transport === 'ws' ? 'wss://' : 'mqtts://'} or --cafile.`
             : 'The broker or something in between dropped the connection; check the broker logs.',
         cause: err,
       });
@@ -122,8 +122,11 @@ export function explainRefusal(spec: ConnectionSpec, packet: IConnackPacket): Co
   if (serverReference !== undefined) extras.push(`server reference: ${serverReference}`);
   let hint = info.hint;
   if (spec.protocolVersion === 5 && code === 1) hint = 'The broker does not speak MQTT 5: retry with -V 311.';
-  if ((code === 0x87 || (spec.protocolVersion !== 5 && code === 5)) && spec.username === undefined) {
-    hint = 'The broker does not allow anonymous clients: pass -u and a password (MQTT_TOOL_PASSWORD, --password-file or -P).';
+  if (code === 0x87 || (spec.protocolVersion !== 5 && code === 5)) {
+    hint =
+      spec.username === undefined
+        ? 'The broker does not allow anonymous clients: pass -u and a password (MQTT_TOOL_PASSWORD, --password-file or -P).'
+        : `Credentials were given (user '${spec.username}'): the likeliest cause is a wrong user name or password, or this user may not connect; a client certificate or an IP policy may also be required.`;
   }
   const suffix = extras.length > 0 ? ` (${extras.join('; ')})` : '';
   return new ConnackError(`connection refused: ${info.name} (${formatCode(code)})${suffix}`, {

@@ -164,7 +164,7 @@ const V5: Record<number, { name: string; in: Contexts }> = {
     in: {
       connack: [
         'The broker does not allow this client to connect.',
-        'With credentials given, the likeliest cause is a wrong user name or password (Mosquitto answers 0x87 for that); without them, anonymous access is disabled: pass -u and a password.',
+        'With credentials given, the likeliest cause is a wrong user name or password (some brokers answer 0x87 for that); without them, anonymous access is disabled: pass -u and a password.',
       ],
       puback: ['The broker refused to accept this publish.', 'The ACL does not allow this user to publish to the topic.'],
       pubrec: ['The broker refused to accept this publish.', 'The ACL does not allow this user to publish to the topic.'],

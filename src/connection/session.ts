@@ -182,13 +182,27 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
   };
 }
 
+/** How long a clean close waits for the broker to take our DISCONNECT and close its side. */
+const DISCONNECT_WAIT_MS = 2_000;
+
+/**
+ * DISCONNECT, then the socket is closed: by the broker, or by us after DISCONNECT_WAIT_MS
+ * (a broker must close it [MQTT-3.14.4-1], but a dead link or a broken broker never does).
+ */
 function closeClient(client: MqttClient): Promise<void> {
   return new Promise((resolve) => {
     if (client.disconnected || client.disconnecting) {
       resolve();
       return;
     }
-    client.end(false, {}, () => resolve());
+    const timer = setTimeout(() => {
+      client.stream.destroy();
+      resolve();
+    }, DISCONNECT_WAIT_MS);
+    client.end(false, {}, () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }
 

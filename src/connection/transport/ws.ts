@@ -41,5 +41,10 @@ export function openWebSocket(lib: WebSocketLibrary, spec: ConnectionSpec, progr
   const socket = new lib.WebSocket(webSocketUrl(spec), [spec.protocolVersion === 3 ? 'mqttv3.1' : 'mqtt'], {
     createConnection: createConnection as never,
   });
-  return lib.createWebSocketStream(socket);
+  const stream = lib.createWebSocketStream(socket);
+  // When the WebSocket closes (a reset included: ws reports socket errors as close code 1006),
+  // the stream only ends its readable side; MQTT.js waits for 'close'. Close it once every
+  // byte that arrived has been read, as a TCP socket does.
+  stream.once('end', () => stream.destroy());
+  return stream;
 }
