@@ -7,15 +7,16 @@
  */
 import type { ProtocolVersion } from '../connection/reason-codes.js';
 import type { AckTap } from '../connection/ack-tap.js';
-import { readVarint } from '../connection/varint.js';
+import { readCompleteVarint } from '../connection/varint.js';
+import { encodeAck, type AckKind } from '../connection/packet-encoder.js';
 import { WRITE_COALESCE_MS } from '../connection/transport/coalesce-writes.js';
 
 export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (payload: Buffer) => void): (header: number, body: Buffer) => boolean {
   const awaitingRelease = new Set<number>();
   let acks: Buffer[] = [];
   let scheduled = false;
-  const ack = (type: number, id: number): void => {
-    acks.push(Buffer.from([type, 0x02, id >> 8, id & 0xff]));
+  const ack = (kind: AckKind, id: number): void => {
+    acks.push(encodeAck(kind, id));
     if (!scheduled) {
       scheduled = true;
       setTimeout(() => {
@@ -30,7 +31,7 @@ export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (pa
     if (header >> 4 === 6) {
       const id = body.readUInt16BE(0);
       awaitingRelease.delete(id);
-      ack(0x70, id);
+      ack('pubcomp', id);
       return true;
     }
     const qos = (header >> 1) & 3;
@@ -42,7 +43,7 @@ export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (pa
     }
     if (version === 5) {
       // The tap hands over whole packets, so the properties length is complete.
-      const properties = readVarint(body, o) as { value: number; next: number };
+      const properties = readCompleteVarint(body, o);
       o = properties.next + properties.value;
     }
     const payload = body.subarray(o);
@@ -51,10 +52,10 @@ export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (pa
         awaitingRelease.add(id);
         deliver(payload);
       }
-      ack(0x50, id);
+      ack('pubrec', id);
     } else {
       deliver(payload);
-      if (qos === 1) ack(0x40, id);
+      if (qos === 1) ack('puback', id);
     }
     return true;
   };

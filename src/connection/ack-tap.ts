@@ -20,6 +20,15 @@ export interface AckTap {
   write?: (data: Buffer) => void;
 }
 
+/** The error a stream ends with when the peer sent a remaining length of more than four bytes. */
+export function malformedPacketError(typeByte: number): NodeJS.ErrnoException {
+  return Object.assign(new Error(`a packet (type ${typeByte >> 4}) with a malformed remaining length: more than four bytes [MQTT-1.5.5]`), {
+    code: MALFORMED_PACKET,
+  });
+}
+
+export const MALFORMED_PACKET = 'ERR_MQTT_MALFORMED_PACKET';
+
 /** Makes `stream.pipe(dest)` (how MQTT.js reads) go through the tap. */
 export function installAckTap(stream: Duplex, tap: AckTap): void {
   const pipe = stream.pipe.bind(stream);
@@ -37,7 +46,13 @@ export function installAckTap(stream: Duplex, tap: AckTap): void {
       while (offset < data.length) {
         // Fixed header: type byte, then the remaining length.
         const header = readVarint(data, offset + 1);
-        if (header === undefined || header.next + header.value > data.length) break;
+        if (header.kind === 'malformed') {
+          // Nothing after this can be framed: end the connection instead of buffering for ever.
+          stream.destroy(malformedPacketError(data[offset] as number));
+          done();
+          return;
+        }
+        if (header.kind === 'incomplete' || header.next + header.value > data.length) break;
         const i = header.next;
         const length = header.value;
         const type = (data[offset] as number) >> 4;

@@ -9,6 +9,7 @@ import { explainTlsCode } from '../tls/verify-errors.js';
 import { nameToVerify } from '../tls/options.js';
 import { describeEndpoint, type ConnectionSpec } from './options.js';
 import { classifyPeerReply } from './peer-reply.js';
+import { MALFORMED_PACKET } from './ack-tap.js';
 import { decodeConnack, decodeReason, formatCode } from './reason-codes.js';
 import type { Progress } from './transport/progress.js';
 
@@ -80,6 +81,12 @@ export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionS
             : 'The broker or something in between dropped the connection; check the broker logs.',
         cause: err,
       });
+  }
+  if (code === MALFORMED_PACKET) {
+    return new NetworkError(`${where} broke the MQTT protocol: ${err.message}`, {
+      hint: 'The peer is not a working MQTT broker, or something in between alters the traffic; run with --debug to see the packets.',
+      cause: err,
+    });
   }
   const wsStatus = /Unexpected server response: (\d+)/.exec(err.message);
   if (wsStatus !== null) {

@@ -14,11 +14,11 @@
  * MQTT.js still owns the connection: CONNECT, keepalive, parsing, reconnection.
  */
 import type { MqttClient, Packet } from 'mqtt';
-import mqttPacket from 'mqtt-packet';
 import type { IPublishPacket } from 'mqtt-packet';
 import { RejectedError } from '../errors.js';
 import type { AckTap } from './ack-tap.js';
-import { encodeVarint, readVarint } from './varint.js';
+import { readCompleteVarint } from './varint.js';
+import { encodeAck, encodePublish, PINGREQ, publishPropertyBytes, publishSize, topicField } from './packet-encoder.js';
 import { WRITE_COALESCE_MS } from './transport/coalesce-writes.js';
 import { decodeReason, formatCode, type ProtocolVersion } from './reason-codes.js';
 import type { Qos } from './values.js';
@@ -62,7 +62,6 @@ interface InFlight {
 }
 
 const FLUSH_BYTES = 64 * 1024;
-const PINGREQ = Buffer.from([0xc0, 0x00]);
 /**
  * QoS 0 has no acknowledgement to pace it, so a publisher could run megabytes ahead of what the
  * broker has read, all of it queued in socket buffers. Every CHECKPOINT_BYTES of QoS 0 data is
@@ -72,21 +71,6 @@ const PINGREQ = Buffer.from([0xc0, 0x00]);
  */
 const CHECKPOINT_BYTES = 64 * 1024;
 const CHECKPOINTS_AHEAD = 4;
-
-/** The bytes of a PUBLISH variable header after the topic and packet id: MQTT 5 properties, or nothing. */
-function encodeProperties(t: PublishTemplate, version: ProtocolVersion): Buffer {
-  if (version !== 5) return Buffer.alloc(0);
-  if (t.properties === undefined || Object.keys(t.properties).length === 0) return Buffer.from([0]);
-  // Let mqtt-packet encode the properties once; with an empty payload they are the packet's tail.
-  const probe = mqttPacket.generate(
-    { cmd: 'publish', topic: 'x', payload: Buffer.alloc(0), qos: 1, messageId: 1, retain: false, dup: false, properties: t.properties } as IPublishPacket,
-    { protocolVersion: 5 },
-  );
-  let offset = 1;
-  while (((probe[offset] as number) & 0x80) !== 0) offset++;
-  offset += 1 + 3 + 2; // remaining length's last byte, topic "x" with its length, packet id
-  return Buffer.from(probe.subarray(offset));
-}
 
 export class FastPublisher {
   readonly stats: PublishStats = { sent: 0, completed: 0, rejected: 0 };
@@ -123,7 +107,7 @@ export class FastPublisher {
     const { template = {}, onAck, tap, log } = options;
     this.onAck = onAck;
     this.log = log;
-    this.propertyBytes = encodeProperties({ topic: '', qos: 0, retain: false, ...template }, version);
+    this.propertyBytes = publishPropertyBytes(template.properties, version);
     // Acks the tap in connect() did not take (it is off with --debug) still arrive here.
     client.on('packetreceive', (p: Packet) => this.onPacket(p));
     client.on('packetsend', (p: Packet) => {
@@ -149,10 +133,7 @@ export class FastPublisher {
   private topicBytes(topic: string): Buffer {
     let t = this.topicPrefix.get(topic);
     if (t === undefined) {
-      const name = Buffer.from(topic, 'utf8');
-      t = Buffer.allocUnsafe(2 + name.length);
-      t.writeUInt16BE(name.length, 0);
-      name.copy(t, 2);
+      t = topicField(topic);
       if (this.topicPrefix.size < 1024) this.topicPrefix.set(topic, t);
     }
     return t;
@@ -168,27 +149,11 @@ export class FastPublisher {
 
   /** The exact size of the PUBLISH packet this publisher writes for such a message. */
   packetSize(topic: string, qos: Qos, payloadBytes: number): number {
-    const remaining = this.topicBytes(topic).length + (qos > 0 ? 2 : 0) + this.propertyBytes.length + payloadBytes;
-    return 1 + encodeVarint(remaining).length + remaining;
+    return publishSize(this.topicBytes(topic), qos, this.propertyBytes, payloadBytes);
   }
 
   private encode(topic: string, qos: Qos, retain: boolean, id: number, payload: Buffer, dup: boolean): Buffer {
-    const t = this.topicBytes(topic);
-    const idBytes = qos > 0 ? 2 : 0;
-    const remaining = t.length + idBytes + this.propertyBytes.length + payload.length;
-    const len = encodeVarint(remaining);
-    const buf = Buffer.allocUnsafe(1 + len.length + remaining);
-    let o = 0;
-    buf[o++] = 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0);
-    for (const b of len) buf[o++] = b;
-    o += t.copy(buf, o);
-    if (qos > 0) {
-      buf.writeUInt16BE(id, o);
-      o += 2;
-    }
-    o += this.propertyBytes.copy(buf, o);
-    payload.copy(buf, o);
-    return buf;
+    return encodePublish({ topic: this.topicBytes(topic), qos, retain, dup, id, properties: this.propertyBytes, payload });
   }
 
   /** Queues one message; returns at once. Await room() before the next when it matters. */
@@ -294,10 +259,10 @@ export class FastPublisher {
 
   /** The payload of a PUBLISH packet this publisher encoded (for --debug). */
   private payloadOf(packet: Buffer): Buffer {
-    const length = readVarint(packet, 1) as { next: number };
+    const length = readCompleteVarint(packet, 1);
     let o = length.next + 2 + packet.readUInt16BE(length.next) + 2;
     if (this.version === 5) {
-      const properties = readVarint(packet, o) as { value: number; next: number };
+      const properties = readCompleteVarint(packet, o);
       o = properties.next + properties.value;
     }
     return packet.subarray(o);
@@ -305,7 +270,7 @@ export class FastPublisher {
 
   private pubrel(id: number): Buffer {
     this.log?.({ cmd: 'pubrel', messageId: id });
-    return Buffer.from([0x62, 0x02, id >> 8, id & 0xff]);
+    return encodeAck('pubrel', id);
   }
 
   private complete(id: number, m: InFlight, code: number | undefined): void {

@@ -11,15 +11,29 @@ export function encodeVarint(n: number): number[] {
   return out;
 }
 
-/** The integer at `offset` and the offset after it; undefined when the buffer ends first (at most 4 bytes are read). */
-export function readVarint(buf: Buffer, offset: number): { value: number; next: number } | undefined {
+/**
+ * What a Variable Byte Integer at an offset reads as. "incomplete": the buffer ends first,
+ * wait for more bytes; "malformed": a fourth byte still says "more follows", which no
+ * conforming peer sends [MQTT-1.5.5], so the stream can never be framed again.
+ */
+export type VarintRead = { readonly kind: 'value'; readonly value: number; readonly next: number } | { readonly kind: 'incomplete' } | { readonly kind: 'malformed' };
+
+export function readVarint(buf: Buffer, offset: number): VarintRead {
   let value = 0;
   let multiplier = 1;
-  for (let i = offset; i < buf.length && i < offset + 4; i++) {
+  for (let i = offset; i < offset + 4; i++) {
+    if (i >= buf.length) return { kind: 'incomplete' };
     const b = buf[i] as number;
     value += (b & 0x7f) * multiplier;
     multiplier *= 128;
-    if ((b & 0x80) === 0) return { value, next: i + 1 };
+    if ((b & 0x80) === 0) return { kind: 'value', value, next: i + 1 };
   }
-  return undefined;
+  return { kind: 'malformed' };
+}
+
+/** For packets this program framed itself (or the ack tap handed over whole): the value must be there. */
+export function readCompleteVarint(buf: Buffer, offset: number): { value: number; next: number } {
+  const r = readVarint(buf, offset);
+  if (r.kind !== 'value') throw new Error(`variable byte integer at ${offset} is ${r.kind}`);
+  return r;
 }

@@ -1,7 +1,8 @@
 /**
  * A scripted fake broker built on mqtt-packet, only for what no real broker
  * can be made to send: each CONNACK code, silence after CONNECT, a dropped
- * PUBACK, a server DISCONNECT with a reason, bytes that are not MQTT.
+ * PUBACK, a server DISCONNECT with a reason, bytes that are not MQTT, a malformed
+ * packet, a socket left open after DISCONNECT.
  */
 import net from 'node:net';
 import mqttPacket, { type IConnackPacket, type Packet } from 'mqtt-packet';
@@ -14,7 +15,11 @@ export type FakeBehaviour =
   | { kind: 'drop-puback' }
   | { kind: 'disconnect-after-connack'; code: number }
   | { kind: 'puback-code'; code: number }
-  | { kind: 'refuse-then-accept'; code: number; refusals: number };
+  | { kind: 'refuse-then-accept'; code: number; refusals: number }
+  /** Answers a QoS 1/2 PUBLISH with a remaining length of five bytes, and keeps the socket open. */
+  | { kind: 'malformed-ack' }
+  /** Acknowledges as usual but never closes the socket after our DISCONNECT. */
+  | { kind: 'ignore-disconnect' };
 
 export interface FakeBroker {
   readonly port: number;
@@ -80,6 +85,10 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
         }
       } else if (packet.cmd === 'publish' && packet.qos > 0) {
         if (behaviour.kind === 'drop-puback') return;
+        if (behaviour.kind === 'malformed-ack') {
+          socket.write(Buffer.from([0x40, 0xff, 0xff, 0xff, 0xff, 0x01]));
+          return;
+        }
         const code = behaviour.kind === 'puback-code' ? behaviour.code : 0;
         send({ cmd: packet.qos === 1 ? 'puback' : 'pubrec', messageId: packet.messageId, reasonCode: code });
       } else if (packet.cmd === 'pubrel') {
@@ -88,7 +97,7 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
         send({ cmd: 'pingresp' });
       } else if (packet.cmd === 'subscribe') {
         send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
-      } else if (packet.cmd === 'disconnect') {
+      } else if (packet.cmd === 'disconnect' && behaviour.kind !== 'ignore-disconnect') {
         socket.end();
       }
     });

@@ -320,3 +320,28 @@ describe('refusals and server disconnects (fake broker: no real broker sends the
     }
   });
 });
+
+describe('a broker that breaks the protocol (fake broker)', () => {
+  test('a packet whose remaining length runs past four bytes ends pub with exit 4, not an endless wait', async () => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker({ kind: 'malformed-ack' });
+    try {
+      const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'x', '-m', 'y', '-q', '1'], { timeoutMs: 15_000 });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/broke the MQTT protocol: a packet \(type 4\) with a malformed remaining length/);
+    } finally {
+      await fake.close();
+    }
+  });
+  test('a broker that keeps the socket open after our DISCONNECT: pub still exits 0 (the close is bounded)', async () => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker({ kind: 'ignore-disconnect' });
+    try {
+      const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'x', '-m', 'y', '-q', '1'], { timeoutMs: 15_000 });
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(fake.received().map((p) => p.cmd)).toEqual(['connect', 'publish', 'disconnect']);
+    } finally {
+      await fake.close();
+    }
+  });
+});

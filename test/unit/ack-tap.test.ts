@@ -1,7 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { installAckTap, type AckTap } from '../../src/connection/ack-tap.js';
+import { installAckTap, MALFORMED_PACKET, type AckTap } from '../../src/connection/ack-tap.js';
 import { encodeVarint } from '../../src/connection/varint.js';
 
 function packet(type: number, body: Buffer): Buffer {
@@ -81,4 +81,15 @@ test('any chunking of any packet sequence gives the same result (property)', asy
     ),
     { numRuns: 200 },
   );
+});
+
+test('a remaining length of five bytes ends the stream with a malformed-packet error instead of buffering for ever', async () => {
+  const source = new PassThrough();
+  installAckTap(source, { handler: () => false });
+  const errored = new Promise<NodeJS.ErrnoException>((resolve) => source.once('error', resolve));
+  source.pipe(new Writable({ write: (_c, _e, done) => done() }));
+  source.write(Buffer.from([0x40, 0xff, 0xff, 0xff, 0xff, 0x01]));
+  const err = await errored;
+  expect(err.code).toBe(MALFORMED_PACKET);
+  expect(err.message).toContain('type 4');
 });
