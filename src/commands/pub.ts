@@ -136,8 +136,18 @@ export async function runPub(flags: PubFlags): Promise<void> {
     });
     let interrupted = false;
     let stopInput: () => void = () => {};
+    let signalInterruption: () => void = () => {};
+    /** Resolves at the first Ctrl-C / SIGTERM. */
+    const interruption = new Promise<void>((resolve) => {
+      signalInterruption = resolve;
+    });
+    /** The longest the acknowledgements are awaited after an interruption. */
+    const graceOver = interruption.then(() => delay(GRACE_MS));
     const disposeSignals = onInterrupt(() => {
       interrupted = true;
+      const waiting = pub.inFlight;
+      if (waiting > 0) term.notice(`interrupted: waiting up to ${GRACE_MS / 1000} s for the acknowledgement of ${waiting} message${waiting === 1 ? '' : 's'} (again to quit now)`);
+      signalInterruption();
       stopInput();
     });
     let endedWith: CliError | undefined;
@@ -156,17 +166,14 @@ export async function runPub(flags: PubFlags): Promise<void> {
         const count = flags.repeat ?? 1;
         for (let i = 0; i < count && !interrupted && endedWith === undefined; i++) {
           if (i > 0 && flags.repeatDelay !== undefined && flags.repeatDelay > 0) {
-            await delay(flags.repeatDelay * 1000);
+            await Promise.race([delay(flags.repeatDelay * 1000), interruption]);
           }
-          await pub.room();
+          await Promise.race([pub.room(), interruption, session.ended]);
+          if (interrupted || endedWith !== undefined) break;
           pub.publish(topic, body, opts.qos, opts.retain === true);
         }
       }
-      await Promise.race([pub.drained(), session.ended, interrupted ? delay(GRACE_MS) : new Promise<never>(() => {})]);
-      if (pub.inFlight > 0 && endedWith === undefined) {
-        // Interrupted or the input ended: give in-flight messages the grace period to be acknowledged.
-        await Promise.race([pub.drained(), session.ended, delay(GRACE_MS)]);
-      }
+      await Promise.race([pub.drained(), session.ended, graceOver]);
       if (opts.qos === 0 && pub.stats.sent > 0 && endedWith === undefined && !interrupted) {
         // QoS 0 has no acknowledgement. A PINGREQ after the last message is answered once the broker has
         // read them all, unless it closes the connection first (over an oversize packet on MQTT 3.1.1, say).

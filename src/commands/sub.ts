@@ -23,6 +23,8 @@ export interface SubFlags extends ConnectionFlags, OutputFlags {
   timeout?: number;
   exitAfterSubscribe?: boolean;
   retainedOnly?: boolean;
+  retainedQuiet?: number;
+  retainedMarker?: boolean;
   skipRetained?: boolean;
   removeRetained?: boolean;
   local: boolean;
@@ -55,46 +57,33 @@ export function subscriptionMap(flags: SubFlags, filters: string[], version: 3 |
   return map;
 }
 
+/** SUBSCRIBE, resolved with the SUBACK that answers it (MQTT.js matches the packet id). */
 function subscribe(session: Session, map: ISubscriptionMap, userProperty: Array<[string, string]> | undefined): Promise<ISubackPacket> {
   const props =
     userProperty === undefined
-      ? undefined
+      ? {}
       : { properties: { userProperties: Object.fromEntries(userProperty.map(([k, v]) => [k, v])) } };
   return new Promise((resolve, reject) => {
-    const onPacket = (packet: { cmd: string }): void => {
-      if (packet.cmd === 'suback') {
-        session.client.removeListener('packetreceive', onPacket);
-        resolve(packet as ISubackPacket);
-      }
-    };
-    session.client.on('packetreceive', onPacket);
-    session.client.subscribe(map, props ?? {}, (err: Error | null) => {
-      // Refusals arrive as an error too; the SUBACK listener above reports them per filter.
-      if (err !== null && err !== undefined && !('packet' in err) && (err as { code?: unknown }).code === undefined) {
-        session.client.removeListener('packetreceive', onPacket);
-        reject(err);
-      }
+    session.client.subscribe(map, props, (err, _granted, suback) => {
+      // A refusal arrives as an error that carries its SUBACK: checkSuback names each refused filter.
+      if (suback !== undefined) resolve(suback);
+      else reject(err ?? new Error('no SUBACK'));
     });
   });
 }
 
-/** Names each refused filter; throws when every filter was refused [R27]. */
+/** Names each refused filter; throws when every filter was refused. */
 function checkSuback(suback: ISubackPacket, filters: string[], version: 3 | 4 | 5, term: Terminal): void {
-  const granted = suback.granted as number[];
-  const refused: string[] = [];
-  granted.forEach((code, i) => {
-    if (code >= 0x80) {
-      const info = decodeReason('suback', version, code);
-      const line = `subscription to '${filters[i]}' refused: ${info.name} (${formatCode(code)})`;
-      refused.push(`${line}; ${info.hint ?? info.meaning}`);
-    }
+  const refused = (suback.granted as number[]).flatMap((code, i) => {
+    if (code < 0x80) return [];
+    const info = decodeReason('suback', version, code);
+    return [{ message: `subscription to '${filters[i]}' refused: ${info.name} (${formatCode(code)})`, hint: info.hint ?? info.meaning }];
   });
-  if (refused.length === filters.length) {
-    const first = refused[0] as string;
-    const [message, hint] = first.split('; ');
-    throw new RejectedError(refused.length > 1 ? `${message} (and ${refused.length - 1} more)` : (message as string), { hint });
+  const first = refused[0];
+  if (first !== undefined && refused.length === filters.length) {
+    throw new RejectedError(refused.length > 1 ? `${first.message} (and ${refused.length - 1} more)` : first.message, { hint: first.hint });
   }
-  for (const line of refused) term.warn(line);
+  for (const r of refused) term.warn(`${r.message}; ${r.hint}`);
 }
 
 export async function runSub(flags: SubFlags): Promise<void> {
@@ -103,6 +92,9 @@ export async function runSub(flags: SubFlags): Promise<void> {
   for (const f of [...(flags.topic ?? []), ...(flags.filterOut ?? [])]) {
     const check = validateTopicFilter(f);
     if (!check.ok) throw new UsageError(`invalid topic filter '${f}': ${check.message} [${check.rule}]`);
+  }
+  if (flags.retainedOnly !== true && (flags.retainedQuiet !== undefined || flags.retainedMarker === true)) {
+    throw new UsageError(`${flags.retainedQuiet !== undefined ? '--retained-quiet' : '--retained-marker'} goes with --retained-only`);
   }
   const oneShot = flags.exitAfterSubscribe === true || flags.retainedOnly === true;
   const connection = await resolveConnection(flags, term, { longRunning: !oneShot, embedded: flags.embedded === true });
@@ -140,6 +132,8 @@ class SubRun {
   private printed = 0;
   private readonly removals: Array<Promise<void>> = [];
   readonly markerTopic = `mqtt-tool/retained-only/${randomBytes(6).toString('hex')}`;
+  /** --retained-only: set once the SUBACK is in; ends the run after a quiet period. */
+  private quiet: QuietTimer | undefined;
 
   constructor(
     private readonly flags: SubFlags,
@@ -152,6 +146,15 @@ class SubRun {
       this.finishWith(undefined);
       done();
       return;
+    }
+    this.quiet?.pause();
+    if (this.quiet !== undefined) {
+      const next = done;
+      // The quiet period counts only while we are ready for the next message: a slow reader never cuts the dump short.
+      done = (err) => {
+        this.quiet?.restart();
+        next(err);
+      };
     }
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     if (flags.removeRetained === true && packet.retain && payload.length > 0) {
@@ -203,7 +206,11 @@ class SubRun {
           throw err;
         }
         if (flags.exitAfterSubscribe === true) this.finishWith(undefined);
-        else if (flags.retainedOnly === true) markRetainedEnd(session, this.markerTopic, () => this.finishWith(undefined));
+        else if (flags.retainedOnly === true) {
+          this.quiet = new QuietTimer((flags.retainedQuiet ?? DEFAULT_RETAINED_QUIET_S) * 1000, () => this.finishWith(undefined));
+          this.quiet.restart();
+          if (flags.retainedMarker === true) publishRetainedMarker(session, this.markerTopic);
+        }
       }
       const result = await this.finished;
       await this.writer.end();
@@ -213,6 +220,7 @@ class SubRun {
       if (result !== undefined) throw result;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+      this.quiet?.pause();
       disposeSignals();
     }
   }
@@ -222,16 +230,41 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+/** --retained-only ends after this many seconds without a retained message (--retained-quiet). */
+export const DEFAULT_RETAINED_QUIET_S = 1;
+
 /**
- * --retained-only: retained messages come right after the SUBACK. A marker
- * message published to a private topic after our own second SUBACK arrives
- * behind them, so when it shows up, every retained message has been seen.
- * Brokers that forbid the marker topic fall back to a quiet second.
+ * --retained-only: a broker sends the retained messages right after the SUBACK, so the dump
+ * is over once none has arrived for the quiet period. The period restarts with each message
+ * and stands still while stdout is not ready for the next one.
  */
-function markRetainedEnd(session: Session, markerTopic: string, done: () => void): void {
+class QuietTimer {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ms: number,
+    private readonly onQuiet: () => void,
+  ) {}
+
+  restart(): void {
+    this.pause();
+    this.timer = setTimeout(this.onQuiet, this.ms);
+  }
+
+  pause(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/**
+ * --retained-marker (opt-in): a message published to a private topic after our own second
+ * SUBACK arrives behind the retained messages, so it ends the dump as soon as they are all
+ * in. It is a real message: other subscribers of '#' see it. The quiet period still applies
+ * when the broker forbids the marker topic.
+ */
+function publishRetainedMarker(session: Session, markerTopic: string): void {
   const { client } = session;
-  const fallback = setTimeout(done, 2_000);
-  fallback.unref();
   client.subscribe(markerTopic, { qos: 0 }, (err: Error | null) => {
     if (err !== null && err !== undefined) return;
     client.publish(markerTopic, Buffer.from('end'), { qos: 0 });

@@ -204,6 +204,50 @@ describe('sub', () => {
     expect((await sub.done).stdout).toBe('fresh\n');
   });
 
+  test('--retained-only publishes nothing by default; --retained-marker is the opt-in that does', async () => {
+    const topic = uniq('quiet');
+    await other.publishAsync(`${topic}/a`, 'kept', { qos: 1, retain: true });
+    const watcher = await testClient(broker.url, { protocolVersion: 5 });
+    try {
+      const seen = await collectMessages(watcher, 'mqtt-tool/#', 1);
+      const plain = await runCli(['sub', ...conn(), '-t', `${topic}/#`, '--retained-only', '--retained-quiet', '0.2']);
+      expect(plain).toMatchObject({ code: 0, stdout: 'kept\n' });
+      // A message of our own behind the run: the first the watcher sees must be it.
+      await other.publishAsync('mqtt-tool/sentinel', 'after', { qos: 1 });
+      await seen.waitFor(1);
+      expect(seen.messages.map((m) => m.topic)).toEqual(['mqtt-tool/sentinel']);
+      const marked = await runCli(['sub', ...conn(), '-t', `${topic}/#`, '--retained-only', '--retained-marker']);
+      expect(marked).toMatchObject({ code: 0, stdout: 'kept\n' });
+      await seen.waitFor(2);
+      expect(seen.messages[1]?.topic).toMatch(/^mqtt-tool\/retained-only\/[0-9a-f]{12}$/);
+    } finally {
+      await watcher.endAsync();
+    }
+  });
+
+  test('--retained-only: a slow reader still gets every retained message (the quiet period waits for stdout)', async () => {
+    const topic = uniq('many');
+    const body = 'r'.repeat(400);
+    await Promise.all(Array.from({ length: 1500 }, (_, i) => other.publishAsync(`${topic}/${i}`, `${i} ${body}`, { qos: 1, retain: true })));
+    const child = spawnCli(['sub', ...conn(), '-t', `${topic}/#`, '--retained-only', '--retained-quiet', '0.2']);
+    // Not reading stdout fills the pipe (600 KB of messages): sub must wait, not end the dump.
+    child.stdout?.pause();
+    const released = new Promise((r) => setTimeout(r, 1_500));
+    const result = collect(child, 30_000);
+    child.stdout?.pause();
+    await released;
+    child.stdout?.resume();
+    const r = await result;
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1500);
+    await Promise.all(Array.from({ length: 1500 }, (_, i) => other.publishAsync(`${topic}/${i}`, '', { qos: 1, retain: true })));
+  });
+
+  test('--retained-quiet and --retained-marker need --retained-only', async () => {
+    const r = await runCli(['sub', ...conn(), '-t', 'x', '--retained-quiet', '1']);
+    expect(r).toMatchObject({ code: 2, stderr: 'mqtt-tool: --retained-quiet goes with --retained-only\n' });
+  });
+
   test('--remove-retained clears what it sees', async () => {
     const topic = uniq('clear');
     await other.publishAsync(`${topic}/a`, 'x', { qos: 1, retain: true });

@@ -345,3 +345,24 @@ describe('a broker that breaks the protocol (fake broker)', () => {
     }
   });
 });
+
+describe('Ctrl-C while acknowledgements are outstanding (fake broker that never acknowledges)', () => {
+  test('pub -m: the first SIGINT says what it waits for and starts the 5 s grace; then exit 6', async () => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker({ kind: 'drop-puback' });
+    try {
+      const child = spawnCli(['pub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'x', '-m', 'y', '-q', '1', '-d']);
+      const result = collect(child, 20_000);
+      await waitForStderr(child, '--> PUBLISH');
+      const t0 = Date.now();
+      child.kill('SIGINT');
+      const r = await result;
+      expect(r.code).toBe(6);
+      expect(r.stderr).toContain('interrupted: waiting up to 5 s for the acknowledgement of 1 message (again to quit now)');
+      expect(r.stderr).toContain('mqtt-tool: interrupted: 1 of 1 messages were not acknowledged within the grace period');
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      await fake.close();
+    }
+  });
+});
