@@ -67,7 +67,9 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s q -l qos -d 'maxim
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s C -l count -d 'exit after n messages' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s W -l timeout -d 'exit with code 6 when not done in time' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s E -l exit-after-subscribe -d 'exit right after the SUBACK (creates a persistent session with -c)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l retained-only -d 'print the retained messages, then exit'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l retained-only -d 'print the retained messages, then exit (after --retained-quiet seconds without one)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l retained-quiet -d 'with --retained-only: the quiet period that ends the dump (default: 1)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l retained-marker -d 'with --retained-only: end as soon as a marker message published behind the retained ones arrives (other subscribers see it)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s R -l skip-retained -d 'do not print retained (stale) messages'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l remove-retained -d 'clear each retained message received'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l no-local -d 'MQTT 5: do not receive our own publications'

@@ -2,7 +2,7 @@
  * Declares the commands and their options, lazy-imports each command module in
  * its action, and is the one place that turns errors into exit codes.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { EXIT_CODE_TABLE, ExitCode, UsageError, isCliError } from './errors.js';
 import {
   addConnectionOptions,
@@ -32,10 +32,10 @@ function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
 
-function messageOption(flags: string, description: string): Option {
+function messageOption<Usage extends string>(flags: Usage, description: string) {
   return new Option(flags, description).helpGroup(GROUP_MESSAGE);
 }
-function outputOption(flags: string, description: string): Option {
+function outputOption<Usage extends string>(flags: Usage, description: string) {
   return new Option(flags, description).helpGroup(GROUP_OUTPUT);
 }
 
@@ -75,11 +75,7 @@ export function buildProgram(): Command {
         "mqtt-tool pub -t state/door -r -n      # clear a retained message",
       ]),
     );
-  addConnectionOptions(pub);
-  addTlsOptions(pub);
-  addWillOptions(pub);
-  addReconnectOptions(pub);
-  pub.action(async (opts) => loadCommand<typeof import('./commands/pub.js')>('pub').runPub(opts));
+  addReconnectOptions(addWillOptions(addTlsOptions(addConnectionOptions(pub)))).action(async (opts) => loadCommand<typeof import('./commands/pub.js')>('pub').runPub(opts));
 
   const sub = program
     .command('sub')
@@ -108,12 +104,7 @@ export function buildProgram(): Command {
         "mqtt-tool sub -t 'old/#' --remove-retained --retained-only",
       ]),
     );
-  addMessageOutputOptions(sub);
-  addConnectionOptions(sub);
-  addTlsOptions(sub);
-  addWillOptions(sub);
-  addReconnectOptions(sub);
-  sub.action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
+  addReconnectOptions(addWillOptions(addTlsOptions(addConnectionOptions(addMessageOutputOptions(sub))))).action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
 
   const rr = addPayloadOptions(
     program
@@ -131,11 +122,7 @@ export function buildProgram(): Command {
         "mqtt-tool rr -t rpc/time -e rpc/time/reply -n -F jsonl",
       ]),
     );
-  addMessageOutputOptions(rr);
-  addConnectionOptions(rr);
-  addTlsOptions(rr);
-  addWillOptions(rr);
-  rr.action(async (opts) => loadCommand<typeof import('./commands/rr.js')>('rr').runRr(opts));
+  addWillOptions(addTlsOptions(addConnectionOptions(addMessageOutputOptions(rr)))).action(async (opts) => loadCommand<typeof import('./commands/rr.js')>('rr').runRr(opts));
 
   const bench = program
     .command('bench')
@@ -163,16 +150,14 @@ export function buildProgram(): Command {
         'mqtt-tool bench --json --out a.json && mqtt-tool bench merge a.json b.json',
       ]),
     );
-  addConnectionOptions(bench);
-  addTlsOptions(bench);
-  bench.action(async (opts) => loadCommand<typeof import('./commands/bench.js')>('bench').runBench(opts));
+  addTlsOptions(addConnectionOptions(bench)).action(async (opts) => loadCommand<typeof import('./commands/bench.js')>('bench').runBench(opts));
   bench
     .command('merge')
     .description('combine JSON reports of runs made at the same time on several machines')
     .argument('<files...>', 'reports written by bench --json or --out')
     .option('--json', 'print the merged report as JSON')
     .option('--no-color', 'no colours')
-    .action(async (files: string[], _opts, cmd: Command) => loadCommand<typeof import('./commands/bench.js')>('bench').runBenchMerge(files, cmd.optsWithGlobals()));
+    .action(async (files, _opts, cmd) => loadCommand<typeof import('./commands/bench.js')>('bench').runBenchMerge(files, cmd.optsWithGlobals()));
 
   const diag = program
     .command('diagnose')
@@ -188,9 +173,7 @@ export function buildProgram(): Command {
         'mqtt-tool diagnose -h broker.local -u app --password-file pw --json | jq .summary',
       ]),
     );
-  addConnectionOptions(diag);
-  addTlsOptions(diag);
-  diag.action(async (opts) => loadCommand<typeof import('./commands/diagnose.js')>('diagnose').runDiagnose(opts));
+  addTlsOptions(addConnectionOptions(diag)).action(async (opts) => loadCommand<typeof import('./commands/diagnose.js')>('diagnose').runDiagnose(opts));
 
   const tlsCheck = program
     .command('tls-check')
@@ -206,9 +189,7 @@ export function buildProgram(): Command {
         'mqtt-tool tls-check -L mqtts://broker.example --warn-days 21 --json | jq .checks',
       ]),
     );
-  addConnectionOptions(tlsCheck);
-  addTlsOptions(tlsCheck);
-  tlsCheck.action(async (opts) => loadCommand<typeof import('./commands/tls-check.js')>('tls-check').runTlsCheck(opts));
+  addTlsOptions(addConnectionOptions(tlsCheck)).action(async (opts) => loadCommand<typeof import('./commands/tls-check.js')>('tls-check').runTlsCheck(opts));
 
   const broker = program
     .command('broker')
@@ -279,7 +260,7 @@ function fromCommander(err: CommanderError): number | UsageError {
   return new UsageError(text, { hint });
 }
 
-function applyCommanderTo(cmd: Command): void {
+function applyCommanderTo(cmd: CommandUnknownOpts): void {
   cmd.exitOverride();
   cmd.configureOutput({ writeErr: () => {}, outputError: () => {} });
   for (const c of cmd.commands) applyCommanderTo(c);

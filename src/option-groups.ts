@@ -2,7 +2,7 @@
  * Option groups declared once and attached to every command that needs them.
  * Help text and shell completions are both generated from these declarations.
  */
-import { Command, Option } from 'commander';
+import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { parseInteger, parsePort, parseProtocolVersion, parseQos, parseSeconds } from './connection/values.js';
 
 const GROUP_CONNECTION = 'Connection:';
@@ -19,94 +19,76 @@ function collect<T>(parse: (v: string) => T) {
   return (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), parse(value)];
 }
 
-export function addConnectionOptions(cmd: Command): Command {
-  const opts = [
-    new Option('-h, --host <host>', 'broker host (default: localhost)'),
-    new Option('-p, --port <port>', 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)').argParser((v) => parsePort('-p', v)),
-    new Option('--profile <name>', 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it'),
-    new Option('-L, --url <url>', 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path'),
-    new Option('-i, --id <id>', 'client identifier (default: mqtt-tool- and a random suffix)'),
-    new Option('--id-prefix <prefix>', 'client identifier prefix; a random suffix is added'),
-    new Option('-u, --username <name>', 'user name'),
-    new Option('-P, --password <password>', 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)'),
-    new Option('--password-file <file>', 'read the password from a file (one trailing newline is ignored)'),
-    new Option('--password-prompt', 'ask for the password on the terminal (no echo) when none is given'),
-    new Option('-k, --keepalive <seconds>', 'keepalive interval (default: 60)').argParser((v) => parseInteger('-k', v, 0, 65_535)),
-    new Option('-V, --protocol-version <version>', 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)')
-      .argParser((v) => parseProtocolVersion('-V', v)),
-    new Option('-c, --disable-clean-session', 'keep the session on the broker after disconnect (needs -i)'),
-    new Option('--session-expiry <seconds>', 'MQTT 5 session expiry interval').argParser((v) => parseInteger('--session-expiry', v, 0, 0xffffffff)),
-    new Option('--connect-timeout <seconds>', 'give up when no CONNACK arrives in time (default: 10)').argParser((v) => parseSeconds('--connect-timeout', v, 0.1)),
-    new Option('--embedded', 'start the built-in broker on a free loopback port and use it'),
-    new Option('-d, --debug', 'log every MQTT packet on stderr (passwords masked)'),
-    new Option('--no-color', 'no colours (NO_COLOR is honoured too)'),
-  ];
-  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_CONNECTION));
-  return cmd;
+export function addConnectionOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd
+    .addOption(new Option('-h, --host <host>', 'broker host (default: localhost)').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-p, --port <port>', 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)').argParser((v) => parsePort('-p', v)).helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--profile <name>', 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-L, --url <url>', 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-i, --id <id>', 'client identifier (default: mqtt-tool- and a random suffix)').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--id-prefix <prefix>', 'client identifier prefix; a random suffix is added').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-u, --username <name>', 'user name').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-P, --password <password>', 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--password-file <file>', 'read the password from a file (one trailing newline is ignored)').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--password-prompt', 'ask for the password on the terminal (no echo) when none is given').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-k, --keepalive <seconds>', 'keepalive interval (default: 60)').argParser((v) => parseInteger('-k', v, 0, 65_535)).helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-V, --protocol-version <version>', 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)')
+      .argParser((v) => parseProtocolVersion('-V', v)).helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-c, --disable-clean-session', 'keep the session on the broker after disconnect (needs -i)').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--session-expiry <seconds>', 'MQTT 5 session expiry interval').argParser((v) => parseInteger('--session-expiry', v, 0, 0xffffffff)).helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--connect-timeout <seconds>', 'give up when no CONNACK arrives in time (default: 10)').argParser((v) => parseSeconds('--connect-timeout', v, 0.1)).helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--embedded', 'start the built-in broker on a free loopback port and use it').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-d, --debug', 'log every MQTT packet on stderr (passwords masked)').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--no-color', 'no colours (NO_COLOR is honoured too)').helpGroup(GROUP_CONNECTION));
 }
 
-export function addTlsOptions(cmd: Command): Command {
-  const opts = [
-    new Option('--cafile <file>', 'trust this CA bundle (PEM); implies TLS'),
-    new Option('--cert <file>', 'client certificate (PEM); needs --key'),
-    new Option('--key <file>', 'client private key (PEM)'),
-    new Option('--insecure', 'do not verify the broker certificate or host name (prints a warning)'),
-    new Option('--tls-version <version>', 'TLS version to use').choices(['tlsv1.2', 'tlsv1.3']),
-    new Option('--alpn <protocols>', 'ALPN protocols, comma-separated (e.g. mqtt)').argParser((v) => v.split(',').filter((p) => p !== '')),
-    new Option('--servername <name>', 'TLS SNI name and the name the certificate must match (default: the host)'),
-  ];
-  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_TLS));
-  return cmd;
+export function addTlsOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd
+    .addOption(new Option('--cafile <file>', 'trust this CA bundle (PEM); implies TLS').helpGroup(GROUP_TLS))
+    .addOption(new Option('--cert <file>', 'client certificate (PEM); needs --key').helpGroup(GROUP_TLS))
+    .addOption(new Option('--key <file>', 'client private key (PEM)').helpGroup(GROUP_TLS))
+    .addOption(new Option('--insecure', 'do not verify the broker certificate or host name (prints a warning)').helpGroup(GROUP_TLS))
+    .addOption(new Option('--tls-version <version>', 'TLS version to use').choices(['tlsv1.2', 'tlsv1.3']).helpGroup(GROUP_TLS))
+    .addOption(new Option('--alpn <protocols>', 'ALPN protocols, comma-separated (e.g. mqtt)').argParser((v) => v.split(',').filter((p) => p !== '')).helpGroup(GROUP_TLS))
+    .addOption(new Option('--servername <name>', 'TLS SNI name and the name the certificate must match (default: the host)').helpGroup(GROUP_TLS));
 }
 
-export function addWillOptions(cmd: Command): Command {
-  const opts = [
-    new Option('--will-topic <topic>', 'topic of the last-will message'),
-    new Option('--will-payload <text>', 'payload of the last-will message'),
-    new Option('--will-qos <qos>', 'QoS of the last-will message').argParser((v) => parseQos('--will-qos', v)),
-    new Option('--will-retain', 'retain the last-will message'),
-    new Option('--will-delay <seconds>', 'MQTT 5 will delay interval').argParser((v) => parseInteger('--will-delay', v, 0, 0xffffffff)),
-  ];
-  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_WILL));
-  return cmd;
+export function addWillOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd
+    .addOption(new Option('--will-topic <topic>', 'topic of the last-will message').helpGroup(GROUP_WILL))
+    .addOption(new Option('--will-payload <text>', 'payload of the last-will message').helpGroup(GROUP_WILL))
+    .addOption(new Option('--will-qos <qos>', 'QoS of the last-will message').argParser((v) => parseQos('--will-qos', v)).helpGroup(GROUP_WILL))
+    .addOption(new Option('--will-retain', 'retain the last-will message').helpGroup(GROUP_WILL))
+    .addOption(new Option('--will-delay <seconds>', 'MQTT 5 will delay interval').argParser((v) => parseInteger('--will-delay', v, 0, 0xffffffff)).helpGroup(GROUP_WILL));
 }
 
-export function addReconnectOptions(cmd: Command): Command {
-  const opts = [
-    new Option('--no-reconnect', 'exit with code 4 when the connection is lost instead of reconnecting'),
-    new Option('--reconnect-period <seconds>', 'first reconnect delay; doubles up to 30 s (default: 1)').argParser((v) =>
+export function addReconnectOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd
+    .addOption(new Option('--no-reconnect', 'exit with code 4 when the connection is lost instead of reconnecting').helpGroup(GROUP_RECONNECT))
+    .addOption(new Option('--reconnect-period <seconds>', 'first reconnect delay; doubles up to 30 s (default: 1)').argParser((v) =>
       parseSeconds('--reconnect-period', v, 0.1),
-    ),
-    new Option('--max-reconnects <n>', 'give up after n failed attempts (default: never)').argParser((v) =>
+    ).helpGroup(GROUP_RECONNECT))
+    .addOption(new Option('--max-reconnects <n>', 'give up after n failed attempts (default: never)').argParser((v) =>
       parseInteger('--max-reconnects', v, 0, Number.MAX_SAFE_INTEGER),
-    ),
-  ];
-  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_RECONNECT));
-  return cmd;
+    ).helpGroup(GROUP_RECONNECT));
 }
 
 /** Where a message's payload comes from (pub, rr). `pub` adds -l, which only it has. */
-export function addPayloadOptions(cmd: Command): Command {
-  const opts = [
-    new Option('-m, --message <text>', 'message payload'),
-    new Option('-f, --file <file>', 'send the whole file as one message (binary safe)'),
-    new Option('-s, --stdin-file', 'read stdin to the end and send it as one message'),
-    new Option('-n, --null-message', 'send a zero-length message'),
-  ];
-  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_MESSAGE));
-  return cmd;
+export function addPayloadOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd
+    .addOption(new Option('-m, --message <text>', 'message payload').helpGroup(GROUP_MESSAGE))
+    .addOption(new Option('-f, --file <file>', 'send the whole file as one message (binary safe)').helpGroup(GROUP_MESSAGE))
+    .addOption(new Option('-s, --stdin-file', 'read stdin to the end and send it as one message').helpGroup(GROUP_MESSAGE))
+    .addOption(new Option('-n, --null-message', 'send a zero-length message').helpGroup(GROUP_MESSAGE));
 }
 
 /** How received messages are printed (sub, rr). */
-export function addMessageOutputOptions(cmd: Command): Command {
-  const opts = [
-    new Option('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)'),
-    new Option('-v, --verbose', 'print the topic before the payload (-F verbose)'),
-    new Option('-N, --no-newline', 'do not end each message with a newline'),
-    new Option('--pretty', 'indent JSON payloads (with -F jsonl and %J)'),
-  ];
-  for (const o of opts) cmd.addOption(o.helpGroup(GROUP_OUTPUT));
-  return cmd;
+export function addMessageOutputOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd
+    .addOption(new Option('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)').helpGroup(GROUP_OUTPUT))
+    .addOption(new Option('-v, --verbose', 'print the topic before the payload (-F verbose)').helpGroup(GROUP_OUTPUT))
+    .addOption(new Option('-N, --no-newline', 'do not end each message with a newline').helpGroup(GROUP_OUTPUT))
+    .addOption(new Option('--pretty', 'indent JSON payloads (with -F jsonl and %J)').helpGroup(GROUP_OUTPUT));
 }
 
 export { collect };

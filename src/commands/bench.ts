@@ -16,7 +16,7 @@ import { measureCpu, runConnectionTest, runPhase, type BenchOptions } from '../b
 import { mergeResults, type QosResult } from '../bench/stats.js';
 
 export interface BenchFlags extends ConnectionFlags {
-  qos: Qos[];
+  qos: readonly Qos[];
   messages?: number;
   duration?: number;
   size: number;

@@ -1,5 +1,5 @@
 /** `mqtt-tool completion bash|zsh|fish`: print a completion script generated from the command declarations. */
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import { UsageError } from '../errors.js';
 import { bashScript, buildModel, fishScript, zshScript, type ModelHints } from '../completion/model.js';
 import { NAMED_FORMATS } from '../io/format.js';

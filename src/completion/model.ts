@@ -3,7 +3,7 @@
  * flag is completed without anyone editing a script. Pure: commander objects in,
  * script text out.
  */
-import type { Command, Option } from 'commander';
+import type { CommandUnknownOpts as Command, Option } from '@commander-js/extra-typings';
 
 export interface OptionModel {
   short: string | undefined;
@@ -55,7 +55,12 @@ export function buildModel(cmd: Command, hints: ModelHints): CommandModel {
     name,
     description: cmd.description(),
     options,
-    subcommands: cmd.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden).map((c) => buildModel(c, hints)),
+    // Help's visibleCommands leaves out hidden commands; it also lists the implicit `help` command, which is no declaration of ours.
+    subcommands: cmd
+      .createHelp()
+      .visibleCommands(cmd)
+      .filter((c) => cmd.commands.includes(c))
+      .map((c) => buildModel(c, hints)),
     positional: hints.positional[name],
   };
 }
