@@ -195,7 +195,6 @@ function combine(qos: Qos, opts: BenchOptions, sentByPublisher: number[], result
     ackLatencyMs: ack === null || ack.totalCount === 0 ? null : summarize(ack),
     histogram: encodeHistogram(latency),
     ackHistogram: ack === null ? null : encodeHistogram(ack),
-    connectFailures: 0,
     disconnects: results.reduce((t, r) => t + r.disconnects, 0),
   };
 }

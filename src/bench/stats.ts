@@ -96,7 +96,6 @@ export interface QosResult {
   ackLatencyMs: LatencySummary | null;
   histogram: string;
   ackHistogram: string | null;
-  connectFailures: number;
   disconnects: number;
 }
 
@@ -140,7 +139,6 @@ export function mergeResults(results: readonly QosResult[]): QosResult {
     ackLatencyMs: ack === null ? null : summarize(ack),
     histogram: encodeHistogram(h),
     ackHistogram: ack === null ? null : encodeHistogram(ack),
-    connectFailures: sum('connectFailures'),
     disconnects: sum('disconnects'),
   };
 }

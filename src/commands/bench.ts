@@ -62,6 +62,13 @@ function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void>
   });
 }
 
+/** "1 publishers, 1 subscribers, 64-byte payloads, 100000 messages per QoS, in-flight window ...". */
+function parametersLine(p: BenchReport['parameters']): string {
+  const amount = p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`;
+  const pace = p['rate'] !== undefined ? `fixed rate ${p['rate']} msg/s` : `in-flight window ${p['inflight'] ?? '1000 (200 at QoS 2)'}`;
+  return `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${amount}, ${pace}`;
+}
+
 async function render(term: Terminal, report: BenchReport): Promise<string> {
   const esm = loadBundle<typeof import('../esm-import.js')>('esm-import');
   const { default: Table } = await esm.importModule<{ default: typeof import('cli-table3') }>('cli-table3');
@@ -76,7 +83,7 @@ async function render(term: Terminal, report: BenchReport): Promise<string> {
   const p = report.parameters;
   const lines = [
     `mqtt-tool bench ${report.version}: ${e.broker} (${protocolVersionLabel(e.protocolVersion as 3 | 4 | 5)}${e.embedded ? ', embedded broker' : ''})`,
-    `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`}${p['rate'] !== undefined ? `, fixed rate ${p['rate']} msg/s` : `, in-flight window ${p['inflight'] ?? '1000 (200 at QoS 2)'}`}`,
+    parametersLine(p),
     table.toString(),
     'latency: end to end, publisher send -> subscriber receive (HDR histogram); ack: publish -> PUBACK/PUBCOMP',
   ];

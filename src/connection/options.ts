@@ -105,7 +105,7 @@ export interface SpecContext {
   readonly readFile: (flag: string, path: string) => Buffer;
   /** Random suffix source for client ids. */
   readonly randomId: () => string;
-  /** One-shot commands never reconnect (STYLE.md rule 7). */
+  /** One-shot commands never reconnect: a retry would hide a refusal the user must see. */
   readonly longRunning: boolean;
 }
 
@@ -300,7 +300,7 @@ export function describeEndpoint(spec: Pick<ConnectionSpec, 'transport' | 'host'
 
 /**
  * The MQTT.js options for a spec. Reconnection is driven by our own policy in
- * connect.ts, so MQTT.js's own timer is off (reconnectPeriod 0).
+ * reconnect.ts and session.ts, so MQTT.js's own timer is off (reconnectPeriod 0).
  */
 export function toMqttOptions(spec: ConnectionSpec): IClientOptions {
   const opts: IClientOptions = {

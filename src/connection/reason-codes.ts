@@ -404,18 +404,6 @@ export function decodeReason(kind: PacketKind, version: ProtocolVersion, code: n
   return { code, name: row.name, meaning: text[0], hint: text[1], failure: code >= 0x80, known: true };
 }
 
-/** Every code the tables know for a packet kind; used by tests and by `diagnose`. */
-export function knownCodes(kind: PacketKind, version: ProtocolVersion): number[] {
-  if (version !== 5) {
-    if (kind === 'connack') return Object.keys(CONNACK_V3).map(Number);
-    if (kind === 'suback') return [0, 1, 2, 0x80];
-    return [];
-  }
-  return Object.entries(V5)
-    .filter(([, row]) => row.in[kind] !== undefined)
-    .map(([code]) => Number(code));
-}
-
 /**
  * Refusals that a retry cannot fix: retrying them in a loop only gets a ban
  * extended (mosquitto #1056). Transient ones (server unavailable, busy, rate)

@@ -1,6 +1,6 @@
 /**
  * Topic name and filter validation, run before any network I/O.
- * Rules: MQTT 5 §4.7 (same numbering as 3.1.1 where noted in reference/reason-codes.md).
+ * Rules: MQTT 5 §4.7 (3.1.1 §4.7 has the same rules).
  */
 
 export type TopicCheck = { ok: true } | { ok: false; rule: string; message: string };

@@ -41,6 +41,22 @@ describe.skipIf(nodeCachesItself)('code cache on Node 20', () => {
     expect(readFileSync(file).equals(Buffer.alloc(4096, 0x5a))).toBe(false);
   });
 
+  test("a rebuilt bundle's stale cache is swept, another bundle's whose name starts the same is not", async () => {
+    const home = tempDir('mqtt-tool-cache-');
+    await run(home);
+    const stale = join(folder(home), 'cmd-pub-0000000000000000.v8');
+    const neighbour = join(folder(home), 'cmd-pub-extra-0123456789abcdef.v8');
+    writeFileSync(stale, 'old');
+    writeFileSync(neighbour, 'other bundle');
+    const current = readdirSync(folder(home)).find((f) => /^cmd-pub-[0-9a-f]{16}\.v8$/.test(f) && !f.startsWith('cmd-pub-0000')) as string;
+    writeFileSync(join(folder(home), current), Buffer.alloc(64, 1));
+    await run(home);
+    const files = readdirSync(folder(home));
+    expect(files).not.toContain('cmd-pub-0000000000000000.v8');
+    expect(files).toContain('cmd-pub-extra-0123456789abcdef.v8');
+    expect(files).toContain(current);
+  });
+
   test('a cache folder that cannot be created costs nothing but the cache', async () => {
     const blocker = join(tempDir('mqtt-tool-cache-'), 'a-file');
     writeFileSync(blocker, 'not a folder');

@@ -58,7 +58,7 @@ function result(qos: 0 | 1 | 2, values: number[], over: Partial<QosResult> = {})
   return {
     qos, sent: values.length, received: values.length, lost: 0, duplicated: 0, reordered: 0, refused: 0, durationSec: 1,
     msgsPerSec: values.length, bytesPerSec: values.length * 64, latencyMs: summarize(h), ackLatencyMs: null,
-    histogram: encodeHistogram(h), ackHistogram: null, connectFailures: 0, disconnects: 0, ...over,
+    histogram: encodeHistogram(h), ackHistogram: null, disconnects: 0, ...over,
   };
 }
 

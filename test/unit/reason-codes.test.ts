@@ -1,5 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, isTransientDisconnect, knownCodes } from '../../src/connection/reason-codes.js';
+import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, isTransientDisconnect, type PacketKind, type ProtocolVersion } from '../../src/connection/reason-codes.js';
+
+/** Every code 0-255 the tables know for a packet kind. */
+const knownCodes = (kind: PacketKind, version: ProtocolVersion): number[] =>
+  Array.from({ length: 256 }, (_, c) => c).filter((c) => (kind === 'connack' ? decodeConnack(version, c) : decodeReason(kind, version, c)).known);
 
 const V3_CONNACK: Array<[number, string]> = [
   [0, 'Connection Accepted'],
