@@ -66,3 +66,20 @@ export function waitForStderr(child: ChildProcess, text: string | RegExp, timeou
     child.stderr?.on('data', onData);
   });
 }
+
+/** Resolves once `text` has appeared on the child's stdout. */
+export function waitForStdout(child: ChildProcess, text: string, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`'${text}' not on stdout within ${timeoutMs} ms: ${seen}`)), timeoutMs);
+    const onData = (d: Buffer): void => {
+      seen += d.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        child.stdout?.removeListener('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+  });
+}

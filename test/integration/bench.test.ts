@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { collect, runCli, spawnCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/temp.js';
+import { collectMessages, testClient } from '../helpers/mqtt-client.js';
 
 interface Report {
   results: Array<{ qos: number; sent: number; received: number; lost: number; duplicated: number; latencyMs: { p50: number; count: number }; ackLatencyMs: { p50: number } | null; histogram: string }>;
@@ -82,9 +83,13 @@ describe('bench against Mosquitto', () => {
   });
 
   test('Ctrl-C stops publishing, waits for what is in flight and prints partial results', async () => {
+    // Interrupt once the bench traffic flows: a client of our own sees its first message.
+    const watcher = await testClient(broker.url);
+    const traffic = await collectMessages(watcher, 'mqtt-tool/bench/#');
     const child = spawnCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--qos', '1', '--duration', '30', '--json']);
     const done = collect(child, 60_000);
-    await new Promise((r) => setTimeout(r, 2_500));
+    await traffic.waitFor(1, 30_000);
+    await watcher.endAsync();
     child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(0);

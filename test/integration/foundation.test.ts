@@ -7,7 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js';
+import { collect, runCli, spawnCli, waitForStderr, waitForStdout } from '../helpers/cli.js';
 import { startFakeBroker } from '../helpers/fake-broker.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
@@ -284,7 +284,7 @@ describe('TLS against a Mosquitto TLS listener', () => {
   });
   test('plain MQTT spoken to a TLS listener fails in bounded time with a TLS hint', async () => {
     const r = await runCli(['pub', '-L', `mqtt://localhost:${broker.port}`, '--connect-timeout', '2', '-t', 't', '-m', 'x']);
-    expect([4, 6]).toContain(r.code);
+    expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/TLS|mqtts/);
   });
 });
@@ -296,13 +296,14 @@ describe('the embedded broker', () => {
     const done = collect(brokerProc, 20_000);
     try {
       await waitForStderr(brokerProc, `listening on mqtt://127.0.0.1:${port}`);
-      const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(port), '-t', 'e/#', '-C', '1', '-W', '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      // -d: mosquitto_sub prints its packets on stdout (line-buffered by stdbuf); publish once its SUBACK arrived.
+      const sub = spawn('stdbuf', ['-oL', 'mosquitto_sub', '-d', '-h', '127.0.0.1', '-p', String(port), '-t', 'e/#', '-C', '1', '-W', '10'], { stdio: ['ignore', 'pipe', 'pipe'] });
       const subDone = collect(sub, 15_000);
-      await new Promise((r) => setTimeout(r, 300));
+      await waitForStdout(sub, 'received SUBACK');
       execFileSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', 'e/1', '-m', 'from-mosquitto', '-q', '1']);
       const got = await subDone;
       expect(got.code).toBe(0);
-      expect(got.stdout).toBe('from-mosquitto\n');
+      expect(got.stdout.split('\n')).toContain('from-mosquitto');
     } finally {
       brokerProc.kill('SIGINT');
     }

@@ -289,7 +289,7 @@ describe('sub', () => {
     const n = 20_000;
     const child = spawnCli(['sub', ...conn(), '-d', '-t', topic, '-q', '1', '-C', String(n)]);
     child.stderr?.resume();
-    await waitForStderr(child, '<-- SUBACK').catch(() => {});
+    await waitForStderr(child, '<-- SUBACK');
     child.stdout?.pause();
     const payload = Buffer.alloc(1024, 'x');
     for (let i = 0; i < n; i += 1000) {
