@@ -12,6 +12,7 @@ import type { Qos } from '../connection/values.js';
 import { NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
 import { LineSplitter } from '../io/lines.js';
 import { onInterrupt } from '../io/signals.js';
+import { v5OnlyRemedy } from './mqtt5-flags.js';
 import { createTerminal } from '../io/terminal.js';
 
 export interface PubFlags extends ConnectionFlags, PayloadFlags {
@@ -28,6 +29,8 @@ export interface PubFlags extends ConnectionFlags, PayloadFlags {
   payloadFormatIndicator?: boolean;
   topicAlias?: number;
   userProperty?: Array<[string, string]>;
+  ackTimeout?: number;
+  strictQos?: boolean;
   embedded?: boolean;
   color: boolean;
 }
@@ -42,11 +45,11 @@ const V5_ONLY: Array<[keyof PubFlags, string]> = [
   ['userProperty', '--user-property'],
 ];
 
-export function publishOptions(flags: PubFlags, version: 3 | 4 | 5): IClientPublishOptions & { qos: Qos } {
+export function publishOptions(flags: PubFlags, version: 3 | 4 | 5, fellBack = false): IClientPublishOptions & { qos: Qos } {
   const opts: IClientPublishOptions & { qos: Qos } = { qos: flags.qos ?? 0, retain: flags.retain === true };
   if (version !== 5) {
     const used = V5_ONLY.find(([key]) => flags[key] !== undefined);
-    if (used !== undefined) throw new UsageError(`${used[1]} needs MQTT 5; drop it or use -V 5`);
+    if (used !== undefined) throw new UsageError(`${used[1]} needs MQTT 5; ${v5OnlyRemedy(fellBack)}`);
     return opts;
   }
   const props: NonNullable<IClientPublishOptions['properties']> = {};
@@ -111,6 +114,16 @@ function outcome(pub: FastPublisher, ended: CliError | undefined, interrupted: b
 }
 
 const GRACE_MS = 5_000;
+/** --ack-timeout's default: how long an acknowledgement may take once the message is written. */
+export const DEFAULT_ACK_TIMEOUT_S = 30;
+
+/** A broker without QoS 2 answered a QoS 2 PUBLISH with PUBACK. */
+function downgradeError(strict: boolean): RejectedError {
+  return new RejectedError(
+    'the broker answered QoS 2 with PUBACK: it takes these messages at QoS 1 (at least once, duplicates possible), not exactly once',
+    { hint: strict ? 'This broker has no QoS 2: drop --strict-qos to accept QoS 1, or use a broker with QoS 2.' : undefined },
+  );
+}
 
 export async function runPub(flags: PubFlags): Promise<void> {
   const term = createTerminal(flags.color);
@@ -122,18 +135,54 @@ export async function runPub(flags: PubFlags): Promise<void> {
     if (topic === undefined) throw new UsageError('no topic: give -t TOPIC (or a topic in the -L URL)');
     const check = validateTopicName(topic);
     if (!check.ok) throw new UsageError(`invalid topic: ${check.message} [${check.rule}]`);
-    const opts = publishOptions(flags, connection.spec.protocolVersion);
+    let opts = publishOptions(flags, connection.spec.protocolVersion);
     if (flags.repeat !== undefined && lineMode) throw new UsageError('--repeat cannot be combined with -l');
     const payload = source.kind === 'lines' ? undefined : await readPayload(source);
 
     const ackTap: AckTap = { handler: undefined };
     const session = await connect(connection.spec, { notice: term.notice, ackTap, webSocket: connection.webSocket });
+    const version = session.spec.protocolVersion;
+    if (version !== connection.spec.protocolVersion) {
+      try {
+        opts = publishOptions(flags, version, true);
+      } catch (err) {
+        session.client.end(true);
+        throw err;
+      }
+    }
     const receiveMax = session.connack.properties?.receiveMaximum ?? 65_535;
-    const pub = new FastPublisher(session.client, connection.spec.protocolVersion, Math.min(flags.maxInflight ?? 1000, receiveMax), {
+    /** Set when the run must stop early: an acknowledgement that never came, or a QoS downgrade under --strict-qos. */
+    let abortedWith: CliError | undefined;
+    let signalAbort: () => void = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      signalAbort = resolve;
+    });
+    const abort = (err: CliError): void => {
+      abortedWith ??= err;
+      stopInput();
+      signalAbort();
+    };
+    const pub = new FastPublisher(session.client, version, Math.min(flags.maxInflight ?? 1000, receiveMax), {
       template: opts,
       tap: ackTap,
       log: flags.debug === true ? (sent) => term.notice(`--> ${describePacket(sent)}`) : undefined,
+      onDowngrade: () => {
+        if (flags.strictQos === true) abort(downgradeError(true));
+        else term.warn(downgradeError(false).message);
+      },
     });
+    const ackTimeoutMs = (flags.ackTimeout ?? DEFAULT_ACK_TIMEOUT_S) * 1000;
+    const watchdog = setInterval(() => {
+      if (!session.client.connected) return;
+      const stall = pub.stalled(ackTimeoutMs);
+      if (stall !== undefined) {
+        abort(
+          new TimeoutError(`no ${stall.waitingFor} for message id ${stall.id} (topic '${stall.topic}') within ${ackTimeoutMs / 1000} s`, {
+            hint: 'The broker took the message but never acknowledged it: check its log. Raise --ack-timeout for a broker that is only slow.',
+          }),
+        );
+      }
+    }, Math.min(1_000, ackTimeoutMs / 4));
     let interrupted = false;
     let stopInput: () => void = () => {};
     let signalInterruption: () => void = () => {};
@@ -166,35 +215,41 @@ export async function runPub(flags: PubFlags): Promise<void> {
         const count = flags.repeat ?? 1;
         for (let i = 0; i < count && !interrupted && endedWith === undefined; i++) {
           if (i > 0 && flags.repeatDelay !== undefined && flags.repeatDelay > 0) {
-            await Promise.race([delay(flags.repeatDelay * 1000), interruption]);
+            await Promise.race([delay(flags.repeatDelay * 1000), interruption, aborted]);
           }
-          await Promise.race([pub.room(), interruption, session.ended]);
-          if (interrupted || endedWith !== undefined) break;
+          await Promise.race([pub.room(), interruption, session.ended, aborted]);
+          if (interrupted || endedWith !== undefined || abortedWith !== undefined) break;
           pub.publish(topic, body, opts.qos, opts.retain === true);
         }
       }
-      await Promise.race([pub.drained(), session.ended, graceOver]);
-      if (opts.qos === 0 && pub.stats.sent > 0 && endedWith === undefined && !interrupted) {
+      await Promise.race([pub.drained(), session.ended, graceOver, aborted]);
+      if (opts.qos === 0 && pub.stats.sent > 0 && endedWith === undefined && abortedWith === undefined && !interrupted) {
         // QoS 0 has no acknowledgement. A PINGREQ after the last message is answered once the broker has
         // read them all, unless it closes the connection first (over an oversize packet on MQTT 3.1.1, say).
-        const read = await Promise.race([pub.brokerHasRead(), session.ended.then(() => false)]);
-        if (!read && endedWith === undefined) unconfirmedQos0 = true;
+        const read = await Promise.race([pub.brokerHasRead(), session.ended.then(() => false), delay(ackTimeoutMs).then(() => 'timeout' as const)]);
+        if (read === 'timeout') {
+          abortedWith = new TimeoutError(`no PINGRESP within ${ackTimeoutMs / 1000} s: the broker did not confirm it read the QoS 0 messages`, {
+            hint: 'The broker or the link stalled; QoS 0 messages may be lost. Raise --ack-timeout for a broker that is only slow.',
+          });
+        } else if (!read && endedWith === undefined) unconfirmedQos0 = true;
       }
     } catch (err) {
       failed = true;
       throw err;
     } finally {
+      clearInterval(watchdog);
       disposeSignals();
       if (failed) session.client.end(true);
     }
     const failure =
+      abortedWith ??
       outcome(pub, endedWith, interrupted) ??
       (unconfirmedQos0
         ? new NetworkError(`${describeEndpoint(connection.spec)} closed the connection before confirming it had read every message`, {
             hint: 'QoS 0 messages are not acknowledged, so some may be lost. A broker drops the connection over a packet above its size limit or a protocol error: check its log, or use -q 1 to have every message confirmed.',
           })
         : undefined);
-    if (endedWith === undefined) await session.close();
+    if (endedWith === undefined && abortedWith === undefined) await session.close();
     else session.client.end(true);
     if (failure !== undefined) throw failure;
     if (lineMode && flags.debug === true) term.notice(`published ${pub.stats.sent} messages`);

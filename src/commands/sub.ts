@@ -11,6 +11,7 @@ import type { Qos } from '../connection/values.js';
 import { CliError, RejectedError, TimeoutError, UsageError, isCliError } from '../errors.js';
 import { toReceivedMessage, type Formatter } from '../io/format.js';
 import { chooseFormat, type OutputFlags } from './output-flags.js';
+import { v5OnlyRemedy } from './mqtt5-flags.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { BatchedWriter } from '../io/writer.js';
@@ -35,7 +36,7 @@ export interface SubFlags extends ConnectionFlags, OutputFlags {
   color: boolean;
 }
 
-export function subscriptionMap(flags: SubFlags, filters: string[], version: 3 | 4 | 5): ISubscriptionMap {
+export function subscriptionMap(flags: SubFlags, filters: string[], version: 3 | 4 | 5, fellBack = false): ISubscriptionMap {
   const v5Flags: Array<[boolean, string]> = [
     [flags.local === false, '--no-local'],
     [flags.retainAsPublished === true, '--retain-as-published'],
@@ -43,7 +44,7 @@ export function subscriptionMap(flags: SubFlags, filters: string[], version: 3 |
     [flags.userProperty !== undefined, '--user-property'],
   ];
   const used = v5Flags.find(([on]) => on);
-  if (version !== 5 && used !== undefined) throw new UsageError(`${used[1]} needs MQTT 5; drop it or use -V 5`);
+  if (version !== 5 && used !== undefined) throw new UsageError(`${used[1]} needs MQTT 5; ${v5OnlyRemedy(fellBack)}`);
   const map: ISubscriptionMap = {};
   for (const filter of filters) {
     const o: IClientSubscribeOptions = { qos: flags.qos ?? 0 };
@@ -72,8 +73,11 @@ function subscribe(session: Session, map: ISubscriptionMap, userProperty: Array<
   });
 }
 
-/** Names each refused filter; throws when every filter was refused. */
-function checkSuback(suback: ISubackPacket, filters: string[], version: 3 | 4 | 5, term: Terminal): void {
+/** Names each refused filter and each lower QoS granted; throws when every filter was refused. */
+function checkSuback(suback: ISubackPacket, filters: string[], version: 3 | 4 | 5, asked: Qos, term: Terminal): void {
+  (suback.granted as number[]).forEach((code, i) => {
+    if (code < asked) term.notice(`subscription to '${filters[i]}' granted QoS ${code}, not ${asked}: the broker delivers these messages at QoS ${code} at most`);
+  });
   const refused = (suback.granted as number[]).flatMap((code, i) => {
     if (code < 0x80) return [];
     const info = decodeReason('suback', version, code);
@@ -105,12 +109,20 @@ export async function runSub(flags: SubFlags): Promise<void> {
       const check = validateTopicFilter(f);
       if (!check.ok) throw new UsageError(`invalid topic filter '${f}': ${check.message} [${check.rule}]`);
     }
-    const map = subscriptionMap(flags, filters, connection.spec.protocolVersion);
+    let map = subscriptionMap(flags, filters, connection.spec.protocolVersion);
     const run = new SubRun(flags, format);
     const session = await connect(
       connection.spec,
       { notice: term.notice, webSocket: connection.webSocket, handleMessage: (client, packet, done) => run.onMessage(client, packet, done) },
     );
+    if (session.spec.protocolVersion !== connection.spec.protocolVersion) {
+      try {
+        map = subscriptionMap(flags, filters, session.spec.protocolVersion, true);
+      } catch (err) {
+        session.client.end(true);
+        throw err;
+      }
+    }
     await run.run(session, filters, map, term);
   } finally {
     await connection.release();
@@ -193,14 +205,14 @@ class SubRun {
       if (connack.sessionPresent) return;
       if (!session.spec.clean) term.warn('the broker did not keep our session (session present = 0): messages sent while we were away are lost; subscribing again');
       subscribe(session, map, flags.userProperty)
-        .then((suback) => checkSuback(suback, filters, version, term))
+        .then((suback) => checkSuback(suback, filters, version, flags.qos ?? 0, term))
         .catch((err: unknown) => this.finishWith(isCliError(err) ? err : new RejectedError(`subscribing again failed: ${String(err)}`)));
     });
     try {
       const suback = await Promise.race([subscribe(session, map, flags.userProperty), this.finished.then(() => undefined)]);
       if (suback !== undefined) {
         try {
-          checkSuback(suback, filters, version, term);
+          checkSuback(suback, filters, version, flags.qos ?? 0, term);
         } catch (err) {
           session.client.end(true);
           throw err;

@@ -118,25 +118,35 @@ export function connackCode(spec: Pick<ConnectionSpec, 'protocolVersion'>, packe
   return (spec.protocolVersion === 5 ? packet.reasonCode : packet.returnCode) ?? 0;
 }
 
-/** A CONNACK that says no. */
-export function explainRefusal(spec: ConnectionSpec, packet: IConnackPacket): ConnackError {
-  const code = connackCode(spec, packet);
-  const info = decodeConnack(spec.protocolVersion, code);
+/** What a refusing CONNACK adds in words: its reason string and server reference. */
+function suffixOf(packet: IConnackPacket): string {
   const extras: string[] = [];
   const reasonString = packet.properties?.reasonString;
   if (reasonString !== undefined) extras.push(`broker says: "${reasonString}"`);
   const serverReference = packet.properties?.serverReference;
   if (serverReference !== undefined) extras.push(`server reference: ${serverReference}`);
+  return extras.length > 0 ? ` (${extras.join('; ')})` : '';
+}
+
+/** A CONNACK that says no. */
+export function explainRefusal(spec: ConnectionSpec, packet: IConnackPacket): ConnackError {
+  const code = connackCode(spec, packet);
+  const info = decodeConnack(spec.protocolVersion, code);
   let hint = info.hint;
-  if (spec.protocolVersion === 5 && code === 1) hint = 'The broker does not speak MQTT 5: retry with -V 311.';
+  if (spec.protocolVersion === 5 && code === 1) {
+    // Not an MQTT 5 reason code: a 3.1.1 broker's return code 0x01 [MQTT-3.2.2-4 of 3.1.1].
+    return new ConnackError(`connection refused: unacceptable protocol version (0x01, an MQTT 3.1.1 return code)${suffixOf(packet)}`, {
+      hint: 'The broker speaks MQTT 3.1.1 and not MQTT 5: drop -V 5, or use -V 311.',
+    });
+  }
+  if (spec.protocolVersion === 5 && code === 0x84) hint = 'The broker does not speak MQTT 5: drop -V 5, or use -V 311.';
   if (code === 0x87 || (spec.protocolVersion !== 5 && code === 5)) {
     hint =
       spec.username === undefined
         ? 'The broker does not allow anonymous clients: pass -u and a password (MQTT_TOOL_PASSWORD, --password-file or -P).'
         : `Credentials were given (user '${spec.username}'): the likeliest cause is a wrong user name or password, or this user may not connect; a client certificate or an IP policy may also be required.`;
   }
-  const suffix = extras.length > 0 ? ` (${extras.join('; ')})` : '';
-  return new ConnackError(`connection refused: ${info.name} (${formatCode(code)})${suffix}`, {
+  return new ConnackError(`connection refused: ${info.name} (${formatCode(code)})${suffixOf(packet)}`, {
     hint: hint === undefined ? info.meaning : `${info.meaning} ${hint}`,
   });
 }
@@ -202,5 +212,12 @@ export function explainLostConnection(spec: ConnectionSpec, progress: Progress, 
 export function explainGaveUp(spec: ConnectionSpec): NetworkError {
   return new NetworkError(`gave up reconnecting to ${describeEndpoint(spec)} after ${spec.reconnect.maxAttempts ?? 0} attempts`, {
     hint: 'Is the broker running? Raise --max-reconnects to keep trying longer.',
+  });
+}
+
+/** A command that needs MQTT 5 (what for: `purpose`) met a broker that refused it (`how`). */
+export function explainNoMqtt5(spec: ConnectionSpec, how: string, purpose: string): ConnackError {
+  return new ConnackError(`${purpose} needs MQTT 5, and ${describeEndpoint(spec)} does not offer it (${how})`, {
+    hint: 'Point it at a broker that speaks MQTT 5, or upgrade this one.',
   });
 }

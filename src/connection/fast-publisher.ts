@@ -29,6 +29,8 @@ export interface PublishStats {
   completed: number;
   /** Refused by the broker with a reason code >= 0x80. */
   rejected: number;
+  /** QoS 2 messages the broker answered with PUBACK: it took them at QoS 1 (also counted as completed). */
+  downgraded: number;
 }
 
 export interface PublishTemplate {
@@ -46,6 +48,8 @@ export interface PublisherOptions {
   /** MQTT 5 PUBLISH properties, the same for every message. */
   template?: Pick<PublishTemplate, 'properties'>;
   onAck?: AckListener;
+  /** Called at the first QoS 2 message the broker answers with PUBACK (a broker without QoS 2). */
+  onDowngrade?: () => void;
   /** Takes the acks off the socket before MQTT.js parses them (see ack-tap.ts). */
   tap?: AckTap;
   /** --debug: each packet this publisher writes (MQTT.js never sees them). */
@@ -73,7 +77,7 @@ const CHECKPOINT_BYTES = 64 * 1024;
 const CHECKPOINTS_AHEAD = 4;
 
 export class FastPublisher {
-  readonly stats: PublishStats = { sent: 0, completed: 0, rejected: 0 };
+  readonly stats: PublishStats = { sent: 0, completed: 0, rejected: 0, downgraded: 0 };
   firstRejection: RejectedError | undefined;
   private readonly inflight = new Map<number, InFlight>();
   private nextId = 1;
@@ -96,6 +100,9 @@ export class FastPublisher {
   private readonly propertyBytes: Buffer;
 
   private readonly onAck: AckListener | undefined;
+  private readonly onDowngrade: (() => void) | undefined;
+  /** When an acknowledgement last arrived or in-flight messages were (re)sent: the ack timeout counts from it. */
+  private lastProgressAt = performance.now();
   private readonly log: ((sent: Packet) => void) | undefined;
 
   constructor(
@@ -104,8 +111,9 @@ export class FastPublisher {
     readonly window: number,
     options: PublisherOptions = {},
   ) {
-    const { template = {}, onAck, tap, log } = options;
+    const { template = {}, onAck, tap, log, onDowngrade } = options;
     this.onAck = onAck;
+    this.onDowngrade = onDowngrade;
     this.log = log;
     this.propertyBytes = publishPropertyBytes(template.properties, version);
     // Acks the tap in connect() did not take (it is off with --debug) still arrive here.
@@ -241,7 +249,11 @@ export class FastPublisher {
     const m = this.inflight.get(id);
     if (m === undefined) return false;
     if (type === 4) {
-      if (m.qos !== 1) return false;
+      if (m.qos === 2 && !m.released) {
+        // A broker without QoS 2 (RabbitMQ, AWS IoT Core, Azure IoT Hub) answers a QoS 2 PUBLISH with
+        // PUBACK: it took the message at QoS 1. Waiting for a PUBREC that never comes would hang.
+        if (this.stats.downgraded++ === 0) this.onDowngrade?.();
+      } else if (m.qos !== 1) return false;
       this.complete(id, m, code);
     } else if (type === 7) {
       if (m.qos !== 2) return false;
@@ -250,6 +262,7 @@ export class FastPublisher {
       if (m.qos !== 2) return false;
       if (code >= 0x80) this.complete(id, m, code);
       else {
+        this.lastProgressAt = performance.now();
         m.released = true;
         this.send(this.pubrel(id));
       }
@@ -274,6 +287,7 @@ export class FastPublisher {
   }
 
   private complete(id: number, m: InFlight, code: number | undefined): void {
+    this.lastProgressAt = performance.now();
     this.inflight.delete(id);
     if (code !== undefined && code >= 0x80) {
       this.stats.rejected++;
@@ -291,8 +305,22 @@ export class FastPublisher {
     this.wake();
   }
 
+  /**
+   * The oldest in-flight message and the acknowledgement it waits for, when none arrived for
+   * `ms` although every byte was handed to the socket: a broker that never acknowledges.
+   * The caller checks only while connected; time spent writing a large message does not count.
+   */
+  stalled(ms: number): { id: number; topic: string; waitingFor: 'PUBACK' | 'PUBREC' | 'PUBCOMP' } | undefined {
+    const writing = this.batch.length > 0 || this.socketFull || (this.client.stream?.writableLength ?? 0) > 0;
+    if (writing) this.lastProgressAt = performance.now();
+    if (this.inflight.size === 0 || performance.now() - this.lastProgressAt < ms) return undefined;
+    const [id, m] = this.inflight.entries().next().value as [number, InFlight];
+    return { id, topic: m.topic, waitingFor: m.qos === 1 ? 'PUBACK' : m.released ? 'PUBCOMP' : 'PUBREC' };
+  }
+
   /** After a reconnect: what was in flight goes again, in order, then what waited offline. */
   private resend(): void {
+    this.lastProgressAt = performance.now();
     this.socketFull = false;
     this.batch = [];
     this.batchBytes = 0;

@@ -13,6 +13,7 @@ import {
   explainClientError,
   explainClosedBeforeConnack,
   explainGaveUp,
+  explainNoMqtt5,
   explainLostConnection,
   explainNoConnack,
   explainRefusal,
@@ -20,6 +21,7 @@ import {
   explainStreamError,
 } from './explain.js';
 import { describePacket } from './packet-log.js';
+import { formatCode } from './reason-codes.js';
 import { installAckTap, type AckTap } from './ack-tap.js';
 import { isRetryable, ReconnectSchedule, type EndCause } from './reconnect.js';
 import { openTransport } from './transport/index.js';
@@ -57,6 +59,11 @@ export interface ConnectOptions {
   readonly ackTap?: AckTap;
   /** The `ws` library, for ws:// and wss:// specs (the command edge loads it only then). */
   readonly webSocket?: WebSocketLibrary;
+  /**
+   * Set by commands that cannot work without MQTT 5 (rr): the words for "this broker does not
+   * offer it". Otherwise a defaulted MQTT 5 falls back to 3.1.1 once when the broker lacks 5.
+   */
+  readonly needsMqtt5?: string;
 }
 
 /** A refusal that may pass on retry (server unavailable, busy, rate limited); long-running commands retry it. */
@@ -66,10 +73,23 @@ class TransientRefusal extends Error {
   }
 }
 
+/** The broker answered an MQTT 5 CONNECT the way a broker without MQTT 5 does. */
+class Mqtt5Refused extends Error {
+  constructor(
+    readonly error: CliError,
+    readonly how: string,
+  ) {
+    super(error.message);
+  }
+}
+
 /**
  * Open a session. One-shot use (spec.reconnect.enabled false) fails on the first
  * problem; long-running use retries transient refusals and reconnects after a loss,
  * as the one reconnect policy says, and never retries a permanent refusal.
+ * MQTT 5 is the default; when the user did not choose it (-V) and the broker refuses
+ * it as a 3.1.1-only broker does, 3.1.1 is tried once and `notice` says so. The
+ * session's spec carries the version that was accepted.
  */
 export async function connect(spec: ConnectionSpec, options: ConnectOptions): Promise<Session> {
   const schedule = new ReconnectSchedule(spec.reconnect);
@@ -77,6 +97,18 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions): Pr
     try {
       return await connectOnce(spec, options, schedule);
     } catch (err) {
+      if (err instanceof Mqtt5Refused) {
+        if (options.needsMqtt5 !== undefined) throw explainNoMqtt5(spec, err.how, options.needsMqtt5);
+        if (!spec.protocolVersionDefaulted) throw err.error;
+        options.notice(`${describeEndpoint(spec)} does not speak MQTT 5 (${err.how}): using MQTT 3.1.1 (-V 311 skips this step)`);
+        try {
+          return await connectOnce({ ...spec, protocolVersion: 4, protocolVersionDefaulted: false }, options, schedule);
+        } catch (second) {
+          // A broker that refuses 3.1.1 the same way refused something else: the first answer explains it.
+          if (second instanceof Mqtt5Refused) throw err.error;
+          throw second;
+        }
+      }
       if (!(err instanceof TransientRefusal)) throw err;
       const delayMs = schedule.nextDelayMs();
       if (delayMs === undefined) throw err.error;
@@ -88,7 +120,17 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions): Pr
 
 function refusal(spec: ConnectionSpec, packet: IConnackPacket): Error {
   const err = explainRefusal(spec, packet);
-  return isRetryable({ kind: 'refused', code: connackCode(spec, packet) }, spec.protocolVersion) ? new TransientRefusal(err) : err;
+  const code = connackCode(spec, packet);
+  // 0x84 Unsupported Protocol Version, or a 3.1.1 CONNACK's 0x01 unacceptable protocol version [MQTT-3.1.2-2].
+  if (spec.protocolVersion === 5 && (code === 0x84 || code === 0x01)) return new Mqtt5Refused(err, `CONNACK ${formatCode(code)}`);
+  return isRetryable({ kind: 'refused', code }, spec.protocolVersion) ? new TransientRefusal(err) : err;
+}
+
+/** A 3.1.1-only broker may also close the connection on an MQTT 5 CONNECT without a word (RabbitMQ before 3.13 does). */
+function closedWithoutConnack(spec: ConnectionSpec, progress: Progress): Error {
+  const err = explainClosedBeforeConnack(spec, progress);
+  const silentClose = progress.tcpConnected && progress.firstBytes === undefined && (spec.tls === undefined || progress.tlsEstablished);
+  return spec.protocolVersion === 5 && silentClose ? new Mqtt5Refused(err, 'it closed the connection without a CONNACK') : err;
 }
 
 /** Keeps the first bytes of each attempt (until CONNACK) for the explanation of a failure. */
@@ -163,7 +205,7 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
     const onClose = (): void => {
       if (refused !== undefined) finish(refusal(spec, refused));
       else if (streamError !== undefined) finish(explainStreamError(streamError, spec, progress));
-      else finish(explainClosedBeforeConnack(spec, progress));
+      else finish(closedWithoutConnack(spec, progress));
     };
     const timer = setTimeout(() => finish(explainNoConnack(spec, progress)), spec.connectTimeoutMs);
     client.on('connect', onConnect);
