@@ -139,6 +139,7 @@ export function buildProgram(): Command {
     .addOption(messageOption('--inflight <n>', 'unacknowledged messages per publisher at most (default: 1000; 200 at QoS 2)').argParser((v) => parseInteger('--inflight', v, 1, 65_535)))
     .addOption(messageOption('--topic <prefix>', 'topic prefix for the test traffic').default('mqtt-tool/bench'))
     .addOption(messageOption('--warmup <seconds>', 'publish this long before measuring').argParser((v) => parseSeconds('--warmup', v)).default(0))
+    .addOption(messageOption('--drain <seconds>', 'after publishing, wait this long for acknowledgements and the last deliveries (default: 30)').argParser((v) => parseSeconds('--drain', v, 0.1)))
     .addOption(messageOption('--connections <n>', 'connection test instead: open n clients and report connect times').argParser((v) => parseInteger('--connections', v, 1, 1_000_000)))
     .addOption(messageOption('--connect-rate <n>', 'connections per second for --connections').argParser((v) => parseInteger('--connect-rate', v, 1, 1e6)).default(100))
     .addOption(outputOption('--json', 'print the report as JSON (with the encoded histograms)'))

@@ -17,12 +17,14 @@ export interface PhasePlan {
   /** Messages per second per publisher; undefined = as fast as the window allows. */
   readonly ratePerPublisher: number | undefined;
   readonly warmupMs: number;
+  /** How long publishers wait for an acknowledgement, and subscribers for the last messages. */
+  readonly drainMs: number;
 }
 
 export type ToWorker =
   | { type: 'setup'; plan: PhasePlan }
   | { type: 'start' }
-  | { type: 'drain'; sentByPublisher: number[]; quietMs: number; maxWaitMs: number }
+  | { type: 'drain'; sentByPublisher: number[]; quietMs: number }
   | { type: 'halt' }
   | { type: 'stop' };
 
@@ -41,6 +43,14 @@ export interface WorkerResult {
   lastReceiveAtMs: number;
   publishEndAtMs: number;
   disconnects: number;
+  /** Why clients were disconnected, each reason once. */
+  disconnectReasons: string[];
+  /** The lowest QoS a SUBACK granted (the phase's QoS when there are no subscribers). */
+  grantedQos: number;
+  /** QoS 2 messages the broker answered with PUBACK (taken at QoS 1). */
+  downgraded: number;
+  /** Messages still unacknowledged when the publishers gave up waiting (no ack for --drain seconds). */
+  unacknowledged: number;
 }
 
 export type FromWorker =

@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly inflight: number | undefined;
   readonly topicPrefix: string;
   readonly warmupSec: number;
+  /** How long to wait for acknowledgements and for the last deliveries (--drain). */
+  readonly drainSec: number;
 }
 
 export interface Progress {
@@ -132,6 +134,7 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
         durationMs: opts.durationSec === undefined ? undefined : opts.durationSec * 1000,
         ratePerPublisher: opts.rate === undefined ? undefined : opts.rate / Math.max(1, opts.publishers),
         warmupMs: opts.warmupSec * 1000,
+        drainMs: opts.drainSec * 1000,
       };
       w.post({ type: 'setup', plan });
     });
@@ -141,7 +144,7 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
     const published = await Promise.all(workers.map((w) => w.next('published')));
     const sentByPublisher = new Array<number>(opts.publishers).fill(0);
     for (const p of published) for (const [id, n] of Object.entries(p.sent)) sentByPublisher[Number(id)] = n;
-    workers.forEach((w) => w.post({ type: 'drain', sentByPublisher, quietMs: 2_000, maxWaitMs: 30_000 }));
+    workers.forEach((w) => w.post({ type: 'drain', sentByPublisher, quietMs: 2_000 }));
     const results = (await Promise.all(workers.map((w) => w.next('result')))).map((r) => r.result);
     return combine(qos, opts, sentByPublisher, results);
   } finally {
@@ -196,6 +199,10 @@ function combine(qos: Qos, opts: BenchOptions, sentByPublisher: number[], result
     histogram: encodeHistogram(latency),
     ackHistogram: ack === null ? null : encodeHistogram(ack),
     disconnects: results.reduce((t, r) => t + r.disconnects, 0),
+    disconnectReasons: [...new Set(results.flatMap((r) => r.disconnectReasons))],
+    // What the broker really gave: the lowest SUBACK grant, and QoS 1 when it answered QoS 2 with PUBACK.
+    grantedQos: Math.min(...results.map((r) => r.grantedQos), results.some((r) => r.downgraded > 0) ? 1 : qos) as Qos,
+    unacknowledged: results.reduce((t, r) => t + r.unacknowledged, 0),
   };
 }
 

@@ -82,7 +82,7 @@ export interface QosResult {
   sent: number;
   /** Messages delivered to subscribers, duplicates included. */
   received: number;
-  /** Expected deliveries (sent x subscribers) that never arrived. */
+  /** Expected deliveries (sent x subscribers) that had not arrived when the drain time (--drain) ended. */
   lost: number;
   duplicated: number;
   reordered: number;
@@ -97,6 +97,12 @@ export interface QosResult {
   histogram: string;
   ackHistogram: string | null;
   disconnects: number;
+  /** Why clients were disconnected, each reason once. */
+  disconnectReasons: string[];
+  /** The QoS the broker really gave: lower than `qos` when it downgraded (SUBACK grant, or PUBACK for QoS 2). */
+  grantedQos: Qos;
+  /** Publishes never acknowledged within the drain time. */
+  unacknowledged: number;
 }
 
 /** Loss from what publishers sent and what each subscriber saw of each publisher. */
@@ -140,5 +146,8 @@ export function mergeResults(results: readonly QosResult[]): QosResult {
     histogram: encodeHistogram(h),
     ackHistogram: ack === null ? null : encodeHistogram(ack),
     disconnects: sum('disconnects'),
+    disconnectReasons: [...new Set(results.flatMap((r) => r.disconnectReasons ?? []))],
+    grantedQos: Math.min(...results.map((r) => r.grantedQos ?? r.qos)) as Qos,
+    unacknowledged: sum('unacknowledged'),
   };
 }

@@ -29,6 +29,10 @@ const ackLatency = newHistogram();
 let received = 0;
 let lastReceiveAtMs = 0;
 let disconnects = 0;
+const disconnectReasons = new Set<string>();
+let grantedQos = 2;
+let downgraded = 0;
+let unacknowledged = 0;
 let stopping = false;
 
 function onMessage(trackers: Map<number, SequenceTracker>, packet: IPublishPacket, done: () => void): void {
@@ -81,7 +85,8 @@ async function setup(received: PhasePlan): Promise<void> {
         { ...p.spec, clientId: `${p.spec.clientId}-s${id}` },
         { notice, webSocket, ackTap: tap, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
       );
-      await session.client.subscribeAsync(`${p.topicBase}/#`, { qos: p.qos });
+      const grants = await session.client.subscribeAsync(`${p.topicBase}/#`, { qos: p.qos });
+      grantedQos = Math.min(grantedQos, ...grants.map((g) => g.qos));
       return { kind: 'sub' as const, id, session, trackers };
     }),
     ...p.publisherIds.map(async (id) => {
@@ -90,9 +95,13 @@ async function setup(received: PhasePlan): Promise<void> {
       return { kind: 'pub' as const, id, session, ackTap };
     }),
   ]);
+  if (p.subscriberIds.length === 0) grantedQos = p.qos;
   for (const o of opened) {
     void o.session.ended.then((err) => {
-      if (err !== undefined && !stopping) disconnects++;
+      if (err !== undefined && !stopping) {
+        disconnects++;
+        disconnectReasons.add(err.message);
+      }
     });
     if (o.kind === 'sub') subscribers.push(o);
     else publishers.push(o);
@@ -147,7 +156,7 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
       }
       sendTime = intended;
     }
-    if (!pub.hasRoom()) await pub.room();
+    if (!pub.hasRoom() && (await untilRoomOrStall(pub)) === 'stalled') break;
     writeHeader(payload, id, seq, sendTime);
     sentAt[seq & 0xffff] = sendTime;
     pub.publish(topic, payload, plan.qos, false, seq);
@@ -155,15 +164,34 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
     sent[id] = seq;
     if ((seq & 1023) === 0) await new Promise((r) => setImmediate(r));
   }
-  await Promise.race([pub.drained(), session.ended]);
+  await Promise.race([pub.drained(), session.ended, stall(pub)]);
   // QoS 0 has no acknowledgement: the run ends when the broker has read the last message, not when the socket took it.
-  if (plan.qos === 0) await Promise.race([pub.brokerHasRead(), session.ended]);
+  if (plan.qos === 0) await Promise.race([pub.brokerHasRead(), session.ended, sleep(plan.drainMs)]);
+  downgraded += pub.stats.downgraded;
+  unacknowledged += pub.stats.sent - pub.stats.completed - pub.stats.rejected;
   return pub.stats.rejected;
 }
 
-async function drain(sentByPublisher: number[], quietMs: number, maxWaitMs: number): Promise<void> {
+/** Resolves when no acknowledgement came for the drain time although the broker has every byte. */
+function stall(pub: FastPublisher): Promise<'stalled'> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (pub.stalled(plan.drainMs) !== undefined) {
+        clearInterval(timer);
+        resolve('stalled');
+      }
+    }, 250);
+    void pub.drained().then(() => clearInterval(timer));
+  });
+}
+
+function untilRoomOrStall(pub: FastPublisher): Promise<'room' | 'stalled'> {
+  return Promise.race([pub.room().then(() => 'room' as const), stall(pub)]);
+}
+
+async function drain(sentByPublisher: number[], quietMs: number): Promise<void> {
   const expected = sentByPublisher.reduce((a, b) => a + b, 0) * subscribers.length;
-  const deadline = Date.now() + maxWaitMs;
+  const deadline = Date.now() + plan.drainMs;
   let last = received;
   let quietSince = Date.now();
   while (received < expected && Date.now() < deadline) {
@@ -202,7 +230,7 @@ port.on('message', (m: ToWorker) => {
           return;
         }
         case 'drain': {
-          await drain(m.sentByPublisher, m.quietMs, m.maxWaitMs);
+          await drain(m.sentByPublisher, m.quietMs);
           const unique: WorkerResult['unique'] = {};
           let duplicated = 0;
           let reordered = 0;
@@ -230,6 +258,10 @@ port.on('message', (m: ToWorker) => {
               lastReceiveAtMs,
               publishEndAtMs,
               disconnects,
+              disconnectReasons: [...disconnectReasons],
+              grantedQos,
+              downgraded,
+              unacknowledged,
             },
           });
           return;

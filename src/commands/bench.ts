@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describeEndpoint, type ConnectionFlags } from '../connection/options.js';
 import { resolveConnection } from '../setup/resolve.js';
 import { protocolVersionLabel, type Qos } from '../connection/values.js';
-import { NetworkError, UsageError } from '../errors.js';
+import { CheckFailedError, NetworkError, UsageError } from '../errors.js';
+import { connect } from '../connection/session.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { loadBundle } from '../lazy.js';
@@ -26,12 +27,28 @@ export interface BenchFlags extends ConnectionFlags {
   inflight?: number;
   topic: string;
   warmup: number;
+  drain?: number;
   json?: boolean;
   out?: string;
   connections?: number;
   connectRate: number;
   embedded?: boolean;
   color: boolean;
+}
+
+/** --drain's default: how long to wait for acknowledgements and the last deliveries after publishing. */
+const DEFAULT_DRAIN_S = 30;
+
+/** Exit 8: the bench finished, and QoS 1/2 messages were not delivered or clients were dropped. */
+function undeliveredError(results: readonly QosResult[], drainSec: number): CheckFailedError | undefined {
+  const missing = results.filter((r) => r.qos > 0).reduce((t, r) => t + r.lost, 0);
+  const dropped = results.reduce((t, r) => t + r.disconnects, 0);
+  if (missing === 0 && dropped === 0) return undefined;
+  const parts = [
+    ...(missing > 0 ? [`${missing.toLocaleString('en-US')} QoS 1/2 deliveries did not arrive within ${drainSec} s`] : []),
+    ...(dropped > 0 ? [`${dropped} client${dropped === 1 ? ' was' : 's were'} disconnected`] : []),
+  ];
+  return new CheckFailedError(`bench: ${parts.join('; ')}`, { hint: 'See the warnings above; --drain waits longer for a broker that queues.' });
 }
 
 /** Starts the embedded broker in its own process; resolves with its port and a stop function. */
@@ -65,7 +82,14 @@ function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void>
 /** "1 publishers, 1 subscribers, 64-byte payloads, 100000 messages per QoS, in-flight window ...". */
 function parametersLine(p: BenchReport['parameters']): string {
   const amount = p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`;
-  const pace = p['rate'] !== undefined ? `fixed rate ${p['rate']} msg/s` : `in-flight window ${p['inflight'] ?? '1000 (200 at QoS 2)'}`;
+  const cap = (p['receiveMaximum'] as number | undefined) ?? 65_535;
+  const asked = p['inflight'] as number | undefined;
+  const capNote = ` (the broker's Receive Maximum ${cap} caps it)`;
+  const window =
+    asked === undefined
+      ? `${Math.min(1000, cap)} (${Math.min(200, cap)} at QoS 2)${cap < 1000 ? capNote : ''}`
+      : `${Math.min(asked, cap)}${cap < asked ? capNote : ''}`;
+  const pace = p['rate'] !== undefined ? `fixed rate ${p['rate']} msg/s` : `in-flight window ${window}`;
   return `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${amount}, ${pace}`;
 }
 
@@ -109,7 +133,13 @@ export async function runBench(flags: BenchFlags): Promise<void> {
     if (flags.protocolVersion === undefined) term.notice('embedded broker speaks MQTT 3.1.1: using -V 311');
   }
   try {
-    const { spec } = await resolveConnection(connFlags, term, { longRunning: false, embedded: false });
+    const resolved = await resolveConnection(connFlags, term, { longRunning: false, embedded: false });
+    // One connection first: the MQTT version the broker accepts (a defaulted 5 may fall back to 3.1.1,
+    // said once here rather than by every client) and its Receive Maximum, which caps the window.
+    const probe = await connect(resolved.spec, { notice: term.notice, webSocket: resolved.webSocket });
+    const spec = probe.spec;
+    const receiveMaximum = probe.connack.properties?.receiveMaximum;
+    await probe.close();
     let halted = false;
     let haltWorkers: () => void = () => {};
     const dispose = onInterrupt(() => {
@@ -149,21 +179,30 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         inflight: flags.inflight,
         topicPrefix: flags.topic,
         warmupSec: flags.warmup,
+        drainSec: flags.drain ?? DEFAULT_DRAIN_S,
       };
+      let phaseError: unknown;
       const { value: results, cpu } = await measureCpu(async () => {
         const out: QosResult[] = [];
         for (const qos of opts.qos) {
           if (halted) break;
-          out.push(
-            await runPhase(spec, opts, qos, {
-              onProgress: (p) => {
-                if (showProgress) process.stderr.write(`\r\x1b[KQoS ${p.qos}: sent ${p.sent.toLocaleString('en-US')}, received ${p.received.toLocaleString('en-US')}`);
-              },
-              halted: () => halted,
-              onHaltRequest: (fn) => (haltWorkers = fn),
-            }),
-          );
-          if (showProgress) process.stderr.write('\r\x1b[K');
+          try {
+            out.push(
+              await runPhase(spec, opts, qos, {
+                onProgress: (p) => {
+                  if (showProgress) process.stderr.write(`\r\x1b[KQoS ${p.qos}: sent ${p.sent.toLocaleString('en-US')}, received ${p.received.toLocaleString('en-US')}`);
+                },
+                halted: () => halted,
+                onHaltRequest: (fn) => (haltWorkers = fn),
+              }),
+            );
+          } catch (err) {
+            // The finished levels are still worth printing; the error follows the report.
+            phaseError = err;
+            break;
+          } finally {
+            if (showProgress) process.stderr.write('\r\x1b[K');
+          }
         }
         return out;
       });
@@ -171,11 +210,15 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         tool: 'mqtt-tool', version: VERSION, kind: 'throughput', startedAt, interrupted: halted,
         parameters: {
           qos: opts.qos, messages: opts.messages, durationSec: opts.durationSec, size: opts.size, publishers: opts.publishers,
-          subscribers: opts.subscribers, rate: opts.rate, inflight: opts.inflight, warmupSec: opts.warmupSec,
+          subscribers: opts.subscribers, rate: opts.rate, inflight: opts.inflight, warmupSec: opts.warmupSec, drainSec: opts.drainSec,
+          receiveMaximum,
         },
-        environment, results, clientCpu: cpu, warnings: warningsFor(results, cpu, flags.embedded === true),
+        environment, results, clientCpu: cpu, warnings: warningsFor(results, cpu, flags.embedded === true, opts.drainSec),
       };
       await emit(flags, term, report, () => render(term, report));
+      if (phaseError !== undefined) throw phaseError;
+      const failed = undeliveredError(results, opts.drainSec);
+      if (failed !== undefined) throw failed;
     } finally {
       dispose();
     }
@@ -238,7 +281,7 @@ export async function runBenchMerge(files: string[], flags: { json?: boolean; co
     parameters: { ...first.parameters, mergedFrom: files.length, publishers: reports.reduce((t, r) => t + Number(r.parameters['publishers'] ?? 0), 0) },
     results,
     clientCpu: null,
-    warnings: warningsFor(results, null, first.environment.embedded),
+    warnings: warningsFor(results, null, first.environment.embedded, Number(first.parameters['drainSec'] ?? DEFAULT_DRAIN_S)),
   };
   process.stdout.write(flags.json === true ? `${JSON.stringify(merged, null, 2)}\n` : await render(term, merged));
 }

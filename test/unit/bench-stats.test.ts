@@ -58,7 +58,7 @@ function result(qos: 0 | 1 | 2, values: number[], over: Partial<QosResult> = {})
   return {
     qos, sent: values.length, received: values.length, lost: 0, duplicated: 0, reordered: 0, refused: 0, durationSec: 1,
     msgsPerSec: values.length, bytesPerSec: values.length * 64, latencyMs: summarize(h), ackLatencyMs: null,
-    histogram: encodeHistogram(h), ackHistogram: null, disconnects: 0, ...over,
+    histogram: encodeHistogram(h), ackHistogram: null, disconnects: 0, disconnectReasons: [], grantedQos: qos, unacknowledged: 0, ...over,
   };
 }
 
@@ -101,10 +101,18 @@ describe('report', () => {
     expect(rows[0]?.slice(8, 13)).toEqual(['-', '-', '-', '-', '-']);
     expect(rows[1]?.at(-1)).toBe('0.50x');
   });
-  test('warnings: saturation, embedded broker, broken guarantees', () => {
-    const w = warningsFor([result(1, [1], { lost: 2 })], { userSec: 1, systemSec: 1, utilization: 0.95 }, true);
-    expect(w.join('\n')).toMatch(/95% of all cores/);
-    expect(w.join('\n')).toMatch(/embedded/);
-    expect(w.join('\n')).toMatch(/QoS 1: 2 lost/);
+  test('warnings: saturation, embedded broker, undelivered, downgrades, disconnect reasons', () => {
+    const w = warningsFor(
+      [result(1, [1], { lost: 2 }), result(2, [1], { grantedQos: 1, disconnects: 1, disconnectReasons: ['the broker disconnected us: Quota exceeded (0x97)'] })],
+      { userSec: 1, systemSec: 1, utilization: 0.95 },
+      true,
+      12,
+    ).join('\n');
+    expect(w).toMatch(/95% of all cores/);
+    expect(w).toMatch(/embedded/);
+    expect(w).toContain('QoS 1: 2 deliveries had not arrived within 12 s after the last publish (--drain)');
+    expect(w).toContain('QoS 2: downgraded to 1 by the broker');
+    expect(w).toContain('QoS 2: 1 client was disconnected during the run: the broker disconnected us: Quota exceeded (0x97)');
+    expect(tableRows([result(2, [1], { grantedQos: 1 })]).rows[0]?.[0]).toBe('2 (as 1)');
   });
 });
