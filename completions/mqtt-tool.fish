@@ -20,6 +20,8 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s r -l retain -d 're
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l repeat -d 'publish the message n times' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l repeat-delay -d 'wait between repeats' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s M -l max-inflight -d 'unacknowledged QoS 1/2 messages in flight at most (default: 1000)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l ack-timeout -d 'exit 6 when a written message gets no acknowledgement in time (default: 30)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l strict-qos -d 'exit 7 when the broker takes QoS 2 messages at QoS 1 (PUBACK), instead of a warning'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l content-type -d 'MQTT 5 content type' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l response-topic -d 'MQTT 5 response topic' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l correlation-data -d 'MQTT 5 correlation data' -x
@@ -168,6 +170,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l rate -d 'fixed t
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l inflight -d 'unacknowledged messages per publisher at most (default: 1000; 200 at QoS 2)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l topic -d 'topic prefix for the test traffic' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l warmup -d 'publish this long before measuring' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l drain -d 'after publishing, wait this long for acknowledgements and the last deliveries (default: 30)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connections -d 'connection test instead: open n clients and report connect times' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connect-rate -d 'connections per second for --connections' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l json -d 'print the report as JSON (with the encoded histograms)'

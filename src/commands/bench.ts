@@ -134,12 +134,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
   }
   try {
     const resolved = await resolveConnection(connFlags, term, { longRunning: false, embedded: false });
-    // One connection first: the MQTT version the broker accepts (a defaulted 5 may fall back to 3.1.1,
-    // said once here rather than by every client) and its Receive Maximum, which caps the window.
-    const probe = await connect(resolved.spec, { notice: term.notice, webSocket: resolved.webSocket });
-    const spec = probe.spec;
-    const receiveMaximum = probe.connack.properties?.receiveMaximum;
-    await probe.close();
+    let spec = resolved.spec;
     let halted = false;
     let haltWorkers: () => void = () => {};
     const dispose = onInterrupt(() => {
@@ -168,6 +163,13 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         await emit(flags, term, report, () => renderConnections(report));
         return;
       }
+      // One connection first: the MQTT version the broker accepts (a defaulted 5 may fall back to 3.1.1,
+      // said once here rather than by every client) and its Receive Maximum, which caps the window.
+      const probe = await connect(spec, { notice: term.notice, webSocket: resolved.webSocket });
+      spec = probe.spec;
+      environment.protocolVersion = spec.protocolVersion;
+      const receiveMaximum = probe.connack.properties?.receiveMaximum;
+      await probe.close();
       const opts: BenchOptions = {
         qos: flags.qos,
         messages: flags.duration === undefined ? (flags.messages ?? 100_000) : undefined,

@@ -4,7 +4,7 @@
  * failure and saying in plain words what it means and what to do.
  */
 import { randomBytes } from 'node:crypto';
-import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt';
+import type { IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import { connect, type ConnectOptions } from '../connection/session.js';
 import { explainRefusal } from '../connection/explain.js';
 import { describeEndpoint, type ConnectionSpec, type TlsSpec } from '../connection/options.js';
@@ -37,6 +37,8 @@ export interface DiagnoseOptions {
 type Emit = (r: StepResult) => void;
 
 const WAIT_MS = 5_000;
+/** How long the broker's $SYS version may take: it is retained, so it comes at once or never. */
+const SYS_WAIT_MS = 1_000;
 
 /** TLS with nothing of the user's: to ask whether a plain port really expects TLS. */
 const PROBE_TLS: TlsSpec = { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: false, minVersion: undefined, maxVersion: undefined, alpn: undefined, servername: undefined };
@@ -271,7 +273,9 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
       }
       accepted = probe.packet;
       if (v !== spec.protocolVersion) {
-        connectWarn = `the broker does not accept ${protocolVersionLabel(spec.protocolVersion)}; it accepts ${protocolVersionLabel(v)}: use -V ${v === 4 ? '311' : '31'}`;
+        connectWarn = `the broker does not accept ${protocolVersionLabel(spec.protocolVersion)}; it accepts ${protocolVersionLabel(v)}${
+          spec.protocolVersion === 5 && v === 4 ? ' (pub, sub and bench fall back to it by themselves; rr needs MQTT 5; -V 311 skips the step)' : `: use -V ${v === 4 ? '311' : '31'}`
+        }`;
         version = v;
       }
       break;
@@ -301,7 +305,8 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
   }
   try {
     const rt = await roundTrip(session.client, topicBase, version);
-    push({ ...rt, ms: performance.now() - t0 });
+    const identity = await brokerVersion(session.client);
+    push({ ...rt, ms: performance.now() - t0, ...(identity === undefined ? {} : { details: [...(rt.details ?? []), ['broker', identity] as [string, string]] }) });
     if (rt.status === 'fail') return results;
 
     // 7. Retained (and will)
@@ -344,17 +349,33 @@ async function roundTrip(client: MqttClient, base: string, version: ProtocolVers
     return { name: 'round trip', status: 'fail', finding: `subscription to '${base}/#' refused: ${info.name} (${formatCode(code)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected };
   }
   const details: Array<[string, string]> = [];
+  const downgrades: string[] = [];
+  if (code < 2) downgrades.push(`the SUBACK granted QoS ${code} for QoS 2`);
   // QoS 1 first: an MQTT 5 broker names an ACL refusal in its PUBACK, where QoS 0 is dropped silently.
   for (const qos of [1, 2, 0] as Qos[]) {
     const topic = `${base}/q${qos}`;
     const arrival = waitForMessage(client, topic, WAIT_MS);
+    const acks: string[] = [];
+    const onAck = (p: Packet): void => {
+      if (p.cmd === 'puback' || p.cmd === 'pubrec' || p.cmd === 'pubcomp') acks.push(p.cmd);
+    };
+    client.on('packetreceive', onAck);
     const t = performance.now();
-    const pubErr = await client.publishAsync(topic, `diagnose ${qos}`, { qos }).then(() => undefined, (e: Error & { code?: number }) => e);
+    const pubErr = await withTimeout(
+      client.publishAsync(topic, `diagnose ${qos}`, { qos }).then(() => undefined, (e: Error & { code?: number }) => e),
+      WAIT_MS,
+      () => Object.assign(new Error('no acknowledgement'), { timedOut: true }),
+    ).finally(() => client.removeListener('packetreceive', onAck));
+    if (pubErr !== undefined && 'timedOut' in pubErr) {
+      return { name: 'round trip', status: 'fail', finding: `published at QoS ${qos} to '${topic}' and got no ${qos === 1 ? 'PUBACK' : 'PUBREC/PUBCOMP'} within ${WAIT_MS / 1000} s`, hint: 'The broker takes messages but does not acknowledge them: check its log and load.', exitCode: ExitCode.timeout, details };
+    }
     if (pubErr !== undefined) {
       const c = typeof pubErr.code === 'number' ? pubErr.code : 0x80;
       const info = decodeReason(qos === 2 ? 'pubrec' : 'puback', version, c);
       return { name: 'round trip', status: 'fail', finding: `publish at QoS ${qos} to '${topic}' refused: ${info.name} (${formatCode(c)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected, details };
     }
+    // A broker without QoS 2 answers a QoS 2 PUBLISH with PUBACK: it took the message at QoS 1.
+    if (qos === 2 && acks.includes('puback')) downgrades.push('a QoS 2 publish was answered with PUBACK');
     const got = await arrival;
     if (got === undefined) {
       return {
@@ -366,9 +387,29 @@ async function roundTrip(client: MqttClient, base: string, version: ProtocolVers
         details,
       };
     }
-    details.push([`QoS ${qos}`, `${(performance.now() - t).toFixed(1)} ms`]);
+    details.push([`QoS ${qos}`, `${(performance.now() - t).toFixed(1)} ms${got.qos < qos ? ` (delivered at QoS ${got.qos})` : ''}`]);
+  }
+  if (downgrades.length > 0) {
+    return {
+      name: 'round trip',
+      status: 'warn',
+      finding: `subscribe, publish and receive work at QoS 0 and 1; QoS 2 is downgraded to 1 by the broker (${downgrades.join('; ')})`,
+      hint: 'This broker has no QoS 2: messages sent at QoS 2 arrive at least once, not exactly once. pub warns about it (--strict-qos makes it an error).',
+      details,
+    };
   }
   return { name: 'round trip', status: 'ok', finding: `subscribe, publish and receive work at QoS 0, 1 and 2 (${base}/#)`, details };
+}
+
+/** Mosquitto (and brokers that copy it) publish their version, retained, on $SYS/broker/version; others stay silent. */
+async function brokerVersion(client: MqttClient): Promise<string | undefined> {
+  const topic = '$SYS/broker/version';
+  const arrival = waitForMessage(client, topic, SYS_WAIT_MS);
+  const granted = await withTimeout(client.subscribeAsync(topic, { qos: 0 }).catch(() => undefined), SYS_WAIT_MS, () => undefined);
+  if (granted === undefined || (granted[0]?.qos ?? 0x80) >= 0x80) return undefined;
+  const got = await arrival;
+  await withTimeout(client.unsubscribeAsync(topic).catch(() => undefined), SYS_WAIT_MS, () => undefined);
+  return got === undefined ? undefined : Buffer.from(got.payload).toString('utf8').slice(0, 100);
 }
 
 async function retainedCheck(client: MqttClient, spec: ConnectionSpec, topic: string, dial: ConnectOptions): Promise<Omit<StepResult, 'ms'>> {

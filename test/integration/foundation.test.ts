@@ -144,6 +144,31 @@ const V5_REFUSALS: Array<[number, string]> = [
   [0x9d, 'Server moved'], [0x9f, 'Connection rate exceeded'],
 ];
 
+describe('MQTT 5 by default, 3.1.1 when the broker lacks it (fake broker)', () => {
+  test('CONNACK 0x84 to a defaulted MQTT 5: one stderr line, then 3.1.1', async () => {
+    const fake = await startFakeBroker({ kind: 'refuse-then-accept', code: 0x84, refusals: 1 });
+    try {
+      const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'a', '-m', 'x', '-q', '1']);
+      expect(r).toMatchObject({ code: 0, stderr: `mqtt-tool: mqtt://127.0.0.1:${fake.port} does not speak MQTT 5 (CONNACK 0x84): using MQTT 3.1.1 (-V 311 skips this step)\n` });
+      const connects = fake.received().filter((p) => p.cmd === 'connect');
+      expect(connects.map((p) => (p as { protocolVersion: number }).protocolVersion)).toEqual([5, 4]);
+    } finally {
+      await fake.close();
+    }
+  });
+  test('rr says it needs MQTT 5 instead of falling back', async () => {
+    const fake = await startFakeBroker({ kind: 'refuse-then-accept', code: 0x84, refusals: 1 });
+    try {
+      const r = await runCli(['rr', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'a', '-e', 'b', '-m', 'x']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain('request/response (response topic and correlation data) needs MQTT 5, and mqtt://127.0.0.1:');
+      expect(fake.connections()).toBe(1);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
 describe('every CONNACK refusal exits 3 with its name and a hint (fake broker)', () => {
   test.each(V5_REFUSALS)('MQTT 5 0x%s %s', async (code, name) => {
     const fake = await startFakeBroker({
@@ -153,7 +178,8 @@ describe('every CONNACK refusal exits 3 with its name and a hint (fake broker)',
       properties: code === 0x9d ? { serverReference: 'other.example:1883', reasonString: 'moved' } : undefined,
     });
     try {
-      const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'a', '-m', 'x', '-u', 'user', '-P', 'pw']);
+      // -V 5: asked for explicitly, so 0x84 is not answered with the 3.1.1 fallback.
+      const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(fake.port), '-V', '5', '-t', 'a', '-m', 'x', '-u', 'user', '-P', 'pw']);
       expect(r.code).toBe(3);
       const hex = `0x${code.toString(16).toUpperCase()}`;
       expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^mqtt-tool: connection refused: ${name} \\(${hex}\\)`));

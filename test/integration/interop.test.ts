@@ -58,6 +58,7 @@ const CASES = [
   'pub -l -q 1, 20,000 lines',
   'rr',
   'bench --messages 5000',
+  'diagnose',
   'wrong password',
 ] as const;
 type Case = (typeof CASES)[number];
@@ -233,6 +234,18 @@ describe.each(BROKERS)('$name', (broker) => {
     expect(q2?.grantedQos).toBe(broker.qos2 ? 2 : 1);
     record(broker, 'bench --messages 5000', broker.qos2 ? 'ok' : 'ok; QoS 2 row marked "downgraded to 1 by the broker"');
   }, 150_000);
+
+  test("diagnose: every step, with the broker's limits named as warnings (exit 8), never as failures", async () => {
+    const r = await runCli(['diagnose', ...conn(), '--json'], { timeoutMs: 60_000 });
+    const report = JSON.parse(r.stdout) as { exitCode: number; steps: Array<{ step: string; status: string; finding: string }> };
+    expect(report.steps.filter((s) => s.status === 'fail')).toEqual([]);
+    const warned = report.steps.filter((s) => s.status === 'warn');
+    const expected = (broker.v5 ? 0 : 1) + (broker.qos2 ? 0 : 1);
+    expect(warned).toHaveLength(expected);
+    expect(r.code).toBe(expected === 0 ? 0 : 8);
+    if (!broker.qos2) expect(report.steps.find((s) => s.step === 'round trip')?.finding).toContain('QoS 2 is downgraded to 1 by the broker');
+    record(broker, 'diagnose', expected === 0 ? 'ok' : `exit 8, warns: ${warned.map((s) => (s.step === 'round trip' ? 'QoS 2 downgraded' : 'no MQTT 5')).join(', ')}`);
+  });
 
   test('wrong password: refused by name, exit 3', async () => {
     const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(port()), '-u', USER, '-P', 'wrong', '-t', uniq('x'), '-m', 'y']);
