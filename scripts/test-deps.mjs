@@ -11,6 +11,9 @@ const NEEDS = [
   { pkg: 'fish', probe: 'command -v fish' },
   { pkg: 'bsdutils', probe: 'command -v script' },
   { pkg: 'coreutils', probe: 'command -v stdbuf' },
+  // The interop suite: RabbitMQ's MQTT plugin and ejabberd's mod_mqtt (both bring Erlang and epmd).
+  { pkg: 'rabbitmq-server', probe: 'test -x /usr/lib/rabbitmq/bin/rabbitmq-server' },
+  { pkg: 'ejabberd', probe: 'command -v ejabberdctl || test -x /usr/sbin/ejabberdctl' },
 ];
 
 const missing = NEEDS.filter(({ probe }) => spawnSync('sh', ['-c', probe], { stdio: 'ignore' }).status !== 0).map((n) => n.pkg);

@@ -5,7 +5,7 @@
  * Both are stopped with their own control command, then by the PID we started.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { freePort, waitForPort } from './ports.js';
 import { tempDir } from './temp.js';
 
 const run = promisify(execFile);
+const EJABBERDCTL = existsSync('/usr/sbin/ejabberdctl') ? '/usr/sbin/ejabberdctl' : 'ejabberdctl';
 
 export interface ErlangBroker {
   readonly name: string;
@@ -138,10 +139,10 @@ export async function startEjabberd(options: EjabberdOptions = {}): Promise<Erla
   const env = { ...process.env, ERL_EPMD_PORT: String(epmd.port) };
   const args = ['--config-dir', dir, '--config', join(dir, 'ejabberd.yml'), '--spool', join(dir, 'spool'), '--logs', join(dir, 'logs'), '--node', node];
   let output = '';
-  const child = spawn('ejabberdctl', [...args, 'foreground'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(EJABBERDCTL, [...args, 'foreground'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const ctl = (...a: string[]) => run('ejabberdctl', [...args, ...a], { env, timeout: 30_000 });
+  const ctl = (...a: string[]) => run(EJABBERDCTL, [...args, ...a], { env, timeout: 30_000 });
   const stop = async (): Promise<void> => {
     await ctl('stop').catch(() => {});
     await stopChild(child, 15_000);
