@@ -90,7 +90,7 @@ function brokerLimits(session: Session, pub: FastPublisher, topic: string, opts:
     const size = pub.packetSize(topic, opts.qos, payloadBytes);
     if (size > maximum) {
       throw new RejectedError(`a payload of ${payloadBytes} bytes makes a ${size}-byte packet; the broker's maximum packet size is ${maximum} bytes`, {
-        hint: 'Send a smaller payload, or raise max_packet_size on the broker.',
+        hint: "Send a smaller payload, or raise the broker's maximum packet size.",
       });
     }
   };

@@ -113,7 +113,7 @@ export async function runTlsCheck(flags: TlsCheckFlags): Promise<void> {
       name: 'versions',
       status: legacy.length > 0 ? 'warn' : 'info',
       finding: versions.map(([v, s]) => `${v.replace('TLSv1', 'TLS 1').replace('TLS 1.', 'TLS 1.').replace(/^TLS 1$/, 'TLS 1.0')}: ${s}`).join(', '),
-      ...(legacy.length > 0 ? { hint: 'Disable TLS 1.0/1.1 on the broker (tls_version tlsv1.2).' } : {}),
+      ...(legacy.length > 0 ? { hint: 'Disable TLS 1.0 and 1.1 on the broker (allow TLS 1.2 and newer only).' } : {}),
     });
   }
 

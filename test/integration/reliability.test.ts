@@ -7,6 +7,7 @@ import { collect, runCli, spawnCli, waitForStderr, waitForStdout } from '../help
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { testClient } from '../helpers/mqtt-client.js';
 import { tempDir } from '../helpers/temp.js';
+import { SAME_REQUEST_MS } from '../../src/io/signals.js';
 
 const tmp = tempDir('mqtt-tool-rel-');
 const brokers: Mosquitto[] = [];
@@ -133,7 +134,10 @@ describe('signals', () => {
       pub.stdin?.write('unacked\n');
       await waitForStderr(pub, '--> PUBLISH');
       pub.kill('SIGINT');
+      const first = Date.now();
       await waitForStderr(pub, 'interrupted: waiting up to 5 s for the acknowledgement of 1 message');
+      // Signals closer together than SAME_REQUEST_MS are one request (coreutils timeout sends two at once).
+      await new Promise((r) => setTimeout(r, Math.max(0, SAME_REQUEST_MS * 2 - (Date.now() - first))));
       pub.kill('SIGINT');
       const r = await done;
       expect(r.code).toBe(130);
@@ -349,6 +353,54 @@ describe('Ctrl-C while acknowledgements are outstanding (fake broker that never 
       expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {
       await fake.close();
+    }
+  });
+});
+
+describe('signals from coreutils timeout and a closed terminal', () => {
+  test('timeout sends SIGTERM twice at once: one request; pub -l finishes cleanly and the will is not published', async () => {
+    const b = await broker();
+    const watcher = await testClient(`mqtt://127.0.0.1:${b.port}`);
+    try {
+      const seen: string[] = [];
+      watcher.on('message', (t) => seen.push(t));
+      await watcher.subscribeAsync('rel/will/#', { qos: 1 });
+      const { spawn } = await import('node:child_process');
+      const { BIN } = await import('../helpers/cli.js');
+      // seq feeds lines for as long as pub reads; timeout ends pub after 1.5 s (SIGTERM to the child, then to its group).
+      const child = spawn('sh', ['-c', `seq 1 2000000 | timeout --preserve-status 1.5 ${process.execPath} ${BIN} pub -h 127.0.0.1 -p ${b.port} -t rel/t -l -q 1 --will-topic rel/will/x --will-payload died`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NO_COLOR: '1' },
+      });
+      const r = await collect(child, 30_000);
+      expect(r.stderr).not.toContain('interrupted again');
+      expect(r.code).toBe(0);
+      await watcher.publishAsync('rel/will/sentinel', 'after', { qos: 1 });
+      for (let t = Date.now(); !seen.includes('rel/will/sentinel') && Date.now() - t < 10_000; ) await new Promise((res) => setTimeout(res, 20));
+      expect(seen).toEqual(['rel/will/sentinel']);
+    } finally {
+      await watcher.endAsync();
+    }
+  });
+  test('SIGHUP ends sub like Ctrl-C: DISCONNECT sent, so the will is not published; exit 0', async () => {
+    const b = await broker();
+    const watcher = await testClient(`mqtt://127.0.0.1:${b.port}`);
+    try {
+      const seen: string[] = [];
+      watcher.on('message', (t) => seen.push(t));
+      await watcher.subscribeAsync('rel/hup/#', { qos: 1 });
+      const sub = spawnCli(['sub', ...conn(b), '-t', 'rel/x', '--will-topic', 'rel/hup/will', '--will-payload', 'died', '-d']);
+      const done = collect(sub);
+      await waitForStderr(sub, '<-- SUBACK');
+      sub.kill('SIGHUP');
+      const r = await done;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('--> DISCONNECT');
+      await watcher.publishAsync('rel/hup/sentinel', 'after', { qos: 1 });
+      for (let t = Date.now(); !seen.includes('rel/hup/sentinel') && Date.now() - t < 10_000; ) await new Promise((res) => setTimeout(res, 20));
+      expect(seen).toEqual(['rel/hup/sentinel']);
+    } finally {
+      await watcher.endAsync();
     }
   });
 });
