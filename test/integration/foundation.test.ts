@@ -346,6 +346,11 @@ describe('the embedded broker', () => {
     const r = await runCli(['pub', '--embedded', '-V', '5', '-t', 'x', '-m', 'y']);
     expect(r.code).toBe(2);
   });
+  test.each([['--session-expiry', '60'], ['--will-delay', '5']])('--embedded with %s (MQTT 5 only) is refused, never silently dropped', async (flag, value) => {
+    const extra = flag === '--will-delay' ? ['--will-topic', 'w'] : [];
+    const r = await runCli(['sub', '--embedded', '-t', 'x', flag, value, ...extra, '-E']);
+    expect(r).toMatchObject({ code: 2, stderr: `mqtt-tool: ${flag} needs MQTT 5, and the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only: drop ${flag}\n` });
+  });
 });
 
 test('--help into a closed pipe: no EPIPE trace, exit 0', async () => {

@@ -16,7 +16,7 @@ beforeAll(async () => {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(
     file,
-    `profiles:\n  local:\n    host: 127.0.0.1\n    port: ${broker.port}\n    username: app\n    passwordEnv: APP_PW\n  wrongport:\n    host: 127.0.0.1\n    port: 1\n`,
+    `profiles:\n  local:\n    host: 127.0.0.1\n    port: ${broker.port}\n    username: app\n    passwordEnv: APP_PW\n  wrongport:\n    host: 127.0.0.1\n    port: 1\n  v311:\n    host: 127.0.0.1\n    port: ${broker.port}\n    protocolVersion: 311\n`,
     { mode: 0o600 },
   );
 });
@@ -38,7 +38,7 @@ test('an unknown profile is a usage error naming the file and the known profiles
   const r = await runCli(['pub', '--profile', 'nope', '-t', 'p', '-m', 'x'], { env });
   expect(r.code).toBe(2);
   expect(r.stderr).toContain(`unknown profile 'nope' in ${file}`);
-  expect(r.stderr).toContain('Known profiles: local, wrongport');
+  expect(r.stderr).toContain('Known profiles: local, wrongport, v311');
 });
 
 test('a malformed config file is a usage error naming file, line and key', async () => {
@@ -63,7 +63,7 @@ test('profile list and show (secrets masked)', async () => {
   const list = await runCli(['profile', 'list'], { env });
   expect(list.stdout).toContain(`local            127.0.0.1:${broker.port} (user app)`);
   const names = await runCli(['profile', 'list', '--names'], { env });
-  expect(names.stdout).toBe('local\nwrongport\n');
+  expect(names.stdout).toBe('local\nwrongport\nv311\n');
   const show = await runCli(['profile', 'show', 'local'], { env });
   expect(JSON.parse(show.stdout)).toMatchObject({ profile: 'local', settings: { username: 'app', passwordEnv: 'APP_PW' } });
   expect(show.stdout).not.toContain('from-env');
@@ -73,4 +73,10 @@ test('bash completes profile names', () => {
   const dir = fileURLToPath(new URL('../../completions/', import.meta.url));
   const script = `mqtt-tool() { node ${BIN} "$@"; }; source ${dir}mqtt-tool.bash; COMP_WORDS=(mqtt-tool sub --profile l); COMP_CWORD=3; _mqtt_tool; echo "\${COMPREPLY[@]}"`;
   expect(execFileSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: xdg } }).trim()).toBe('local');
+});
+
+test('rr checks the MQTT version the profile sets, not only -V', async () => {
+  const r = await runCli(['rr', '--profile', 'v311', '-t', 'a', '-e', 'b', '-m', 'x'], { env });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe('mqtt-tool: rr needs MQTT 5 (response topic and correlation data); the profile sets an older version\nhint: Drop protocolVersion from the profile, or pass -V 5.\n');
 });
