@@ -24,7 +24,7 @@ export function addConnectionOptions<Args extends unknown[], Opts extends Option
     .addOption(new Option('-h, --host <host>', 'broker host (default: localhost)').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-p, --port <port>', 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)').argParser((v) => parsePort('-p', v)).helpGroup(GROUP_CONNECTION))
     .addOption(new Option('--profile <name>', 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it').helpGroup(GROUP_CONNECTION))
-    .addOption(new Option('-L, --url <url>', 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-L, --url <url>', 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-i, --id <id>', 'client identifier (default: mqtt-tool- and a random suffix)').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('--id-prefix <prefix>', 'client identifier prefix; a random suffix is added').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-u, --username <name>', 'user name').helpGroup(GROUP_CONNECTION))

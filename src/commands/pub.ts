@@ -8,7 +8,7 @@ import { FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
 import { describePacket } from '../connection/packet-log.js';
 import { validateTopicName } from '../connection/topics.js';
-import type { Qos } from '../connection/values.js';
+import { checkFieldLength, type Qos } from '../connection/values.js';
 import { NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
 import { LineSplitter } from '../io/lines.js';
 import { onInterrupt } from '../io/signals.js';
@@ -53,6 +53,12 @@ export function publishOptions(flags: PubFlags, version: 3 | 4 | 5, fellBack = f
     return opts;
   }
   const props: NonNullable<IClientPublishOptions['properties']> = {};
+  if (flags.contentType !== undefined) checkFieldLength('--content-type', flags.contentType);
+  if (flags.correlationData !== undefined) checkFieldLength('--correlation-data', flags.correlationData);
+  for (const [k, v] of flags.userProperty ?? []) {
+    checkFieldLength('a --user-property name', k);
+    checkFieldLength('a --user-property value', v);
+  }
   if (flags.contentType !== undefined) props.contentType = flags.contentType;
   if (flags.responseTopic !== undefined) {
     const check = validateTopicName(flags.responseTopic);

@@ -26,10 +26,7 @@ export interface RrFlags extends ConnectionFlags, OutputFlags, PayloadFlags {
 
 export async function runRr(flags: RrFlags): Promise<void> {
   const term = createTerminal(flags.color);
-  if (flags.topic === undefined) throw new UsageError('no request topic: give -t TOPIC');
   if (flags.responseTopic === undefined) throw new UsageError('no response topic: give -e TOPIC');
-  const t = validateTopicName(flags.topic);
-  if (!t.ok) throw new UsageError(`invalid request topic: ${t.message} [${t.rule}]`);
   const r = validateTopicFilter(flags.responseTopic);
   if (!r.ok) throw new UsageError(`invalid response topic: ${r.message} [${r.rule}]`);
   if (flags.embedded === true) throw new UsageError('rr needs MQTT 5; the embedded broker speaks MQTT 3.1.1 only');
@@ -38,6 +35,10 @@ export async function runRr(flags: RrFlags): Promise<void> {
   // rr has no -l, so the source is always a single message.
   const payload = await readPayload(source as Exclude<typeof source, { kind: 'lines' }>);
   const connection = await resolveConnection(flags, term, { longRunning: false, embedded: false });
+  const topic = flags.topic ?? connection.spec.urlTopic;
+  if (topic === undefined) throw new UsageError('no request topic: give -t TOPIC (or a topic in the -L URL)');
+  const t = validateTopicName(topic);
+  if (!t.ok) throw new UsageError(`invalid request topic: ${t.message} [${t.rule}]`);
   // Checked on the resolved spec: a profile can set the version too.
   if (connection.spec.protocolVersion !== 5) {
     throw new UsageError(`rr needs MQTT 5 (response topic and correlation data); ${flags.protocolVersion === undefined ? 'the profile sets' : '-V asks for'} an older version`, {
@@ -72,14 +73,14 @@ export async function runRr(flags: RrFlags): Promise<void> {
         return;
       }
       session.client.publish(
-        flags.topic as string,
+        topic,
         payload,
         { qos, properties: { responseTopic: flags.responseTopic, correlationData: correlation } },
         (pubErr?: Error) => {
           const c = (pubErr as { code?: unknown } | undefined)?.code;
           if (typeof c === 'number' && c >= 0x80) {
             const info = decodeReason(qos === 2 ? 'pubrec' : 'puback', 5, c);
-            finish(new RejectedError(`request to '${flags.topic}' refused: ${info.name} (${formatCode(c)})`, { hint: info.hint }));
+            finish(new RejectedError(`request to '${topic}' refused: ${info.name} (${formatCode(c)})`, { hint: info.hint }));
           }
         },
       );

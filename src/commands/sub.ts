@@ -7,7 +7,7 @@ import type { ConnectionFlags } from '../connection/options.js';
 import { decodeReason, formatCode } from '../connection/reason-codes.js';
 import { resolveConnection } from '../setup/resolve.js';
 import { topicMatchesFilter, validateTopicFilter } from '../connection/topics.js';
-import type { Qos } from '../connection/values.js';
+import { shown, type Qos } from '../connection/values.js';
 import { CliError, RejectedError, TimeoutError, UsageError, isCliError } from '../errors.js';
 import { toReceivedMessage, type Formatter } from '../io/format.js';
 import { chooseFormat, type OutputFlags } from './output-flags.js';
@@ -95,7 +95,7 @@ export async function runSub(flags: SubFlags): Promise<void> {
   const format = chooseFormat(flags, term);
   for (const f of [...(flags.topic ?? []), ...(flags.filterOut ?? [])]) {
     const check = validateTopicFilter(f);
-    if (!check.ok) throw new UsageError(`invalid topic filter '${f}': ${check.message} [${check.rule}]`);
+    if (!check.ok) throw new UsageError(`invalid topic filter '${shown(f)}': ${check.message} [${check.rule}]`);
   }
   if (flags.retainedOnly !== true && (flags.retainedQuiet !== undefined || flags.retainedMarker === true)) {
     throw new UsageError(`${flags.retainedQuiet !== undefined ? '--retained-quiet' : '--retained-marker'} goes with --retained-only`);
@@ -107,7 +107,7 @@ export async function runSub(flags: SubFlags): Promise<void> {
     if (filters.length === 0) throw new UsageError("no topic: give -t FILTER (e.g. -t 'sensors/#')");
     for (const f of filters) {
       const check = validateTopicFilter(f);
-      if (!check.ok) throw new UsageError(`invalid topic filter '${f}': ${check.message} [${check.rule}]`);
+      if (!check.ok) throw new UsageError(`invalid topic filter '${shown(f)}': ${check.message} [${check.rule}]`);
     }
     let map = subscriptionMap(flags, filters, connection.spec.protocolVersion);
     const run = new SubRun(flags, format);

@@ -13,6 +13,7 @@ import { MALFORMED_PACKET } from './ack-tap.js';
 import { decodeConnack, decodeReason, formatCode } from './reason-codes.js';
 import type { Progress } from './transport/progress.js';
 
+const PROTOCOL_VIOLATION_HINT = 'The peer is not a working MQTT broker, or something in between alters the traffic; run with --debug to see the packets.';
 const NOT_TLS_HINT = 'Use mqtt:// (plain) for this port, or the TLS port (usually 8883).';
 
 /** The peer answered, but not as an MQTT broker: say what it is, or undefined when it looked like MQTT. */
@@ -84,7 +85,7 @@ export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionS
   }
   if (code === MALFORMED_PACKET) {
     return new NetworkError(`${where} broke the MQTT protocol: ${err.message}`, {
-      hint: 'The peer is not a working MQTT broker, or something in between alters the traffic; run with --debug to see the packets.',
+      hint: PROTOCOL_VIOLATION_HINT,
       cause: err,
     });
   }
@@ -108,7 +109,7 @@ export function explainClientError(err: Error, spec: ConnectionSpec, progress: P
   const foreign = explainForeignPeer(spec, progress);
   if (foreign !== undefined) return foreign;
   return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: ${err.message}`, {
-    hint: 'The peer is not a working MQTT broker, or something in between alters the traffic; run with --debug to see the packets.',
+    hint: PROTOCOL_VIOLATION_HINT,
     cause: err,
   });
 }
@@ -219,5 +220,12 @@ export function explainGaveUp(spec: ConnectionSpec): NetworkError {
 export function explainNoMqtt5(spec: ConnectionSpec, how: string, purpose: string): ConnackError {
   return new ConnackError(`${purpose} needs MQTT 5, and ${describeEndpoint(spec)} does not offer it (${how})`, {
     hint: 'Point it at a broker that speaks MQTT 5, or upgrade this one.',
+  });
+}
+
+/** A CONNACK on a connection that already had one. */
+export function explainSecondConnack(spec: ConnectionSpec): NetworkError {
+  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: a second CONNACK on one connection`, {
+    hint: PROTOCOL_VIOLATION_HINT,
   });
 }

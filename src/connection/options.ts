@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import type { ProtocolVersion } from './reason-codes.js';
 import { validateTopicName } from './topics.js';
 import type { Qos } from './values.js';
-import { parsePort } from './values.js';
+import { checkFieldLength, parsePort } from './values.js';
 
 export type Transport = 'mqtt' | 'mqtts' | 'ws' | 'wss';
 
@@ -200,6 +200,7 @@ function buildWill(flags: ConnectionFlags, version: ProtocolVersion): WillSpec |
   if (flags.willDelay !== undefined && version !== 5) {
     throw new UsageError('--will-delay needs MQTT 5; drop it or use -V 5');
   }
+  if (flags.willPayload !== undefined) checkFieldLength('--will-payload', flags.willPayload);
   return {
     topic: flags.willTopic,
     payload: Buffer.from(flags.willPayload ?? '', 'utf8'),
@@ -251,9 +252,12 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
   }
   if (idFromFlag !== undefined && idFromFlag.length === 0) throw new UsageError('-i must not be empty');
   const clientId = idFromFlag ?? `${flags.idPrefix ?? 'mqtt-tool-'}${ctx.randomId()}`;
+  checkFieldLength(idFromFlag === undefined ? '--id-prefix' : '-i', clientId);
 
   const username = flags.username ?? fromUrl?.username;
+  if (username !== undefined) checkFieldLength('-u', username);
   const { password, source } = pickPassword(flags, fromUrl?.password, ctx);
+  if (password !== undefined) checkFieldLength('the password', password);
   if (password !== undefined && username === undefined && protocolVersion !== 5) {
     throw new UsageError('MQTT 3.1.1 does not allow a password without a user name [MQTT-3.1.2-22]: add -u');
   }

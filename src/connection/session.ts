@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import clientModule from 'mqtt/lib/client';
 import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
-import type { CliError } from '../errors.js';
+import { UsageError, type CliError } from '../errors.js';
 import { describeEndpoint, toMqttOptions, type ConnectionSpec } from './options.js';
 import {
   connackCode,
@@ -17,6 +17,7 @@ import {
   explainLostConnection,
   explainNoConnack,
   explainRefusal,
+  explainSecondConnack,
   explainServerDisconnect,
   explainStreamError,
 } from './explain.js';
@@ -100,6 +101,9 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions): Pr
       if (err instanceof Mqtt5Refused) {
         if (options.needsMqtt5 !== undefined) throw explainNoMqtt5(spec, err.how, options.needsMqtt5);
         if (!spec.protocolVersionDefaulted) throw err.error;
+        if (spec.password !== undefined && spec.username === undefined) {
+          throw new UsageError(`${describeEndpoint(spec)} speaks MQTT 3.1.1 only, which sends a password only with a user name [MQTT-3.1.2-22]: add -u`);
+        }
         options.notice(`${describeEndpoint(spec)} does not speak MQTT 5 (${err.how}): using MQTT 3.1.1 (-V 311 skips this step)`);
         try {
           return await connectOnce({ ...spec, protocolVersion: 4, protocolVersionDefaulted: false }, options, schedule);
@@ -262,6 +266,8 @@ function supervise(
 ): Promise<CliError | undefined> {
   return new Promise((resolve) => {
     let lost = false;
+    /** Between a lost connection and the next CONNACK: the only time a CONNACK may arrive. */
+    let awaitingConnack = false;
     let pendingRefusal: IConnackPacket | undefined;
     let serverDisconnect: { error: CliError; code: number } | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -275,6 +281,12 @@ function supervise(
     };
 
     client.on('packetreceive', (packet: Packet) => {
+      if (packet.cmd === 'connack' && !awaitingConnack) {
+        // One CONNACK per connection [MQTT-3.2.0-2 of 3.1.1]: a second one is a broken broker, not a refusal.
+        finish(explainSecondConnack(spec));
+        client.stream.destroy();
+        return;
+      }
       if (packet.cmd === 'connack') pendingRefusal = packet;
       if (packet.cmd === 'disconnect') {
         serverDisconnect = { error: explainServerDisconnect(spec, packet), code: packet.reasonCode ?? 0 };
@@ -288,6 +300,7 @@ function supervise(
     client.on('connect', () => {
       pendingRefusal = undefined;
       serverDisconnect = undefined;
+      awaitingConnack = false;
       if (lost) notice(`reconnected to ${describeEndpoint(spec)}`);
       lost = false;
       schedule.connected();
@@ -318,6 +331,7 @@ function supervise(
         notice(`${serverDisconnect?.error.message ?? 'connection lost'}; reconnecting to ${describeEndpoint(spec)} (backoff from ${delayMs / 1000} s)`);
         lost = true;
       }
+      awaitingConnack = true;
       timer = setTimeout(() => {
         timer = undefined;
         if (!done && !client.disconnecting) client.reconnect();

@@ -20,6 +20,15 @@ function checkString(topic: string, what: string): TopicCheck {
   if (!topic.isWellFormed()) {
     return fail('MQTT-1.5.4-1', `${what} contains an unpaired surrogate, which is not valid UTF-8`);
   }
+  // Node turns bytes that are not UTF-8 (in argv, say) into U+FFFD: the topic the user meant cannot be sent.
+  const replaced = topic.indexOf('\uFFFD');
+  if (replaced !== -1) return fail('MQTT-1.5.4-1', `${what} contains U+FFFD at character ${replaced}: the argument was probably not valid UTF-8`);
+  // Control characters SHOULD NOT appear [MQTT-1.5.4-2 of 3.1.1; §1.5.4 of 5]: a broker may close the connection over one.
+  const control = topic.search(/[\u0001-\u001f\u007f-\u009f]/);
+  if (control !== -1) {
+    const code = (topic.codePointAt(control) as number).toString(16).toUpperCase().padStart(4, '0');
+    return fail('MQTT-1.5.4', `${what} contains the control character U+${code} at character ${control}`);
+  }
   const bytes = Buffer.byteLength(topic, 'utf8');
   if (bytes > MAX_TOPIC_BYTES) {
     return fail('MQTT-4.7.3-3', `${what} is ${bytes} bytes as UTF-8; the limit is ${MAX_TOPIC_BYTES}`);

@@ -7,6 +7,22 @@ import type { ProtocolVersion } from './reason-codes.js';
 
 export type Qos = 0 | 1 | 2;
 
+/** MQTT strings and binary data carry a two-byte length [MQTT-1.5.4-1, MQTT-1.5.6-1]. */
+export const MAX_FIELD_BYTES = 65_535;
+
+/** Refuses a value too long for an MQTT string or binary field, naming the flag. */
+export function checkFieldLength(flag: string, value: string | Buffer): void {
+  const bytes = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.length;
+  if (bytes > MAX_FIELD_BYTES) {
+    throw new UsageError(`${flag} is ${bytes.toLocaleString('en-US')} bytes; MQTT carries at most ${MAX_FIELD_BYTES.toLocaleString('en-US')} in this field`);
+  }
+}
+
+/** A user's value as an error message quotes it: whole when short, else its start and its length. */
+export function shown(value: string): string {
+  return value.length <= 80 ? value : `${value.slice(0, 60)}… (${value.length.toLocaleString('en-US')} characters)`;
+}
+
 export function parseInteger(flag: string, value: string, min: number, max: number): number {
   const n = /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
@@ -34,6 +50,7 @@ export function parsePort(flag: string, value: string): number {
 }
 
 const VERSIONS: Record<string, ProtocolVersion> = {
+  '3': 3,
   '31': 3,
   '3.1': 3,
   mqttv31: 3,
@@ -50,7 +67,7 @@ const VERSIONS: Record<string, ProtocolVersion> = {
 export function parseProtocolVersion(flag: string, value: string): ProtocolVersion {
   const v = VERSIONS[value.toLowerCase()];
   if (v === undefined) {
-    throw new UsageError(`unknown protocol version '${value}' for ${flag}: use 5, 311 or 31 (or mqttv5, mqttv311, mqttv31)`);
+    throw new UsageError(`unknown protocol version '${shown(value)}' for ${flag}: use 5, 311 or 31 (also 5.0, 3.1.1, 3.1, the protocol levels 4 and 3, and mqttv5, mqttv311, mqttv31)`);
   }
   return v;
 }

@@ -19,7 +19,9 @@ export type FakeBehaviour =
   /** Answers a QoS 1/2 PUBLISH with a remaining length of five bytes, and keeps the socket open. */
   | { kind: 'malformed-ack' }
   /** Acknowledges as usual but never closes the socket after our DISCONNECT. */
-  | { kind: 'ignore-disconnect' };
+  | { kind: 'ignore-disconnect' }
+  /** Sends a second CONNACK (code 0) 50 ms after the first. */
+  | { kind: 'second-connack' };
 
 export interface FakeBroker {
   readonly port: number;
@@ -72,6 +74,10 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
             } else {
               send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });
             }
+            return;
+          case 'second-connack':
+            send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });
+            setTimeout(() => send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 }), 50);
             return;
           case 'disconnect-after-connack':
             send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });

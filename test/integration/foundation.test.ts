@@ -89,7 +89,19 @@ describe('usage errors exit 2 before any connection', () => {
     [['sub', '-t', 'a', '-W', 'soon'], "invalid duration 'soon' for -W"],
     [['sub', '-t', 'a', '-F', '%Z'], "unknown -F specifier '%Z'"],
     [['sub', '-t', 'a', '-V', '311', '--no-local'], '--no-local needs MQTT 5'],
-  ])('%j', async (args, message) => {
+    [['pub', '-t', 'a', '-m', 'x', '-i', 'i'.repeat(70_000)], '-i is 70,000 bytes; MQTT carries at most 65,535 in this field'],
+    [['pub', '-t', 'a', '-m', 'x', '-u', 'u'.repeat(65_536)], '-u is 65,536 bytes'],
+    [['pub', '-t', 'a', '-m', 'x', '-u', 'u', '-P', 'p'.repeat(66_000)], 'the password is 66,000 bytes'],
+    [['pub', '-t', 'a', '-m', 'x', '--will-topic', 'w', '--will-payload', 'w'.repeat(66_000)], '--will-payload is 66,000 bytes'],
+    [['pub', '-t', 'a', '-m', 'x', '--content-type', 'c'.repeat(66_000)], '--content-type is 66,000 bytes'],
+    [['pub', '-t', 'a', '-m', 'x', '--user-property', `k=${'v'.repeat(66_000)}`], 'a --user-property value is 66,000 bytes'],
+    [['pub', '-t', 'a\tb', '-m', 'x'], 'publish topic contains the control character U+0009 at character 1'],
+    [['sub', '-t', 'a\u0085'], 'topic filter contains the control character U+0085'],
+    [['pub', '-t', 'a\uFFFDb', '-m', 'x'], 'contains U+FFFD at character 1: the argument was probably not valid UTF-8'],
+    [['sub', '-t', `${'x/'.repeat(35_000)}#/y`], `invalid topic filter '${'x/'.repeat(30)}… (70,003 characters)'`],
+    [['pub', '-t', 'a', '-m', 'x', '-V', '9'], "unknown protocol version '9' for -V: use 5, 311 or 31 (also 5.0, 3.1.1, 3.1, the protocol levels 4 and 3"],
+    [['pub', '-t', 'a', '-m', 'x', '-V', '3', '-P', 'pw'], 'MQTT 3.1.1 does not allow a password without a user name'],
+  ])('%#: %j', async (args, message) => {
     const r = await runCli([args[0] as string, '-h', '127.0.0.1', '-p', String(fake.port), ...args.slice(1)]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);

@@ -312,6 +312,18 @@ describe('refusals and server disconnects (fake broker: no real broker sends the
 });
 
 describe('a broker that breaks the protocol (fake broker)', () => {
+  test('a second CONNACK on one connection is a protocol violation: exit 4, never "refused: Success"', async () => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker({ kind: 'second-connack' });
+    try {
+      const r = await runCli(['sub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'x'], { timeoutMs: 15_000 });
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain(`mqtt-tool: mqtt://127.0.0.1:${fake.port} broke the MQTT protocol: a second CONNACK on one connection`);
+      expect(r.stderr).not.toContain('Success');
+    } finally {
+      await fake.close();
+    }
+  });
   test('a packet whose remaining length runs past four bytes ends pub with exit 4, not an endless wait', async () => {
     const { startFakeBroker } = await import('../helpers/fake-broker.js');
     const fake = await startFakeBroker({ kind: 'malformed-ack' });
