@@ -32,7 +32,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l user-property -d '
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s u -l username -d 'user name' -x
@@ -85,7 +85,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l pretty -d 'indent 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s u -l username -d 'user name' -x
@@ -131,7 +131,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l pretty -d 'indent J
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s u -l username -d 'user name' -x
@@ -178,7 +178,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l out -d 'also wri
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s u -l username -d 'user name' -x
@@ -207,7 +207,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l json -d 'prin
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s u -l username -d 'user name' -x
@@ -236,7 +236,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l json -d 'pri
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s u -l username -d 'user name' -x

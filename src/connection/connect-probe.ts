@@ -45,8 +45,7 @@ export function mqttProbe(spec: ConnectionSpec, address: string, version: Protoc
         keepalive: spec.keepaliveSeconds,
       };
       if (spec.username !== undefined) connect['username'] = spec.username;
-      // MQTT 3.1 and 3.1.1 send a password only with a user name [MQTT-3.1.2-22]; mqtt-packet refuses to encode one without.
-      if (spec.password !== undefined && (spec.username !== undefined || version === 5)) connect['password'] = spec.password;
+      if (spec.password !== undefined) connect['password'] = spec.password;
       socket.write(mqttPacket.generate(connect as unknown as Packet, { protocolVersion: version }));
     });
     socket.on('data', (d: Buffer) => {

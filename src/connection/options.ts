@@ -212,6 +212,7 @@ function buildWill(flags: ConnectionFlags, version: ProtocolVersion): WillSpec |
 
 function pickPassword(
   flags: ConnectionFlags,
+  username: string | undefined,
   urlPassword: string | undefined,
   ctx: SpecContext,
 ): { password: Buffer | undefined; source: PasswordSource | undefined } {
@@ -222,8 +223,9 @@ function pickPassword(
     return { password: Buffer.from(text, 'utf8'), source: 'file' };
   }
   if (urlPassword !== undefined) return { password: Buffer.from(urlPassword, 'utf8'), source: 'url' };
+  // The environment's password goes with a user name only: exported once, it must not break anonymous use.
   const env = ctx.env['MQTT_TOOL_PASSWORD'];
-  if (env !== undefined && env !== '') return { password: Buffer.from(env, 'utf8'), source: 'env' };
+  if (env !== undefined && env !== '' && username !== undefined) return { password: Buffer.from(env, 'utf8'), source: 'env' };
   return { password: undefined, source: undefined };
 }
 
@@ -256,10 +258,15 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
 
   const username = flags.username ?? fromUrl?.username;
   if (username !== undefined) checkFieldLength('-u', username);
-  const { password, source } = pickPassword(flags, fromUrl?.password, ctx);
+  const { password, source } = pickPassword(flags, username, fromUrl?.password, ctx);
   if (password !== undefined) checkFieldLength('the password', password);
-  if (password !== undefined && username === undefined && protocolVersion !== 5) {
-    throw new UsageError('MQTT 3.1.1 does not allow a password without a user name [MQTT-3.1.2-22]: add -u');
+  if (password !== undefined && username === undefined) {
+    // MQTT 5 allows it, but mqtt-packet (MQTT.js's encoder) refuses to encode such a CONNECT in any version.
+    throw new UsageError(
+      protocolVersion === 5
+        ? 'a password without a user name: MQTT 5 allows it, but mqtt-tool cannot send it (its MQTT encoder requires a user name): add -u'
+        : 'MQTT 3.1.1 does not allow a password without a user name [MQTT-3.1.2-22]: add -u',
+    );
   }
 
   const urlPath = fromUrl?.path;

@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import clientModule from 'mqtt/lib/client';
 import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
-import { UsageError, type CliError } from '../errors.js';
+import type { CliError } from '../errors.js';
 import { describeEndpoint, toMqttOptions, type ConnectionSpec } from './options.js';
 import {
   connackCode,
@@ -101,9 +101,6 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions): Pr
       if (err instanceof Mqtt5Refused) {
         if (options.needsMqtt5 !== undefined) throw explainNoMqtt5(spec, err.how, options.needsMqtt5);
         if (!spec.protocolVersionDefaulted) throw err.error;
-        if (spec.password !== undefined && spec.username === undefined) {
-          throw new UsageError(`${describeEndpoint(spec)} speaks MQTT 3.1.1 only, which sends a password only with a user name [MQTT-3.1.2-22]: add -u`);
-        }
         options.notice(`${describeEndpoint(spec)} does not speak MQTT 5 (${err.how}): using MQTT 3.1.1 (-V 311 skips this step)`);
         try {
           return await connectOnce({ ...spec, protocolVersion: 4, protocolVersionDefaulted: false }, options, schedule);

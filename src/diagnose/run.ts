@@ -99,7 +99,6 @@ export function configWarnings(spec: ConnectionSpec, o: DiagnoseOptions): string
   if (spec.protocolVersion === 3 && Buffer.byteLength(spec.clientId) > 23) {
     w.push(`client id is ${Buffer.byteLength(spec.clientId)} bytes; MQTT 3.1 brokers may refuse ids over 23 bytes`);
   }
-  if (spec.password !== undefined && spec.username === undefined) w.push('a password without a user name: most brokers ignore it');
   if (o.tlsFlagsOnPlain) w.push('TLS flags were given with a plain URL: connecting with TLS (mqtts)');
   if (spec.tls !== undefined && !spec.tls.rejectUnauthorized) w.push('--insecure: certificate verification is off');
   return w;

@@ -101,6 +101,8 @@ describe('usage errors exit 2 before any connection', () => {
     [['sub', '-t', `${'x/'.repeat(35_000)}#/y`], `invalid topic filter '${'x/'.repeat(30)}… (70,003 characters)'`],
     [['pub', '-t', 'a', '-m', 'x', '-V', '9'], "unknown protocol version '9' for -V: use 5, 311 or 31 (also 5.0, 3.1.1, 3.1, the protocol levels 4 and 3"],
     [['pub', '-t', 'a', '-m', 'x', '-V', '3', '-P', 'pw'], 'MQTT 3.1.1 does not allow a password without a user name'],
+    [['pub', '-t', 'a', '-m', 'x', '-P', 'pw'], 'a password without a user name: MQTT 5 allows it, but mqtt-tool cannot send it'],
+    [['diagnose', '-P', 'pw'], 'a password without a user name: MQTT 5 allows it'],
   ])('%#: %j', async (args, message) => {
     const r = await runCli([args[0] as string, '-h', '127.0.0.1', '-p', String(fake.port), ...args.slice(1)]);
     expect(r.code).toBe(2);

@@ -107,8 +107,12 @@ describe('password sources', () => {
   test('unreadable password file is a usage error', () => {
     expect(() => spec({ passwordFile: '/missing' })).toThrow(/--password-file/);
   });
-  test('3.1.1 forbids a password without a user name', () => {
+  test('3.1.1 forbids a password without a user name; MQTT 5 allows it, but the encoder cannot send it', () => {
     expect(() => spec({ password: 'p', protocolVersion: 4 })).toThrow(/MQTT-3.1.2-22/);
+    expect(() => spec({ password: 'p' })).toThrow(/MQTT 5 allows it, but mqtt-tool cannot send it/);
+  });
+  test('MQTT_TOOL_PASSWORD goes with a user name only', () => {
+    expect(spec({}, { env: { MQTT_TOOL_PASSWORD: 'e' } }).password).toBeUndefined();
   });
 });
 
