@@ -19,7 +19,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s q -l qos -d 'quali
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s r -l retain -d 'retain the message (-r -n clears a retained message)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l repeat -d 'publish the message n times' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l repeat-delay -d 'wait between repeats' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s M -l max-inflight -d 'unacknowledged QoS 1/2 messages in flight at most (default: 1000)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s M -l max-inflight -d 'unacknowledged QoS 1/2 messages in flight at most (default: 1000; 20 for QoS 2 under MQTT 3.1.1; never above the broker\'s Receive Maximum)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l ack-timeout -d 'exit 6 when a written message gets no acknowledgement in time (default: 30)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l strict-qos -d 'exit 7 when the broker takes QoS 2 messages at QoS 1 (PUBACK), instead of a warning'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l content-type -d 'MQTT 5 content type' -x

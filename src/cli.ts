@@ -58,7 +58,7 @@ export function buildProgram(): Command {
     .addOption(messageOption('-r, --retain', 'retain the message (-r -n clears a retained message)'))
     .addOption(messageOption('--repeat <n>', 'publish the message n times').argParser((v) => parseInteger('--repeat', v, 1, Number.MAX_SAFE_INTEGER)))
     .addOption(messageOption('--repeat-delay <seconds>', 'wait between repeats').argParser((v) => parseSeconds('--repeat-delay', v)))
-    .addOption(messageOption('-M, --max-inflight <n>', 'unacknowledged QoS 1/2 messages in flight at most (default: 1000)').argParser((v) => parseInteger('-M', v, 1, 65_535)))
+    .addOption(messageOption('-M, --max-inflight <n>', 'unacknowledged QoS 1/2 messages in flight at most (default: 1000; 20 for QoS 2 under MQTT 3.1.1; never above the broker\'s Receive Maximum)').argParser((v) => parseInteger('-M', v, 1, 65_535)))
     .addOption(messageOption('--ack-timeout <seconds>', 'exit 6 when a written message gets no acknowledgement in time (default: 30)').argParser((v) => parseSeconds('--ack-timeout', v, 0.1)))
     .addOption(messageOption('--strict-qos', 'exit 7 when the broker takes QoS 2 messages at QoS 1 (PUBACK), instead of a warning'))
     .addOption(messageOption('--content-type <type>', 'MQTT 5 content type'))

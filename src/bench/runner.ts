@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import type { ConnectionSpec } from '../connection/options.js';
 import type { Qos } from '../connection/values.js';
 import { connect } from '../connection/session.js';
+import { defaultWindow } from '../connection/fast-publisher.js';
+import type { ProtocolVersion } from '../connection/reason-codes.js';
 import { loadWebSocketLibrary } from '../setup/websocket.js';
 import { errorForExitCode, isCliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
@@ -92,8 +94,8 @@ class PhaseWorker {
  * up to 1000 in flight; at QoS 2 a window past a few hundred only queues at the broker, which cut
  * throughput by half and raised p50 latency 40x.
  */
-export function inflightFor(opts: Pick<BenchOptions, 'inflight'>, qos: Qos): number {
-  return opts.inflight ?? (qos === 2 ? 200 : 1000);
+export function inflightFor(opts: Pick<BenchOptions, 'inflight'>, qos: Qos, version: ProtocolVersion): number {
+  return defaultWindow(version, qos, opts.inflight, qos === 2 ? 200 : 1000, undefined);
 }
 
 function roundRobin(count: number, buckets: number, offset: number): number[][] {
@@ -129,7 +131,7 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
         subscriberIds: subs[i] as number[],
         totalPublishers: opts.publishers,
         size: opts.size,
-        inflight: inflightFor(opts, qos),
+        inflight: inflightFor(opts, qos, spec.protocolVersion),
         messagesPerPublisher: perPublisher,
         durationMs: opts.durationSec === undefined ? undefined : opts.durationSec * 1000,
         ratePerPublisher: opts.rate === undefined ? undefined : opts.rate / Math.max(1, opts.publishers),

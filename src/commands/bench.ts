@@ -8,6 +8,7 @@ import { resolveConnection } from '../setup/resolve.js';
 import { protocolVersionLabel, type Qos } from '../connection/values.js';
 import { CheckFailedError, NetworkError, UsageError } from '../errors.js';
 import { connect } from '../connection/session.js';
+import { V311_QOS2_WINDOW } from '../connection/fast-publisher.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { loadBundle } from '../lazy.js';
@@ -80,14 +81,14 @@ function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void>
 }
 
 /** "1 publishers, 1 subscribers, 64-byte payloads, 100000 messages per QoS, in-flight window ...". */
-function parametersLine(p: BenchReport['parameters']): string {
+function parametersLine(p: BenchReport['parameters'], version: number): string {
   const amount = p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`;
   const cap = (p['receiveMaximum'] as number | undefined) ?? 65_535;
   const asked = p['inflight'] as number | undefined;
   const capNote = ` (the broker's Receive Maximum ${cap} caps it)`;
   const window =
     asked === undefined
-      ? `${Math.min(1000, cap)} (${Math.min(200, cap)} at QoS 2)${cap < 1000 ? capNote : ''}`
+      ? `${Math.min(1000, cap)} (${Math.min(version === 5 ? 200 : V311_QOS2_WINDOW, cap)} at QoS 2)${cap < 1000 ? capNote : ''}`
       : `${Math.min(asked, cap)}${cap < asked ? capNote : ''}`;
   const pace = p['rate'] !== undefined ? `fixed rate ${p['rate']} msg/s` : `in-flight window ${window}`;
   return `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${amount}, ${pace}`;
@@ -107,7 +108,7 @@ async function render(term: Terminal, report: BenchReport): Promise<string> {
   const p = report.parameters;
   const lines = [
     `mqtt-tool bench ${report.version}: ${e.broker} (${protocolVersionLabel(e.protocolVersion as 3 | 4 | 5)}${e.embedded ? ', embedded broker' : ''})`,
-    parametersLine(p),
+    parametersLine(p, e.protocolVersion),
     table.toString(),
     'latency: end to end, publisher send -> subscriber receive (HDR histogram); ack: publish -> PUBACK/PUBCOMP',
   ];

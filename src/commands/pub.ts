@@ -4,7 +4,7 @@ import { resolveConnection } from '../setup/resolve.js';
 import { pickPayloadSource, readPayload, type PayloadFlags } from '../io/payload.js';
 import { connect, type Session } from '../connection/session.js';
 import { describeEndpoint, type ConnectionFlags } from '../connection/options.js';
-import { FastPublisher } from '../connection/fast-publisher.js';
+import { defaultWindow, FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
 import { describePacket } from '../connection/packet-log.js';
 import { validateTopicName } from '../connection/topics.js';
@@ -146,7 +146,8 @@ export async function runPub(flags: PubFlags): Promise<void> {
     const payload = source.kind === 'lines' ? undefined : await readPayload(source);
 
     const ackTap: AckTap = { handler: undefined };
-    const session = await connect(connection.spec, { notice: term.notice, ackTap, webSocket: connection.webSocket });
+    // A QoS 1/2 stream keeps its session across reconnects: a message cut off between PUBREC and PUBCOMP must not be lost with it.
+    const session = await connect(connection.spec, { notice: term.notice, ackTap, webSocket: connection.webSocket, keepSession: lineMode && (flags.qos ?? 0) > 0 });
     const version = session.spec.protocolVersion;
     if (version !== connection.spec.protocolVersion) {
       try {
@@ -156,7 +157,6 @@ export async function runPub(flags: PubFlags): Promise<void> {
         throw err;
       }
     }
-    const receiveMax = session.connack.properties?.receiveMaximum ?? 65_535;
     /** Set when the run must stop early: an acknowledgement that never came, or a QoS downgrade under --strict-qos. */
     let abortedWith: CliError | undefined;
     let signalAbort: () => void = () => {};
@@ -168,7 +168,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
       stopInput();
       signalAbort();
     };
-    const pub = new FastPublisher(session.client, version, Math.min(flags.maxInflight ?? 1000, receiveMax), {
+    const pub = new FastPublisher(session.client, version, defaultWindow(version, opts.qos, flags.maxInflight, 1000, session.connack.properties?.receiveMaximum), {
       template: opts,
       tap: ackTap,
       log: flags.debug === true ? (sent) => term.notice(`--> ${describePacket(sent)}`) : undefined,

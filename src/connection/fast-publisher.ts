@@ -23,6 +23,20 @@ import { WRITE_COALESCE_MS } from './transport/coalesce-writes.js';
 import { decodeReason, formatCode, type ProtocolVersion } from './reason-codes.js';
 import type { Qos } from './values.js';
 
+/**
+ * The in-flight window for QoS 2 under MQTT 3.1.1, which has no Receive Maximum to learn the
+ * broker's limit from. Mosquitto holds at most 20 unreleased QoS 2 messages per client by default
+ * (max_inflight_messages) and drops a 3.1.1 client that sends more, so a larger window turns a slow
+ * link into a reconnect loop. mosquitto_pub's own default is 20 too.
+ */
+export const V311_QOS2_WINDOW = 20;
+
+/** The default window: 1000 (bench: its own), never above the broker's Receive Maximum, 20 for QoS 2 without one. */
+export function defaultWindow(version: ProtocolVersion, qos: Qos, asked: number | undefined, fallback: number, receiveMaximum: number | undefined): number {
+  const wanted = asked ?? (version !== 5 && qos === 2 ? Math.min(fallback, V311_QOS2_WINDOW) : fallback);
+  return Math.min(wanted, receiveMaximum ?? 65_535);
+}
+
 export interface PublishStats {
   sent: number;
   /** Acknowledged (QoS 1/2) or handed to the socket (QoS 0). */
@@ -122,10 +136,10 @@ export class FastPublisher {
       if (p.cmd === 'pingreq') this.pingsSent++;
     });
     if (tap !== undefined) tap.handler = (type, id, code) => this.handleAck(type, id, code);
-    client.on('connect', () => {
+    client.on('connect', (connack: { sessionPresent?: boolean }) => {
       this.pingsSent = 0;
       this.pingsAnswered = 0;
-      this.resend();
+      this.resend(connack.sessionPresent === true);
     });
     client.on('close', () => {
       const waiting = this.pingWaiters;
@@ -257,6 +271,14 @@ export class FastPublisher {
       this.complete(id, m, code);
     } else if (type === 7) {
       if (m.qos !== 2) return false;
+      if (code === 0x92 && m.released) {
+        // Packet Identifier not found: the broker no longer knows this message (its session was lost),
+        // so our PUBREL released nothing. It was not delivered: send it again from the PUBLISH.
+        m.released = false;
+        this.republish(id, m);
+        this.flush();
+        return true;
+      }
       this.complete(id, m, undefined);
     } else {
       if (m.qos !== 2) return false;
@@ -318,20 +340,23 @@ export class FastPublisher {
     return { id, topic: m.topic, waitingFor: m.qos === 1 ? 'PUBACK' : m.released ? 'PUBCOMP' : 'PUBREC' };
   }
 
-  /** After a reconnect: what was in flight goes again, in order, then what waited offline. */
-  private resend(): void {
+  /**
+   * After a reconnect: what was in flight goes again, in order, then what waited offline.
+   * A QoS 2 message past PUBREC is released with PUBREL only when the broker kept our session;
+   * without it the broker dropped the message with the session, so it goes again from PUBLISH
+   * (a PUBCOMP for the PUBREL would otherwise pass for delivery: issue #16).
+   */
+  private resend(sessionPresent: boolean): void {
     this.lastProgressAt = performance.now();
     this.socketFull = false;
     this.batch = [];
     this.batchBytes = 0;
     // A Map iterates in insertion order, which is publish order, also across packet-id wrap.
     for (const [id, m] of this.inflight) {
-      if (m.released) this.send(this.pubrel(id));
+      if (m.released && sessionPresent) this.send(this.pubrel(id));
       else {
-        const again = Buffer.from(m.packet);
-        again[0] = (again[0] as number) | 0x08;
-        if (this.log !== undefined) this.log({ cmd: 'publish', topic: m.topic, payload: this.payloadOf(again), qos: m.qos, retain: ((again[0] as number) & 1) === 1, dup: true, messageId: id });
-        this.send(again);
+        m.released = false;
+        this.republish(id, m);
       }
     }
     const waiting = this.offline;
@@ -339,6 +364,14 @@ export class FastPublisher {
     for (const p of waiting) this.send(p);
     this.flush();
     this.wake();
+  }
+
+  /** The PUBLISH of an in-flight message again, with DUP set [MQTT-3.3.1-1]. */
+  private republish(id: number, m: InFlight): void {
+    const again = Buffer.from(m.packet);
+    again[0] = (again[0] as number) | 0x08;
+    if (this.log !== undefined) this.log({ cmd: 'publish', topic: m.topic, payload: this.payloadOf(again), qos: m.qos, retain: ((again[0] as number) & 1) === 1, dup: true, messageId: id });
+    this.send(again);
   }
 
   private wake(): void {

@@ -65,7 +65,17 @@ export interface ConnectOptions {
    * offer it". Otherwise a defaulted MQTT 5 falls back to 3.1.1 once when the broker lacks 5.
    */
   readonly needsMqtt5?: string;
+  /**
+   * Keep the broker's session across reconnects though the spec asks for a clean one, so QoS 1/2
+   * messages in flight survive a cut link exactly once (pub -l). MQTT 5: clean start with a session
+   * expiry, resumed on reconnect and ended by the final DISCONNECT. 3.1.1: a persistent session for
+   * this run's client id, removed by a clean connection after the final DISCONNECT.
+   */
+  readonly keepSession?: boolean;
 }
+
+/** MQTT 5: how long the broker keeps a kept session (keepSession) when the link is cut. */
+export const KEPT_SESSION_S = 300;
 
 /** A refusal that may pass on retry (server unavailable, busy, rate limited); long-running commands retry it. */
 class TransientRefusal extends Error {
@@ -148,12 +158,16 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
   const debugLog = options.debugLog ?? options.notice;
   const progress = freshProgress();
   let streamError: NodeJS.ErrnoException | undefined;
+  const keep = options.keepSession === true && spec.clean;
+  const base = toMqttOptions(spec);
   const mqttOptions: IClientOptions = {
-    ...toMqttOptions(spec),
+    ...base,
     // Our own timer below reports the failure; keep MQTT.js's from racing it.
     connectTimeout: spec.connectTimeoutMs + 5_000,
     // mqtt-packet otherwise builds a 65,536-entry buffer cache on the first write: ~40 ms of start-up.
     writeCache: false,
+    ...(keep && spec.protocolVersion === 5 ? { properties: { ...base.properties, sessionExpiryInterval: spec.sessionExpirySeconds ?? KEPT_SESSION_S } } : {}),
+    ...(keep && spec.protocolVersion !== 5 ? { clean: false } : {}),
   };
   const client = new MqttClientClass(() => {
     Object.assign(progress, freshProgress());
@@ -216,12 +230,18 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
   });
 
   schedule.connected();
+  // MQTT 5: the first CONNECT started clean; every reconnect resumes the session [MQTT-3.1.2-4].
+  if (keep && spec.protocolVersion === 5) client.options.clean = false;
   return {
     client,
     connack,
     spec,
     ended: supervise(client, spec, options.notice, () => streamError, progress, schedule),
-    close: () => closeClient(client),
+    close: async () => {
+      // The kept session ends with us: MQTT 5 by a zero expiry on DISCONNECT [MQTT-3.14.2-2], 3.1.1 by a clean connection.
+      await closeClient(client, keep && spec.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 0 } } : {});
+      if (keep && spec.protocolVersion !== 5) await dropSession(spec, options);
+    },
   };
 }
 
@@ -232,7 +252,17 @@ const DISCONNECT_WAIT_MS = 2_000;
  * DISCONNECT, then the socket is closed: by the broker, or by us after DISCONNECT_WAIT_MS
  * (a broker must close it [MQTT-3.14.4-1], but a dead link or a broken broker never does).
  */
-function closeClient(client: MqttClient): Promise<void> {
+/** Connects once with a clean session and leaves: the broker drops what this client id had kept. */
+async function dropSession(spec: ConnectionSpec, options: ConnectOptions): Promise<void> {
+  try {
+    const s = await connect({ ...spec, will: undefined, reconnect: { ...spec.reconnect, enabled: false } }, { notice: options.notice, webSocket: options.webSocket });
+    await s.close();
+  } catch {
+    // The session expires on the broker's own terms; nothing the user asked for is lost.
+  }
+}
+
+function closeClient(client: MqttClient, disconnect: Parameters<MqttClient['end']>[1] = {}): Promise<void> {
   return new Promise((resolve) => {
     if (client.disconnected || client.disconnecting) {
       resolve();
@@ -242,7 +272,7 @@ function closeClient(client: MqttClient): Promise<void> {
       client.stream.destroy();
       resolve();
     }, DISCONNECT_WAIT_MS);
-    client.end(false, {}, () => {
+    client.end(false, disconnect, () => {
       clearTimeout(timer);
       resolve();
     });

@@ -416,3 +416,50 @@ describe('signals from coreutils timeout and a closed terminal', () => {
     }
   });
 });
+
+describe('a link cut during a QoS 2 stream (a proxy the test cuts)', () => {
+  test.each([
+    ['MQTT 5', []],
+    ['MQTT 3.1.1', ['-V', '311']],
+  ])('%s: pub -l -q 2 cut twice: every line arrives exactly once, and no session is left behind', async (_name, version) => {
+    const b = await broker();
+    const { startCuttingProxy } = await import('../helpers/cutting-proxy.js');
+    const proxy = await startCuttingProxy(b.port);
+    const watcher = await testClient(`mqtt://127.0.0.1:${b.port}`, { protocolVersion: 5 });
+    try {
+      const n = 20_000;
+      const got = new Map<string, number>();
+      watcher.on('message', (_t, payload) => got.set(payload.toString(), (got.get(payload.toString()) ?? 0) + 1));
+      await watcher.subscribeAsync('rel/cut', { qos: 2 });
+      const id = `rel-cut-${process.pid}-${version.length}`;
+      const pub = spawnCli(['pub', '-h', '127.0.0.1', '-p', String(proxy.port), ...version, '-i', id, '-t', 'rel/cut', '-l', '-q', '2', '--reconnect-period', '0.1']);
+      const done = collect(pub, 90_000);
+      pub.stdin?.end(`${Array.from({ length: n }, (_, i) => `line-${i}`).join('\n')}\n`);
+      const until = async (count: number): Promise<void> => {
+        for (const t = Date.now(); got.size < count; ) {
+          if (Date.now() - t > 30_000) throw new Error(`only ${got.size} lines arrived`);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      await until(5_000);
+      expect(proxy.cut()).toBe(1);
+      await until(12_000);
+      expect(proxy.cut()).toBe(1);
+      const r = await done;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('reconnecting');
+      await until(n);
+      const twice = [...got].filter(([, c]) => c > 1).map(([line]) => line);
+      expect(twice).toEqual([]);
+      expect(got.size).toBe(n);
+      // The kept session ended with the run: the same client id finds no session on the broker.
+      const probe = await testClient(`mqtt://127.0.0.1:${b.port}`, { clientId: id, clean: false, protocolVersion: version.length === 0 ? 5 : 4, properties: version.length === 0 ? { sessionExpiryInterval: 0 } : undefined });
+      const present = (probe as unknown as { connackPacket?: { sessionPresent: boolean } }).connackPacket?.sessionPresent;
+      await probe.endAsync();
+      expect(present).toBe(false);
+    } finally {
+      await watcher.endAsync();
+      await proxy.close();
+    }
+  }, 120_000);
+});
