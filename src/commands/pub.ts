@@ -10,7 +10,7 @@ import { describePacket } from '../connection/packet-log.js';
 import { validateTopicName } from '../connection/topics.js';
 import { checkFieldLength, type Qos } from '../connection/values.js';
 import { NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
-import { LineSplitter } from '../io/lines.js';
+import { LineSplitter, LineTooLongError } from '../io/lines.js';
 import { onInterrupt } from '../io/signals.js';
 import { v5OnlyRemedy } from './mqtt5-flags.js';
 import { createTerminal } from '../io/terminal.js';
@@ -91,8 +91,10 @@ function brokerLimits(session: Session, pub: FastPublisher, topic: string, opts:
     throw new RejectedError('the broker does not support retained messages', { hint: 'Drop -r.' });
   }
   const maximum = p?.maximumPacketSize;
-  if (maximum === undefined) return () => {};
+  const largest = pub.maxPayload(topic, opts.qos);
   return (payloadBytes) => {
+    if (payloadBytes > largest) throw tooLarge(payloadBytes, largest);
+    if (maximum === undefined) return;
     const size = pub.packetSize(topic, opts.qos, payloadBytes);
     if (size > maximum) {
       throw new RejectedError(`a payload of ${payloadBytes} bytes makes a ${size}-byte packet; the broker's maximum packet size is ${maximum} bytes`, {
@@ -100,6 +102,14 @@ function brokerLimits(session: Session, pub: FastPublisher, topic: string, opts:
       });
     }
   };
+}
+
+/** A payload no MQTT packet can carry, whatever the broker: exit 2 before anything is sent. */
+function tooLarge(payloadBytes: number | undefined, largest: number): UsageError {
+  return new UsageError(
+    `${payloadBytes === undefined ? 'a line of stdin is' : `a payload of ${payloadBytes.toLocaleString('en-US')} bytes is`} larger than an MQTT packet can carry with this topic (${largest.toLocaleString('en-US')} bytes; the remaining length of a packet is at most 268,435,455 bytes)`,
+    { hint: 'Split the data, or send it another way.' },
+  );
 }
 
 function outcome(pub: FastPublisher, ended: CliError | undefined, interrupted: boolean): CliError | undefined {
@@ -281,7 +291,7 @@ function publishLines(
   sessionOver: () => boolean,
 ): Promise<void> {
   const stdin = process.stdin;
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter(pub.maxPayload(topic, opts.qos));
   const client = session.client;
   const checkSize = brokerLimits(session, pub, topic, opts);
   return new Promise<void>((resolve, reject) => {
@@ -325,7 +335,13 @@ function publishLines(
     let chain: Promise<void> = Promise.resolve();
     const onData = (chunk: Buffer): void => {
       stdin.pause();
-      const lines = splitter.push(chunk);
+      let lines: Buffer[];
+      try {
+        lines = splitter.push(chunk);
+      } catch (err) {
+        settle(err instanceof LineTooLongError ? tooLarge(undefined, err.limit) : err);
+        return;
+      }
       chain = chain.then(() => pump(lines)).then(() => {
         if (!halted()) stdin.resume();
       });

@@ -229,3 +229,17 @@ export function explainSecondConnack(spec: ConnectionSpec): NetworkError {
     hint: PROTOCOL_VIOLATION_HINT,
   });
 }
+
+/** A CONNACK without its return or reason code. */
+export function explainMalformedConnack(spec: ConnectionSpec): NetworkError {
+  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: a CONNACK without its ${spec.protocolVersion === 5 ? 'reason' : 'return'} code`, {
+    hint: PROTOCOL_VIOLATION_HINT,
+  });
+}
+
+/** A QoS 1/2 PUBLISH with packet identifier 0. */
+export function explainPacketIdZero(spec: ConnectionSpec): NetworkError {
+  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: a QoS 1/2 PUBLISH with packet identifier 0`, {
+    hint: PROTOCOL_VIOLATION_HINT,
+  });
+}

@@ -31,6 +31,9 @@ import type { Qos } from './values.js';
  */
 export const V311_QOS2_WINDOW = 20;
 
+/** The largest Variable Byte Integer, so the largest remaining length of any packet [MQTT-1.5.5]. */
+export const MAX_REMAINING_LENGTH = 268_435_455;
+
 /** The default window: 1000 (bench: its own), never above the broker's Receive Maximum, 20 for QoS 2 without one. */
 export function defaultWindow(version: ProtocolVersion, qos: Qos, asked: number | undefined, fallback: number, receiveMaximum: number | undefined): number {
   const wanted = asked ?? (version !== 5 && qos === 2 ? Math.min(fallback, V311_QOS2_WINDOW) : fallback);
@@ -167,6 +170,11 @@ export class FastPublisher {
       this.nextId = id === 65_535 ? 1 : id + 1;
       if (!this.inflight.has(id)) return id;
     }
+  }
+
+  /** The largest payload a PUBLISH to `topic` can carry: the remaining length is at most 268,435,455 bytes [MQTT-1.5.5]. */
+  maxPayload(topic: string, qos: Qos): number {
+    return MAX_REMAINING_LENGTH - (this.topicBytes(topic).length + (qos > 0 ? 2 : 0) + this.propertyBytes.length);
   }
 
   /** The exact size of the PUBLISH packet this publisher writes for such a message. */

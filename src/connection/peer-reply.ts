@@ -5,6 +5,7 @@
  */
 import mqttPacket, { type IConnackPacket, type Packet } from 'mqtt-packet';
 import type { ProtocolVersion } from './reason-codes.js';
+import { readVarint } from './varint.js';
 
 export type PeerReply =
   | { kind: 'connack'; packet: IConnackPacket }
@@ -22,13 +23,15 @@ export function classifyPeerReply(bytes: Buffer, version: ProtocolVersion): Peer
   // A TLS record (alert 0x15 or handshake 0x16, version 3.x): the server wants TLS.
   if ((bytes[0] === 0x15 || bytes[0] === 0x16) && bytes[1] === 0x03) return { kind: 'tls' };
   if (bytes[0] === 0x20) {
+    // Wait for the whole packet its remaining length announces: a CONNACK may come a byte at a time.
+    const length = readVarint(bytes, 1);
+    if (length.kind === 'incomplete' || (length.kind === 'value' && bytes.length < length.next + length.value)) return undefined;
     let packet: Packet | undefined;
     const parser = mqttPacket.parser({ protocolVersion: version });
     parser.on('packet', (p: Packet) => (packet ??= p));
     parser.on('error', () => {});
     parser.parse(bytes);
     if (packet?.cmd === 'connack') return { kind: 'connack', packet };
-    if (bytes.length < 4) return undefined;
   }
   return { kind: 'other', hex: bytes.subarray(0, 16).toString('hex') };
 }

@@ -18,6 +18,8 @@ import {
   explainNoConnack,
   explainRefusal,
   explainSecondConnack,
+  explainMalformedConnack,
+  explainPacketIdZero,
   explainServerDisconnect,
   explainStreamError,
 } from './explain.js';
@@ -208,7 +210,11 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
         reject(err);
       } else resolve(packet as IConnackPacket);
     };
-    const onConnect = (packet: IConnackPacket): void => finish(undefined, packet);
+    const onConnect = (packet: IConnackPacket): void => {
+      // A CONNACK too short to carry its code: mqtt-packet reads it as success under MQTT 5, but it is a broken broker.
+      if ((packet.length ?? 2) < 2 || (spec.protocolVersion === 5 ? packet.reasonCode : packet.returnCode) === undefined) finish(explainMalformedConnack(spec));
+      else finish(undefined, packet);
+    };
     const onPacket = (packet: Packet): void => {
       if (packet.cmd === 'connack') refused = packet;
     };
@@ -315,6 +321,12 @@ function supervise(
         return;
       }
       if (packet.cmd === 'connack') pendingRefusal = packet;
+      if (packet.cmd === 'publish' && packet.qos > 0 && !packet.messageId) {
+        // A QoS 1/2 PUBLISH needs a non-zero packet identifier [MQTT-2.2.1-3 of 3.1.1, MQTT-2.2.1-2 of 5].
+        finish(explainPacketIdZero(spec));
+        client.stream.destroy();
+        return;
+      }
       if (packet.cmd === 'disconnect') {
         serverDisconnect = { error: explainServerDisconnect(spec, packet), code: packet.reasonCode ?? 0 };
         // After a server DISCONNECT the connection is over [MQTT-3.14.4-1]; do not wait for the broker to close it.

@@ -412,7 +412,8 @@ async function brokerVersion(client: MqttClient): Promise<string | undefined> {
 }
 
 async function retainedCheck(client: MqttClient, spec: ConnectionSpec, topic: string, dial: ConnectOptions): Promise<Omit<StepResult, 'ms'>> {
-  await client.publishAsync(topic, 'diagnose retained', { qos: 1, retain: true });
+  const stored = await withTimeout(client.publishAsync(topic, 'diagnose retained', { qos: 1, retain: true }).then(() => true, () => false), WAIT_MS, () => false);
+  if (!stored) return { name: 'retained', status: 'warn', finding: `a retained publish got no PUBACK within ${WAIT_MS / 1000} s`, hint: 'The broker may refuse retained messages on this topic.' };
   let fresh: Awaited<ReturnType<typeof connect>> | undefined;
   try {
     fresh = await connect({ ...spec, clientId: `${spec.clientId}-r` }, dial);
@@ -426,7 +427,7 @@ async function retainedCheck(client: MqttClient, spec: ConnectionSpec, topic: st
   } catch (err) {
     return { name: 'retained', status: 'warn', finding: `could not check retained messages: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
-    await client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => {});
+    await withTimeout(client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined), WAIT_MS, () => undefined);
     if (fresh !== undefined) await fresh.close();
   }
 }

@@ -21,7 +21,15 @@ export type FakeBehaviour =
   /** Acknowledges as usual but never closes the socket after our DISCONNECT. */
   | { kind: 'ignore-disconnect' }
   /** Sends a second CONNACK (code 0) 50 ms after the first. */
-  | { kind: 'second-connack' };
+  | { kind: 'second-connack' }
+  /** Answers CONNECT with these bytes and keeps the socket open. */
+  | { kind: 'raw-after-connect'; bytes: Buffer }
+  /** Sends a good CONNACK one byte every `everyMs`. */
+  | { kind: 'drip-connack'; everyMs: number }
+  /** CONNACK, then silence: no SUBACK, no PUBACK, no PINGRESP. */
+  | { kind: 'quiet-after-connack' }
+  /** SUBACK, then a QoS 1 PUBLISH with packet id 0 [MQTT-2.2.1-3 of 3.1.1]. */
+  | { kind: 'publish-id-0' };
 
 export interface FakeBroker {
   readonly port: number;
@@ -75,6 +83,21 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
               send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });
             }
             return;
+          case 'raw-after-connect':
+            socket.write(behaviour.bytes);
+            return;
+          case 'drip-connack': {
+            const bytes = mqttPacket.generate({ cmd: 'connack', sessionPresent: false, reasonCode: 0, properties: { receiveMaximum: 10 } } as unknown as Packet, { protocolVersion: 5 });
+            let i = 0;
+            const timer = setInterval(() => {
+              if (i >= bytes.length || socket.destroyed) {
+                clearInterval(timer);
+                return;
+              }
+              socket.write(bytes.subarray(i, ++i));
+            }, behaviour.everyMs);
+            return;
+          }
           case 'second-connack':
             send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });
             setTimeout(() => send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 }), 50);
@@ -89,6 +112,12 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
           default:
             send({ cmd: 'connack', sessionPresent: false, reasonCode: 0, returnCode: 0 });
         }
+      } else if (behaviour.kind === 'quiet-after-connack') {
+        return;
+      } else if (packet.cmd === 'subscribe' && behaviour.kind === 'publish-id-0') {
+        send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
+        // Hand-made: mqtt-packet refuses to encode packet id 0. PUBLISH QoS 1, topic "x", id 0, payload "p".
+        socket.write(Buffer.from([0x32, version === 5 ? 0x07 : 0x06, 0x00, 0x01, 0x78, 0x00, 0x00, ...(version === 5 ? [0x00] : []), 0x70]));
       } else if (packet.cmd === 'publish' && packet.qos > 0) {
         if (behaviour.kind === 'drop-puback') return;
         if (behaviour.kind === 'malformed-ack') {

@@ -312,6 +312,48 @@ describe('refusals and server disconnects (fake broker: no real broker sends the
 });
 
 describe('a broker that breaks the protocol (fake broker)', () => {
+  const fakeRun = async (behaviour: Parameters<typeof import('../helpers/fake-broker.js')['startFakeBroker']>[0], args: string[], timeoutMs = 30_000) => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker(behaviour);
+    try {
+      const t0 = Date.now();
+      const r = await runCli([args[0] as string, '-h', '127.0.0.1', '-p', String(fake.port), ...args.slice(1)], { timeoutMs });
+      return { ...r, ms: Date.now() - t0, port: fake.port };
+    } finally {
+      await fake.close();
+    }
+  };
+  test('a CONNACK too short to carry its reason code is a protocol violation, not a success', async () => {
+    const r = await fakeRun({ kind: 'raw-after-connect', bytes: Buffer.from([0x20, 0x01, 0x00]) }, ['pub', '-V', '5', '-t', 'x', '-m', 'y']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('broke the MQTT protocol: a CONNACK without its reason code');
+  });
+  test('a CONNACK sent a byte at a time is waited for, within the connect timeout (pub and diagnose)', async () => {
+    const pub = await fakeRun({ kind: 'drip-connack', everyMs: 200 }, ['pub', '-V', '5', '-t', 'x', '-m', 'y', '-q', '1']);
+    expect(pub).toMatchObject({ code: 0, stderr: '' });
+    const diag = await fakeRun({ kind: 'drip-connack', everyMs: 200 }, ['diagnose', '-V', '5', '--json']);
+    const steps = (JSON.parse(diag.stdout) as { steps: Array<{ step: string; status: string }> }).steps;
+    expect(steps.find((s) => s.step === 'MQTT CONNECT')?.status).toBe('ok');
+  });
+  test('a broker that goes quiet after CONNACK: -W wins for sub, --ack-timeout for pub, diagnose ends in bounded time', async () => {
+    const sub = await fakeRun({ kind: 'quiet-after-connack' }, ['sub', '-t', 'x', '-W', '1']);
+    expect(sub.code).toBe(6);
+    expect(sub.stderr).toContain('-W 1: time is up');
+    expect(sub.ms).toBeLessThan(8_000);
+    const pub = await fakeRun({ kind: 'quiet-after-connack' }, ['pub', '-t', 'x', '-m', 'y', '-q', '1', '--ack-timeout', '1']);
+    expect(pub.code).toBe(6);
+    expect(pub.stderr).toContain("no PUBACK for message id 1 (topic 'x') within 1 s");
+    expect(pub.ms).toBeLessThan(8_000);
+    const diag = await fakeRun({ kind: 'quiet-after-connack' }, ['diagnose', '--json'], 60_000);
+    expect(diag.code).toBe(6);
+    expect(diag.stderr).not.toContain('internal error');
+    expect(diag.ms).toBeLessThan(30_000);
+  });
+  test('a QoS 1 PUBLISH with packet identifier 0 ends sub with exit 4', async () => {
+    const r = await fakeRun({ kind: 'publish-id-0' }, ['sub', '-t', 'x', '-q', '1', '-V', '311']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('broke the MQTT protocol: a QoS 1/2 PUBLISH with packet identifier 0');
+  });
   test('a second CONNACK on one connection is a protocol violation: exit 4, never "refused: Success"', async () => {
     const { startFakeBroker } = await import('../helpers/fake-broker.js');
     const fake = await startFakeBroker({ kind: 'second-connack' });
@@ -463,3 +505,13 @@ describe('a link cut during a QoS 2 stream (a proxy the test cuts)', () => {
     }
   }, 120_000);
 });
+
+test('pub -l: a line larger than any MQTT packet exits 2 as soon as it is seen, before it is all read', async () => {
+  const b = await broker();
+  const { spawn } = await import('node:child_process');
+  const { BIN } = await import('../helpers/cli.js');
+  const child = spawn('sh', ['-c', `head -c 300000000 /dev/zero | ${process.execPath} ${BIN} pub -h 127.0.0.1 -p ${b.port} -t big -l -q 1`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = await collect(child, 60_000);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/^mqtt-tool: a line of stdin is larger than an MQTT packet can carry with this topic \(268,435,44\d bytes;/);
+}, 90_000);

@@ -1,4 +1,4 @@
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { pickPayloadSource, readPayload } from '../../src/io/payload.js';
 
@@ -23,4 +23,16 @@ test('readPayload: text, empty, and an unreadable file as a usage error', async 
   expect((await readPayload({ kind: 'message', data: Buffer.from('x') })).toString()).toBe('x');
   expect((await readPayload({ kind: 'null' })).length).toBe(0);
   await expect(readPayload({ kind: 'file', path: '/nonexistent/file' })).rejects.toThrow("cannot read -f '/nonexistent/file': no such file");
+});
+
+describe('LineSplitter with a limit', () => {
+  test('a line longer than the limit throws as soon as it is seen, split over chunks or not', async () => {
+    const { LineSplitter, LineTooLongError } = await import('../../src/io/lines.js');
+    const s = new LineSplitter(10);
+    expect(s.push(Buffer.from('short\n0123456789\n')).map(String)).toEqual(['short', '0123456789']);
+    expect(() => s.push(Buffer.from('0123456789A\n'))).toThrow(LineTooLongError);
+    const t = new LineSplitter(10);
+    t.push(Buffer.from('012345'));
+    expect(() => t.push(Buffer.from('67890'))).toThrow('longer than 10 bytes');
+  });
 });
