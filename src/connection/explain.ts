@@ -243,3 +243,8 @@ export function explainPacketIdZero(spec: ConnectionSpec): NetworkError {
     hint: PROTOCOL_VIOLATION_HINT,
   });
 }
+
+/** A PUBLISH whose topic is not valid UTF-8. */
+export function explainInvalidTopic(spec: ConnectionSpec): NetworkError {
+  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: a PUBLISH whose topic is not valid UTF-8`, { hint: PROTOCOL_VIOLATION_HINT });
+}

@@ -20,11 +20,12 @@ import {
   explainSecondConnack,
   explainMalformedConnack,
   explainPacketIdZero,
+  explainInvalidTopic,
   explainServerDisconnect,
   explainStreamError,
 } from './explain.js';
 import { describePacket } from './packet-log.js';
-import { formatCode } from './reason-codes.js';
+import { formatCode, type ProtocolVersion } from './reason-codes.js';
 import { installAckTap, type AckTap } from './ack-tap.js';
 import { isRetryable, ReconnectSchedule, type EndCause } from './reconnect.js';
 import { openTransport } from './transport/index.js';
@@ -188,7 +189,10 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
     progress.mqttAccepted = true;
   });
   const onMessage = options.handleMessage;
-  if (onMessage !== undefined) client.handleMessage = (packet, done) => onMessage(client, packet, done);
+  if (onMessage !== undefined) {
+    // A PUBLISH that breaks the protocol is never handed on; the session watch ends the connection over it.
+    client.handleMessage = (packet, done) => (publishViolation(packet, spec.protocolVersion) === undefined ? onMessage(client, packet, done) : done());
+  }
   if (spec.debug) {
     client.on('packetsend', (p: Packet) => debugLog(`--> ${describePacket(p)}`));
     client.on('packetreceive', (p: Packet) => debugLog(`<-- ${describePacket(p)}`));
@@ -249,6 +253,28 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
       if (keep && spec.protocolVersion !== 5) await dropSession(spec, options);
     },
   };
+}
+
+/**
+ * mqtt-packet decodes a topic that is not UTF-8 with U+FFFD in place of the bad bytes. Under 3.1.1
+ * the packet's length tells the original topic length, so a mismatch proves it; MQTT 5's property
+ * bytes are not kept, so there U+FFFD itself is taken as the sign (a real topic practically never has it).
+ */
+function hasInvalidUtf8Topic(packet: IPublishPacket & { length?: number }, version: ProtocolVersion): boolean {
+  if (!packet.topic.includes('\uFFFD')) return false;
+  if (version === 5 || packet.length === undefined) return true;
+  const payload = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
+  const rawTopicBytes = packet.length - 2 - (packet.qos > 0 ? 2 : 0) - payload;
+  return Buffer.byteLength(packet.topic, 'utf8') !== rawTopicBytes;
+}
+
+/**
+ * A PUBLISH the receiver must close the connection over: a QoS 1/2 one without a packet
+ * identifier [MQTT-2.2.1-3 of 3.1.1, MQTT-2.2.1-2 of 5], or a topic that is not UTF-8 [MQTT-1.5.4-1].
+ */
+export function publishViolation(packet: IPublishPacket, version: ProtocolVersion): 'packet id 0' | 'topic not UTF-8' | undefined {
+  if (packet.qos > 0 && !packet.messageId) return 'packet id 0';
+  return hasInvalidUtf8Topic(packet, version) ? 'topic not UTF-8' : undefined;
 }
 
 /** How long a clean close waits for the broker to take our DISCONNECT and close its side. */
@@ -321,9 +347,9 @@ function supervise(
         return;
       }
       if (packet.cmd === 'connack') pendingRefusal = packet;
-      if (packet.cmd === 'publish' && packet.qos > 0 && !packet.messageId) {
-        // A QoS 1/2 PUBLISH needs a non-zero packet identifier [MQTT-2.2.1-3 of 3.1.1, MQTT-2.2.1-2 of 5].
-        finish(explainPacketIdZero(spec));
+      const violation = packet.cmd === 'publish' ? publishViolation(packet, spec.protocolVersion) : undefined;
+      if (violation !== undefined) {
+        finish(violation === 'packet id 0' ? explainPacketIdZero(spec) : explainInvalidTopic(spec));
         client.stream.destroy();
         return;
       }

@@ -29,7 +29,9 @@ export type FakeBehaviour =
   /** CONNACK, then silence: no SUBACK, no PUBACK, no PINGRESP. */
   | { kind: 'quiet-after-connack' }
   /** SUBACK, then a QoS 1 PUBLISH with packet id 0 [MQTT-2.2.1-3 of 3.1.1]. */
-  | { kind: 'publish-id-0' };
+  | { kind: 'publish-id-0' }
+  /** SUBACK, then a QoS 0 PUBLISH whose topic is the bytes 0x61 0xFF (not UTF-8). */
+  | { kind: 'publish-bad-utf8' };
 
 export interface FakeBroker {
   readonly port: number;
@@ -114,6 +116,9 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
         }
       } else if (behaviour.kind === 'quiet-after-connack') {
         return;
+      } else if (packet.cmd === 'subscribe' && behaviour.kind === 'publish-bad-utf8') {
+        send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
+        socket.write(Buffer.from([0x30, version === 5 ? 0x06 : 0x05, 0x00, 0x02, 0x61, 0xff, ...(version === 5 ? [0x00] : []), 0x70]));
       } else if (packet.cmd === 'subscribe' && behaviour.kind === 'publish-id-0') {
         send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
         // Hand-made: mqtt-packet refuses to encode packet id 0. PUBLISH QoS 1, topic "x", id 0, payload "p".

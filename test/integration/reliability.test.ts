@@ -349,6 +349,12 @@ describe('a broker that breaks the protocol (fake broker)', () => {
     expect(diag.stderr).not.toContain('internal error');
     expect(diag.ms).toBeLessThan(30_000);
   });
+  test.each([['311'], ['5']])('-V %s: a PUBLISH whose topic is not UTF-8 ends sub with exit 4, nothing printed', async (v) => {
+    const r = await fakeRun({ kind: 'publish-bad-utf8' }, ['sub', '-t', '#', '-V', v, '-v']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('broke the MQTT protocol: a PUBLISH whose topic is not valid UTF-8');
+    expect(r.stdout).toBe('');
+  });
   test('a QoS 1 PUBLISH with packet identifier 0 ends sub with exit 4', async () => {
     const r = await fakeRun({ kind: 'publish-id-0' }, ['sub', '-t', 'x', '-q', '1', '-V', '311']);
     expect(r.code).toBe(4);
