@@ -248,3 +248,10 @@ export function explainPacketIdZero(spec: ConnectionSpec): NetworkError {
 export function explainInvalidTopic(spec: ConnectionSpec): NetworkError {
   return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: a PUBLISH whose topic is not valid UTF-8`, { hint: PROTOCOL_VIOLATION_HINT });
 }
+
+/** The broker left a PINGREQ unanswered for half a keepalive. */
+export function explainNoPingresp(spec: ConnectionSpec): NetworkError {
+  return new NetworkError(`${describeEndpoint(spec)} stopped answering: no PINGRESP within ${spec.keepaliveSeconds / 2} s of a PINGREQ (keepalive ${spec.keepaliveSeconds} s)`, {
+    hint: 'The broker or the link stalled. Long-running commands reconnect unless --no-reconnect is given; -k sets the keepalive.',
+  });
+}

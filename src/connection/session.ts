@@ -21,6 +21,7 @@ import {
   explainMalformedConnack,
   explainPacketIdZero,
   explainInvalidTopic,
+  explainNoPingresp,
   explainServerDisconnect,
   explainStreamError,
 } from './explain.js';
@@ -362,6 +363,35 @@ function supervise(
     client.on('error', () => {
       // Errors are classified on 'close'; the listener keeps EventEmitter from throwing.
     });
+    // A PINGRESP is due half a keepalive after the PINGREQ, so a silent broker is found within 1.5 x
+    // keepalive, the bound the spec sets for the server [MQTT-3.1.2-24]; MQTT.js alone waits a whole keepalive more.
+    let pingTimer: NodeJS.Timeout | undefined;
+    let unanswered: CliError | undefined;
+    client.on('packetsend', (packet: Packet) => {
+      if (packet.cmd !== 'pingreq' || pingTimer !== undefined || spec.keepaliveSeconds === 0) return;
+      const check = (): void => {
+        // A slow reader (sub into a paused pager) leaves the PINGRESP unread behind other packets: not the broker's fault.
+        const stream = client.stream as Duplex;
+        if (stream.readableLength > 0 || stream.readableFlowing === false) {
+          pingTimer = setTimeout(check, spec.keepaliveSeconds * 500).unref();
+          return;
+        }
+        pingTimer = undefined;
+        unanswered = explainNoPingresp(spec);
+        stream.destroy();
+      };
+      pingTimer = setTimeout(check, spec.keepaliveSeconds * 500).unref();
+    });
+    client.on('packetreceive', (packet: Packet) => {
+      if (packet.cmd === 'pingresp' && pingTimer !== undefined) {
+        clearTimeout(pingTimer);
+        pingTimer = undefined;
+      }
+    });
+    client.on('close', () => {
+      if (pingTimer !== undefined) clearTimeout(pingTimer);
+      pingTimer = undefined;
+    });
     client.on('connect', () => {
       pendingRefusal = undefined;
       serverDisconnect = undefined;
@@ -381,8 +411,10 @@ function supervise(
           : serverDisconnect !== undefined
             ? { kind: 'server-disconnect', code: serverDisconnect.code }
             : { kind: 'lost' };
+      const silent = unanswered;
+      unanswered = undefined;
       const error = (): CliError =>
-        refused !== undefined ? explainRefusal(spec, refused) : (serverDisconnect?.error ?? explainLostConnection(spec, progress, lastStreamError()));
+        refused !== undefined ? explainRefusal(spec, refused) : (serverDisconnect?.error ?? silent ?? explainLostConnection(spec, progress, lastStreamError()));
       if (!isRetryable(cause, spec.protocolVersion) || !spec.reconnect.enabled) {
         finish(error());
         return;
@@ -393,7 +425,7 @@ function supervise(
         return;
       }
       if (!lost) {
-        notice(`${serverDisconnect?.error.message ?? 'connection lost'}; reconnecting to ${describeEndpoint(spec)} (backoff from ${delayMs / 1000} s)`);
+        notice(`${serverDisconnect?.error.message ?? silent?.message ?? 'connection lost'}; reconnecting to ${describeEndpoint(spec)} (backoff from ${delayMs / 1000} s)`);
         lost = true;
       }
       awaitingConnack = true;

@@ -31,7 +31,9 @@ export type FakeBehaviour =
   /** SUBACK, then a QoS 1 PUBLISH with packet id 0 [MQTT-2.2.1-3 of 3.1.1]. */
   | { kind: 'publish-id-0' }
   /** SUBACK, then a QoS 0 PUBLISH whose topic is the bytes 0x61 0xFF (not UTF-8). */
-  | { kind: 'publish-bad-utf8' };
+  | { kind: 'publish-bad-utf8' }
+  /** Everything as usual, but PINGREQ is never answered. */
+  | { kind: 'no-pingresp' };
 
 export interface FakeBroker {
   readonly port: number;
@@ -133,7 +135,7 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
         send({ cmd: packet.qos === 1 ? 'puback' : 'pubrec', messageId: packet.messageId, reasonCode: code });
       } else if (packet.cmd === 'pubrel') {
         send({ cmd: 'pubcomp', messageId: packet.messageId, reasonCode: 0 });
-      } else if (packet.cmd === 'pingreq') {
+      } else if (packet.cmd === 'pingreq' && behaviour.kind !== 'no-pingresp') {
         send({ cmd: 'pingresp' });
       } else if (packet.cmd === 'subscribe') {
         send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });

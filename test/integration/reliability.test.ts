@@ -355,6 +355,12 @@ describe('a broker that breaks the protocol (fake broker)', () => {
     expect(r.stderr).toContain('broke the MQTT protocol: a PUBLISH whose topic is not valid UTF-8');
     expect(r.stdout).toBe('');
   });
+  test('a broker that never answers PINGREQ is found within 1.5 x keepalive', async () => {
+    const r = await fakeRun({ kind: 'no-pingresp' }, ['sub', '-t', 'x', '-k', '2', '--no-reconnect']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('stopped answering: no PINGRESP within 1 s of a PINGREQ (keepalive 2 s)');
+    expect(r.ms).toBeLessThan(8_000);
+  });
   test('a QoS 1 PUBLISH with packet identifier 0 ends sub with exit 4', async () => {
     const r = await fakeRun({ kind: 'publish-id-0' }, ['sub', '-t', 'x', '-q', '1', '-V', '311']);
     expect(r.code).toBe(4);
