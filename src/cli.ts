@@ -17,6 +17,7 @@ import {
 } from './option-groups.js';
 import { parseInteger, parseQos, parseQosList, parseSeconds, parseUserProperty } from './connection/values.js';
 import { VERSION } from './version.js';
+import { closest } from './io/suggest.js';
 import { loadBundle } from './lazy.js';
 
 /** Each command is its own bundle (dist/cmd-NAME.cjs), loaded only when it runs. */
@@ -204,7 +205,14 @@ export function buildProgram(): Command {
 
   const profile = program
     .command('profile')
-    .description('list or show the connection profiles of the config file');
+    .description('list or show the connection profiles of the config file')
+    .argument('[subcommand]')
+    .action((given: string | undefined) => {
+      const near = given === undefined ? undefined : closest(given, ['list', 'show']);
+      throw new UsageError(given === undefined ? 'profile needs a subcommand: list or show' : `unknown subcommand 'profile ${given}'${near === undefined ? '' : ` (did you mean ${near}?)`}`, {
+        hint: 'run `mqtt-tool profile --help`',
+      });
+    });
   profile
     .command('list')
     .description('list the profiles')
@@ -241,6 +249,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * `help exit-codes` is its own page; `help CMD [SUB]` is `CMD [SUB] --help`, so an unknown CMD gets
+ * commander's "unknown command" with a suggestion (exit 2) instead of an empty page; a lone `-h`
+ * (no command has it at the top level) is `--help`.
+ */
+export function normalizeHelp(argv: string[], commands: readonly string[]): string[] {
+  const [node, script, first, ...rest] = argv;
+  const head = [node as string, script as string];
+  if (first === 'help' && rest[0] === 'exit-codes') return [...head, 'help-exit-codes'];
+  // An unknown name goes to commander as a command, which refuses it with a suggestion.
+  if (first === 'help' && rest.length > 0) return commands.includes(rest[0] as string) ? [...head, ...rest, '--help'] : [...head, ...rest];
+  if (first === '-h' && rest.length === 0) return [...head, '--help'];
+  return argv;
+}
+
 /** Turns any failure into one line on stderr (plus a hint) and an exit code. */
 function report(err: unknown, debug: boolean): number {
   if (isCliError(err)) {
@@ -270,8 +293,8 @@ function applyCommanderTo(cmd: CommandUnknownOpts): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  if (argv[2] === 'help' && argv[3] === 'exit-codes') argv = [...argv.slice(0, 2), 'help-exit-codes'];
   const program = buildProgram();
+  argv = normalizeHelp(argv, program.commands.map((c) => c.name()));
   applyCommanderTo(program);
   if (argv.length <= 2) {
     process.stderr.write(`${program.helpInformation()}\nmqtt-tool: no command given\nhint: run \`mqtt-tool --help\`, or e.g. \`mqtt-tool sub -t '#' -v\`\n`);

@@ -4,6 +4,7 @@
  */
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { parseInteger, parsePort, parseProtocolVersion, parseQos, parseSeconds } from './connection/values.js';
+import { UsageError } from './errors.js';
 
 const GROUP_CONNECTION = 'Connection:';
 const GROUP_TLS = 'TLS:';
@@ -14,6 +15,14 @@ export const GROUP_OUTPUT = 'Output:';
 
 /** Options whose values are file paths: completions offer files for them. */
 export const FILE_OPTIONS = new Set(['--cafile', '--cert', '--key', '--password-file', '--file', '--out']);
+
+/** A flag that may be given once: a second -m would silently replace the first (mosquitto_pub refuses it too). */
+function once(flag: string) {
+  return (value: string, previous: string | undefined): string => {
+    if (previous !== undefined) throw new UsageError(`${flag} given twice: give one message (several messages: -l, one per line of stdin)`);
+    return value;
+  };
+}
 
 function collect<T>(parse: (v: string) => T) {
   return (value: string, previous: T[] | undefined): T[] => [...(previous ?? []), parse(value)];
@@ -76,8 +85,8 @@ export function addReconnectOptions<Args extends unknown[], Opts extends OptionV
 /** Where a message's payload comes from (pub, rr). `pub` adds -l, which only it has. */
 export function addPayloadOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
   return cmd
-    .addOption(new Option('-m, --message <text>', 'message payload').helpGroup(GROUP_MESSAGE))
-    .addOption(new Option('-f, --file <file>', 'send the whole file as one message (binary safe)').helpGroup(GROUP_MESSAGE))
+    .addOption(new Option('-m, --message <text>', 'message payload').argParser(once('-m')).helpGroup(GROUP_MESSAGE))
+    .addOption(new Option('-f, --file <file>', 'send the whole file as one message (binary safe)').argParser(once('-f')).helpGroup(GROUP_MESSAGE))
     .addOption(new Option('-s, --stdin-file', 'read stdin to the end and send it as one message').helpGroup(GROUP_MESSAGE))
     .addOption(new Option('-n, --null-message', 'send a zero-length message').helpGroup(GROUP_MESSAGE));
 }

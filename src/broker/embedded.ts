@@ -22,6 +22,8 @@ export async function startEmbeddedBroker(options: { host?: string; port?: numbe
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
+      // aedes keeps a heartbeat timer: close it, or the process lives on after the error.
+      broker.close();
       reject(
         new NetworkError(`embedded broker cannot listen on ${host}:${options.port ?? 0}: ${err.code ?? err.message}`, {
           hint: err.code === 'EADDRINUSE' ? 'Another process uses that port: pick another with -p.' : undefined,

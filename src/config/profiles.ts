@@ -4,6 +4,7 @@
  * Secrets are referenced (passwordEnv, passwordFile); a literal password is only
  * honoured from a file private to its owner.
  */
+import { closest } from '../io/suggest.js';
 import { LineCounter, parseDocument, isMap, isScalar, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { UsageError } from '../errors.js';
 import type { ConnectionFlags } from '../connection/options.js';
@@ -101,7 +102,10 @@ export function parseProfiles(text: string, file: string): Map<string, Profile> 
       const key = String(keyNode.value);
       const where = `${at(keyNode.range?.[0])}: profile '${name}', key '${key}'`;
       const parse = KEYS[key];
-      if (parse === undefined) throw new UsageError(`${where}: unknown key`, { hint: `Known keys: ${PROFILE_KEYS.join(', ')}.` });
+      if (parse === undefined) {
+        const near = closest(key, PROFILE_KEYS);
+        throw new UsageError(`${where}: unknown key${near === undefined ? '' : ` (did you mean ${near}?)`}`, { hint: `Known keys: ${PROFILE_KEYS.join(', ')}.` });
+      }
       const value = isScalar(item.value) ? (item.value as Scalar).value : (item.value as { toJSON(): unknown } | null)?.toJSON();
       const parsed = parse(value, where);
       if ('passwordEnv' in parsed) passwordEnv = parsed.passwordEnv;

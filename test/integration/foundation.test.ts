@@ -101,6 +101,7 @@ describe('usage errors exit 2 before any connection', () => {
     [['sub', '-t', `${'x/'.repeat(35_000)}#/y`], `invalid topic filter '${'x/'.repeat(30)}… (70,003 characters)'`],
     [['pub', '-t', 'a', '-m', 'x', '-V', '9'], "unknown protocol version '9' for -V: use 5, 311 or 31 (also 5.0, 3.1.1, 3.1, the protocol levels 4 and 3"],
     [['pub', '-t', 'a', '-m', 'x', '-V', '3', '-P', 'pw'], 'MQTT 3.1.1 does not allow a password without a user name'],
+    [['pub', '-t', 'a', '-m', 'x', '-m', 'y'], '-m given twice: give one message'],
     [['pub', '-t', 'a', '-m', 'x', '-P', 'pw'], 'a password without a user name: MQTT 5 allows it, but mqtt-tool cannot send it'],
     [['diagnose', '-P', 'pw'], 'a password without a user name: MQTT 5 allows it'],
   ])('%#: %j', async (args, message) => {
@@ -356,6 +357,18 @@ describe('the embedded broker', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('embedded broker speaks MQTT 3.1.1: using -V 311');
   });
+  test('`mqtt-tool broker` on a port already taken exits 4 at once', async () => {
+    const net = await import('node:net');
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (taken.address() as import('node:net').AddressInfo).port;
+      const r = await runCli(['broker', '-p', String(port)], { timeoutMs: 10_000 });
+      expect(r).toMatchObject({ code: 4, stderr: `mqtt-tool: embedded broker cannot listen on 127.0.0.1:${port}: EADDRINUSE\nhint: Another process uses that port: pick another with -p.\n` });
+    } finally {
+      taken.close();
+    }
+  });
   test('--embedded with -V 5 is a usage error', async () => {
     const r = await runCli(['pub', '--embedded', '-V', '5', '-t', 'x', '-m', 'y']);
     expect(r.code).toBe(2);
@@ -374,4 +387,22 @@ test('--help into a closed pipe: no EPIPE trace, exit 0', async () => {
   const r = await collect(child);
   expect(r.stdout).toBe('Usage: mqtt-tool pub [options]\n');
   expect(r.stderr).toBe('status=0\n');
+});
+
+describe('help and subcommands', () => {
+  test('help CMD is CMD --help; help with an unknown name suggests the command, exit 2', async () => {
+    const known = await runCli(['help', 'pub']);
+    expect(known.code).toBe(0);
+    expect(known.stdout).toMatch(/^Usage: mqtt-tool pub/);
+    expect(await runCli(['help', 'sbu'])).toMatchObject({ code: 2, stderr: "mqtt-tool: unknown command 'sbu' (did you mean sub?)\nhint: run `mqtt-tool --help` for the commands\n" });
+  });
+  test('a lone -h shows the help', async () => {
+    const r = await runCli(['-h']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: mqtt-tool \[options\] \[command\]/);
+  });
+  test('profile without a subcommand, or with an unknown one, points at profile --help (exit 2)', async () => {
+    expect(await runCli(['profile'])).toMatchObject({ code: 2, stderr: 'mqtt-tool: profile needs a subcommand: list or show\nhint: run `mqtt-tool profile --help`\n' });
+    expect(await runCli(['profile', 'lst'])).toMatchObject({ code: 2, stderr: "mqtt-tool: unknown subcommand 'profile lst' (did you mean list?)\nhint: run `mqtt-tool profile --help`\n" });
+  });
 });

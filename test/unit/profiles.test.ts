@@ -34,7 +34,8 @@ describe('parseProfiles', () => {
     expect(parseProfiles('', 'c.yaml').size).toBe(0);
   });
   test.each([
-    ['profiles:\n  a:\n    prot: 1\n', "c.yaml:3: profile 'a', key 'prot': unknown key"],
+    ['profiles:\n  a:\n    prot: 1\n', "c.yaml:3: profile 'a', key 'prot': unknown key (did you mean protocolVersion?)"],
+    ['profiles:\n  a:\n    hostname: h\n', "c.yaml:3: profile 'a', key 'hostname': unknown key (did you mean host?)"],
     ['profiles:\n  a:\n    port: 99999\n', "c.yaml:3: profile 'a', key 'port'"],
     ['profiles:\n  a:\n    insecure: yes please\n', 'expected true or false'],
     ['profiles:\n  a: [1\n', 'c.yaml:3: malformed config'],
