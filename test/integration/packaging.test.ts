@@ -17,6 +17,9 @@ test('npm pack + npm install -g ./mqtt-tool-*.tgz gives a working mqtt-tool on P
   const files = packed[0]?.files.map((f) => f.path) ?? [];
   expect(files).toEqual(expect.arrayContaining(['bin/mqtt-tool.cjs', 'dist/cli.cjs', 'dist/broker.mjs', 'completions/mqtt-tool.bash', 'README.md', 'LICENSE', 'package.json']));
   expect(files.filter((f) => /^(src|test|scripts|\.ci)\//.test(f))).toEqual([]);
+  // Small: no source maps unless asked for at build time; under 1 MB packed.
+  expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+  expect((packed[0] as unknown as { size: number }).size).toBeLessThan(1_000_000);
   const prefix = join(dir, 'prefix');
   execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(dir, packed[0]?.filename ?? '')], { encoding: 'utf8', stdio: 'pipe' });
   expect(readdirSync(join(prefix, 'bin'))).toContain('mqtt-tool');
