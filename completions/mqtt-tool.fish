@@ -81,7 +81,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l user-property -d '
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s F -l format -d 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)' -x -a 'raw verbose jsonl hex base64'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s v -l verbose -d 'print the topic before the payload (-F verbose)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s N -l no-newline -d 'do not end each message with a newline'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l pretty -d 'indent JSON payloads (with -F jsonl and %J)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l pretty -d 'indent JSON output (-F jsonl and %J); the data keeps its shape'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
@@ -127,7 +127,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s W -l timeout -d 'ex
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s F -l format -d 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)' -x -a 'raw verbose jsonl hex base64'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s v -l verbose -d 'print the topic before the payload (-F verbose)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s N -l no-newline -d 'do not end each message with a newline'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l pretty -d 'indent JSON payloads (with -F jsonl and %J)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l pretty -d 'indent JSON output (-F jsonl and %J); the data keeps its shape'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'

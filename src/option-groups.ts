@@ -97,7 +97,7 @@ export function addMessageOutputOptions<Args extends unknown[], Opts extends Opt
     .addOption(new Option('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)').helpGroup(GROUP_OUTPUT))
     .addOption(new Option('-v, --verbose', 'print the topic before the payload (-F verbose)').helpGroup(GROUP_OUTPUT))
     .addOption(new Option('-N, --no-newline', 'do not end each message with a newline').helpGroup(GROUP_OUTPUT))
-    .addOption(new Option('--pretty', 'indent JSON payloads (with -F jsonl and %J)').helpGroup(GROUP_OUTPUT));
+    .addOption(new Option('--pretty', 'indent JSON output (-F jsonl and %J); the data keeps its shape').helpGroup(GROUP_OUTPUT));
 }
 
 export { collect };

@@ -108,8 +108,9 @@ export function toJsonObject(m: ReceivedMessage, embedJsonPayload = false): Reco
   return obj;
 }
 
+/** --pretty only indents: the payload stays a string either way, so one jq filter fits both (%J embeds JSON payloads). */
 function jsonLine(m: ReceivedMessage, pretty: boolean): string {
-  const obj = toJsonObject(m, pretty);
+  const obj = toJsonObject(m);
   return pretty ? JSON.stringify(obj, null, 2) : JSON.stringify(obj);
 }
 

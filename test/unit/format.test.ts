@@ -59,9 +59,14 @@ describe('named formats', () => {
     );
     expect(o['properties']).toEqual({ contentType: 'text/plain', responseTopic: 'r', correlationData: 'c1', messageExpiryInterval: 9, userProperties: { k: 'v' } });
   });
-  test('jsonl --pretty embeds JSON payloads and indents', () => {
-    const out = fmt('jsonl', true, true)(msg({ payload: Buffer.from('{"t":1}') })).toString();
-    expect(out).toContain('\n  "payload": {\n');
+  test('jsonl --pretty indents and keeps the shape: the payload stays a string, as without it', () => {
+    const m = msg({ payload: Buffer.from('{"t":1}') });
+    const pretty = fmt('jsonl', true, true)(m).toString();
+    expect(pretty).toContain('\n  "payload": "{\\"t\\":1}",\n');
+    expect(JSON.parse(pretty)).toEqual(JSON.parse(fmt('jsonl')(m).toString()));
+  });
+  test('%J embeds a JSON payload as a value', () => {
+    expect(JSON.parse(fmt('%J')(msg({ payload: Buffer.from('{"t":1}') })).toString())['payload']).toEqual({ t: 1 });
   });
 });
 
