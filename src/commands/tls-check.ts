@@ -106,7 +106,9 @@ export async function runTlsCheck(flags: TlsCheckFlags): Promise<void> {
 
   // Versions, each probed on its own.
   const versions: Array<[tls.SecureVersion, VersionSupport]> = [];
-  if (main.ok || main.errorCode !== 'ECONNREFUSED') {
+  // Versions only where TLS answered at all: a plain listener would list every version as refused.
+  const spokeTls = main.ok || !(main.notTls || main.errorCode === 'ECONNRESET' || main.errorCode === 'ECONNREFUSED' || main.errorCode === 'ETIMEDOUT');
+  if (spokeTls) {
     for (const v of ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as tls.SecureVersion[]) versions.push([v, await probeVersion(opts, v, Math.min(timeoutMs, 5_000), now)]);
     const legacy = versions.filter(([v, s]) => (v === 'TLSv1' || v === 'TLSv1.1') && s === 'accepted').map(([v]) => v);
     add({
@@ -144,14 +146,20 @@ export async function runTlsCheck(flags: TlsCheckFlags): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    process.stdout.write(render(term, describeEndpoint(spec), chain, checks));
+    process.stdout.write(render(term, describeEndpoint(spec), main.ok ? chain : undefined, checks));
   }
   const error = checkError('tls-check', summary);
   if (error !== undefined) throw error;
 }
 
-function render(term: Terminal, target: string, chain: CertificateInfo[], checks: CheckStep[]): string {
-  const lines = [`tls-check ${target}`, '', 'certificate chain (as presented):'];
+/** `chain` undefined: the handshake failed, so there is no chain to show. */
+function render(term: Terminal, target: string, chain: CertificateInfo[] | undefined, checks: CheckStep[]): string {
+  const lines = [`tls-check ${target}`, ''];
+  if (chain === undefined) {
+    const layout = { nameWidth: 19, showMs: false, columns: term.stdoutColumns };
+    return `${lines.join('\n')}\n${checks.map((c) => renderStep(term.out, c, layout)).join('')}`;
+  }
+  lines.push('certificate chain (as presented):');
   chain.forEach((c, i) => {
     lines.push(`  ${i}  ${term.out.bold(c.subject)}${c.selfSigned ? ' (self-signed)' : ''}${c.isCa ? ' [CA]' : ''}`);
     lines.push(`     issuer ${c.issuer}; valid ${c.validFrom.slice(0, 10)} to ${c.validTo.slice(0, 10)} (${c.daysLeft} days left)`);

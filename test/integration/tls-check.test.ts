@@ -111,7 +111,14 @@ describe('tls-check', () => {
   test('a plain listener: not TLS, exit 5; a closed port: exit 4', async () => {
     const plain = await startMosquitto();
     started.push(plain);
-    expect((await check(['-L', `mqtts://localhost:${plain.port}`])).code).toBe(5);
+    const notTls = await check(['-L', `mqtts://localhost:${plain.port}`]);
+    expect(notTls.code).toBe(5);
+    expect(find(notTls.report, 'handshake')?.finding).toBe('the server does not speak TLS on this port');
+    // No version is "refused" by a port that does not speak TLS at all.
+    expect(notTls.report.versions).toEqual({});
+    const human = await runCli(['tls-check', '-L', `mqtts://localhost:${plain.port}`]);
+    expect(human.stdout).not.toContain('certificate chain');
+    expect(human.stdout).not.toContain('versions');
     expect((await check(['-L', `mqtts://127.0.0.1:${await freePort()}`])).code).toBe(4);
   });
 
