@@ -130,8 +130,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
     if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined) throw new UsageError('--embedded runs its own broker: drop -h, -p and -L');
     const b = await startBrokerProcess();
     stopBroker = b.stop;
-    connFlags = { ...flags, host: '127.0.0.1', port: b.port, protocolVersion: flags.protocolVersion ?? 4, embedded: false };
-    if (flags.protocolVersion === undefined) term.notice('embedded broker speaks MQTT 3.1.1: using -V 311');
+    connFlags = { ...flags, host: '127.0.0.1', port: b.port, embedded: false };
   }
   try {
     const resolved = await resolveConnection(connFlags, term, { longRunning: false, embedded: false });

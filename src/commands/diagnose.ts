@@ -35,7 +35,7 @@ export async function runDiagnose(flags: DiagnoseFlags): Promise<void> {
         urlGiven: flags.url,
         urlHadPath: urlParts?.path !== undefined,
         tlsFlagsOnPlain: (plainAsked === 'mqtt' || plainAsked === 'ws') && spec.tls !== undefined,
-        versionExplicit: flags.protocolVersion !== undefined || flags.embedded === true,
+        versionExplicit: flags.protocolVersion !== undefined,
       },
       (r) => {
         if (flags.json !== true) process.stdout.write(renderStep(term.out, r, layout));

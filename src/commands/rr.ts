@@ -29,12 +29,11 @@ export async function runRr(flags: RrFlags): Promise<void> {
   if (flags.responseTopic === undefined) throw new UsageError('no response topic: give -e TOPIC');
   const r = validateTopicFilter(flags.responseTopic);
   if (!r.ok) throw new UsageError(`invalid response topic: ${r.message} [${r.rule}]`);
-  if (flags.embedded === true) throw new UsageError('rr needs MQTT 5; the embedded broker speaks MQTT 3.1.1 only');
   const format = chooseFormat(flags, term);
   const source = pickPayloadSource(flags, false);
   // rr has no -l, so the source is always a single message.
   const payload = await readPayload(source as Exclude<typeof source, { kind: 'lines' }>);
-  const connection = await resolveConnection(flags, term, { longRunning: false, embedded: false });
+  const connection = await resolveConnection(flags, term, { longRunning: false, embedded: flags.embedded === true });
   const topic = flags.topic ?? connection.spec.urlTopic;
   if (topic === undefined) throw new UsageError('no request topic: give -t TOPIC (or a topic in the -L URL)');
   const t = validateTopicName(topic);

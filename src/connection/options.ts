@@ -85,7 +85,7 @@ export interface ConnectionSpec {
   readonly password: Buffer | undefined;
   readonly passwordSource: PasswordSource | undefined;
   readonly protocolVersion: ProtocolVersion;
-  /** True unless the user chose explicitly (-V); lets --embedded pick 3.1.1 by itself. */
+  /** True unless the user chose explicitly (-V): a defaulted MQTT 5 may fall back to 3.1.1 once (session.ts). */
   readonly protocolVersionDefaulted: boolean;
   readonly clean: boolean;
   readonly sessionExpirySeconds: number | undefined;

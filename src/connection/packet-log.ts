@@ -17,6 +17,8 @@ export function describePacket(p: Packet): string {
       if (p.username !== undefined) parts.push(`username=${p.username}`);
       if (p.password !== undefined) parts.push(`password=${MASK}`);
       if (p.will) parts.push(`will=${p.will.topic}`);
+      if (p.properties?.sessionExpiryInterval !== undefined) parts.push(`sessionExpiry=${p.properties.sessionExpiryInterval}`);
+      if (p.will?.properties?.willDelayInterval !== undefined) parts.push(`willDelay=${p.will.properties.willDelayInterval}`);
       break;
     case 'connack':
       parts.push(`code=${p.reasonCode ?? p.returnCode}`, `sessionPresent=${p.sessionPresent}`);
@@ -42,6 +44,7 @@ export function describePacket(p: Packet): string {
       break;
     case 'disconnect':
       if (p.reasonCode !== undefined) parts.push(`code=${p.reasonCode}`);
+      if (p.properties?.sessionExpiryInterval !== undefined) parts.push(`sessionExpiry=${p.properties.sessionExpiryInterval}`);
       break;
   }
   return parts.join(' ');

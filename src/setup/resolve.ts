@@ -11,7 +11,6 @@ import type { Terminal } from '../io/terminal.js';
 import { buildConnectionSpec, type ConnectionFlags, type ConnectionSpec } from '../connection/options.js';
 import type { WebSocketLibrary } from '../connection/transport/ws.js';
 import { loadWebSocketLibrary } from './websocket.js';
-import { EMBEDDED_PROTOCOL_VERSION } from '../broker/version.js';
 
 export interface ResolvedConnection {
   readonly spec: ConnectionSpec;
@@ -67,18 +66,6 @@ export async function resolveConnection(
     if (flags.username === undefined) throw new UsageError('--password-prompt needs -u (a user name to prompt for)');
     const { promptPassword } = loadBundle<typeof import('../io/prompt.js')>('prompt');
     flags = { ...flags, password: await promptPassword(`password for ${flags.username}: `) };
-  }
-  if (options.embedded) {
-    // Decided before the spec is built, so MQTT-5-only flags are refused, never silently dropped.
-    if (EMBEDDED_PROTOCOL_VERSION !== 5) {
-      if (flags.protocolVersion === 5) throw new UsageError('the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only: use -V 311 or drop -V');
-      const v5Only = flags.sessionExpiry !== undefined ? '--session-expiry' : flags.willDelay !== undefined ? '--will-delay' : undefined;
-      if (v5Only !== undefined) throw new UsageError(`${v5Only} needs MQTT 5, and the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only: drop ${v5Only}`);
-      if (flags.protocolVersion === undefined) {
-        term.notice('embedded broker speaks MQTT 3.1.1: using -V 311');
-        flags = { ...flags, protocolVersion: EMBEDDED_PROTOCOL_VERSION };
-      }
-    }
   }
   let spec = buildConnectionSpec(flags, {
     env: process.env,

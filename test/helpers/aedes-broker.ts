@@ -1,4 +1,7 @@
-/** aedes in this process on a free loopback port: 1.2.0 (the embedded broker's) or 2.0.0-beta.1, with a user/password check. */
+/**
+ * aedes in this process on a free loopback port: 1.2.0 (MQTT 3.1.1 only; the npm alias aedes1) or
+ * 2.0.0-beta.1 (MQTT 5; the embedded broker's), with a user/password check when `users` is given.
+ */
 import net from 'node:net';
 
 export interface AedesBroker {
@@ -7,19 +10,20 @@ export interface AedesBroker {
   stop(): Promise<void>;
 }
 
-export async function startAedes(version: 1 | 2, users: Record<string, string>): Promise<AedesBroker> {
-  const { Aedes } = version === 1 ? await import('aedes') : await import('aedes2');
-  const broker = await Aedes.createBroker({
-    authenticate: (_client, username, password, done) => {
-      const ok = username !== undefined && users[username] !== undefined && password?.toString() === users[username];
-      if (ok) {
-        done(null, true);
-        return;
-      }
-      // A refused login: CONNACK 4 (3.1.1) / 0x86 (5), which aedes derives from returnCode 4.
-      done(Object.assign(new Error('bad user name or password'), { returnCode: 4 }) as never, false);
-    },
-  });
+type Authenticate = (client: unknown, username: string | undefined, password: Buffer | undefined, done: (err: Error | null, ok: boolean) => void) => void;
+
+export async function startAedes(version: 1 | 2, users?: Record<string, string>): Promise<AedesBroker> {
+  const { Aedes } = version === 1 ? await import('aedes1') : await import('aedes');
+  const authenticate: Authenticate = (_client, username, password, done) => {
+    const ok = username !== undefined && users?.[username] !== undefined && password?.toString() === users[username];
+    if (ok) {
+      done(null, true);
+      return;
+    }
+    // A refused login: CONNACK 4 (3.1.1) / 0x86 (5), which aedes derives from returnCode 4.
+    done(Object.assign(new Error('bad user name or password'), { returnCode: 4 }), false);
+  };
+  const broker = await Aedes.createBroker(users === undefined ? {} : { authenticate: authenticate as never });
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);

@@ -129,7 +129,7 @@ test('bench --embedded runs the built-in broker in its own process and says so',
   const r = await runCli(['bench', '--embedded', '--messages', '2000', '--json'], { timeoutMs: 60_000 });
   expect(r.code).toBe(0);
   const report = JSON.parse(r.stdout) as Report;
-  expect(report.environment).toMatchObject({ embedded: true, protocolVersion: 4 });
+  expect(report.environment).toMatchObject({ embedded: true, protocolVersion: 5 });
   for (const q of report.results) expect(q).toMatchObject({ sent: 2000, received: 2000, lost: 0 });
   expect(r.stderr).toContain('figures describe it, not a production broker');
 });

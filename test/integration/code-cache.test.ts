@@ -70,7 +70,7 @@ describe.skipIf(nodeCachesItself)('code cache on Node 20', () => {
     const home = tempDir('mqtt-tool-cache-');
     for (let i = 0; i < 2; i++) {
       const r = await runCli(['pub', '--embedded', '-t', 'x', '-m', 'y', '-q', '1'], { env: { XDG_CACHE_HOME: home } });
-      expect(r.stderr).toBe('mqtt-tool: embedded broker speaks MQTT 3.1.1: using -V 311\n');
+      expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
     }
   });

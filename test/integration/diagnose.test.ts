@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startEmbeddedBroker, type RunningBroker } from '../../src/broker/embedded.js';
+import { startAedes, type AedesBroker } from '../helpers/aedes-broker.js';
 import { runCli } from '../helpers/cli.js';
 import { startFakeBroker } from '../helpers/fake-broker.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
@@ -142,12 +142,12 @@ describe('diagnose', () => {
     }
   });
 
-  describe('an MQTT 3.1.1-only broker (the embedded aedes)', () => {
-    let aedes: RunningBroker;
+  describe('an MQTT 3.1.1-only broker (aedes 1.2.0)', () => {
+    let aedes: AedesBroker;
     beforeAll(async () => {
-      aedes = await startEmbeddedBroker();
+      aedes = await startAedes(1);
     });
-    afterAll(() => aedes.close());
+    afterAll(() => aedes.stop());
     test('MQTT 5 is refused, 3.1.1 accepted: a warning that says the commands fall back, exit 8', async () => {
       const { code, report } = await diagnoseJson(['-h', '127.0.0.1', '-p', String(aedes.port)]);
       expect(code).toBe(8);

@@ -352,10 +352,11 @@ describe('the embedded broker', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('embedded broker stopped');
   });
-  test('--embedded picks MQTT 3.1.1 by itself and says so', async () => {
-    const r = await runCli(['pub', '--embedded', '-t', 'x', '-m', 'y', '-q', '1']);
+  test('--embedded speaks MQTT 5: no version switch, no notice', async () => {
+    const r = await runCli(['pub', '--embedded', '-t', 'x', '-m', 'y', '-q', '1', '--content-type', 'text/plain', '-d']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('embedded broker speaks MQTT 3.1.1: using -V 311');
+    expect(r.stderr).toContain('version=5');
+    expect(r.stderr).not.toContain('3.1.1');
   });
   test('`mqtt-tool broker` on a port already taken exits 4 at once', async () => {
     const net = await import('node:net');
@@ -369,14 +370,21 @@ describe('the embedded broker', () => {
       taken.close();
     }
   });
-  test('--embedded with -V 5 is a usage error', async () => {
-    const r = await runCli(['pub', '--embedded', '-V', '5', '-t', 'x', '-m', 'y']);
-    expect(r.code).toBe(2);
+  test('--embedded -V 311 still works: the embedded broker speaks both', async () => {
+    const r = await runCli(['pub', '--embedded', '-V', '311', '-t', 'x', '-m', 'y', '-q', '2']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
   });
-  test.each([['--session-expiry', '60'], ['--will-delay', '5']])('--embedded with %s (MQTT 5 only) is refused, never silently dropped', async (flag, value) => {
+  test.each([['--session-expiry', '60'], ['--will-delay', '5']])('--embedded takes the MQTT 5 flag %s and sends it', async (flag, value) => {
     const extra = flag === '--will-delay' ? ['--will-topic', 'w'] : [];
-    const r = await runCli(['sub', '--embedded', '-t', 'x', flag, value, ...extra, '-E']);
-    expect(r).toMatchObject({ code: 2, stderr: `mqtt-tool: ${flag} needs MQTT 5, and the embedded broker (aedes 1.2) speaks MQTT 3.1.1 only: drop ${flag}\n` });
+    const r = await runCli(['sub', '--embedded', '-t', 'x', flag, value, ...extra, '-E', ...(flag === '--session-expiry' ? ['-i', 'keep'] : []), '-d']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(flag === '--session-expiry' ? 'sessionExpiry=60' : 'willDelay=5');
+  });
+  test('rr round-trips on the embedded broker (MQTT 5 request/response with nothing installed)', async () => {
+    // rr publishes its request; with no responder the -W bound ends it: exit 6, after a clean MQTT 5 connection.
+    const r = await runCli(['rr', '--embedded', '-t', 'rpc/x', '-e', 'rpc/x/reply', '-m', 'ping', '-W', '0.5']);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toBe("mqtt-tool: -W 0.5: no response on 'rpc/x/reply' in time\n");
   });
 });
 
