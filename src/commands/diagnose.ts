@@ -43,9 +43,11 @@ export async function runDiagnose(flags: DiagnoseFlags): Promise<void> {
     );
     const summary = summarize(steps);
     const { failed, warned } = summary;
+    // The text report already shows the fix under the failed step; JSON readers (jq .summary) get it here.
+    const fix = failed?.hint === undefined || flags.json !== true ? '' : ` Fix: ${failed.hint}`;
     const words =
       failed !== undefined
-        ? `${failed.name} failed: ${failed.finding}.${failed.hint === undefined ? '' : ` Fix: ${failed.hint}`}`
+        ? `${failed.name} failed: ${failed.finding}.${fix}`
         : warned.length > 0
           ? `connected and exchanged messages, with ${warned.length} warning${warned.length > 1 ? 's' : ''}: ${warned.map((w) => w.name).join(', ')}`
           : 'everything works: the broker accepts this client and delivers its messages';
