@@ -418,12 +418,24 @@ async function retainedCheck(client: MqttClient, spec: ConnectionSpec, topic: st
   try {
     fresh = await connect({ ...spec, clientId: `${spec.clientId}-r` }, dial);
     const arrival = waitForMessage(fresh.client, topic, WAIT_MS);
-    await fresh.client.subscribeAsync(topic, { qos: 1 });
+    await withTimeout(fresh.client.subscribeAsync(topic, { qos: 1 }).catch(() => undefined), WAIT_MS, () => undefined);
     const got = await arrival;
     if (got === undefined || !got.retain) {
       return { name: 'retained', status: 'warn', finding: 'a retained message was not delivered to a new subscriber', hint: 'The broker may have retained messages disabled (retain_available).' };
     }
-    return { name: 'retained', status: 'ok', finding: 'a retained message reaches a new subscriber' };
+    // Some brokers send retained messages to exact-topic subscriptions only (RabbitMQ's MQTT plugin before 3.12).
+    const wildcard = `${topic.slice(0, topic.lastIndexOf('/'))}/+`;
+    const again = waitForMessage(fresh.client, topic, SYS_WAIT_MS);
+    await withTimeout(fresh.client.subscribeAsync(wildcard, { qos: 1 }).catch(() => undefined), WAIT_MS, () => undefined);
+    if ((await again) === undefined) {
+      return {
+        name: 'retained',
+        status: 'warn',
+        finding: `a retained message reaches a subscription to its exact topic, but not a wildcard filter ('${wildcard}')`,
+        hint: "This broker sends retained messages to exact-topic subscriptions only: sub --retained-only with '+' or '#' prints nothing here.",
+      };
+    }
+    return { name: 'retained', status: 'ok', finding: 'a retained message reaches a new subscriber, by exact topic and by wildcard' };
   } catch (err) {
     return { name: 'retained', status: 'warn', finding: `could not check retained messages: ${err instanceof Error ? err.message : String(err)}` };
   } finally {

@@ -241,11 +241,13 @@ describe.each(BROKERS)('$name', (broker) => {
     const report = JSON.parse(r.stdout) as { exitCode: number; steps: Array<{ step: string; status: string; finding: string }> };
     expect(report.steps.filter((s) => s.status === 'fail')).toEqual([]);
     const warned = report.steps.filter((s) => s.status === 'warn');
-    const expected = (broker.v5 ? 0 : 1) + (broker.qos2 ? 0 : 1);
+    const expected = (broker.v5 ? 0 : 1) + (broker.qos2 ? 0 : 1) + (broker.retainedWildcards ? 0 : 1);
     expect(warned).toHaveLength(expected);
     expect(r.code).toBe(expected === 0 ? 0 : 8);
     if (!broker.qos2) expect(report.steps.find((s) => s.step === 'round trip')?.finding).toContain('QoS 2 is downgraded to 1 by the broker');
-    record(broker, 'diagnose', expected === 0 ? 'ok' : `exit 8, warns: ${warned.map((s) => (s.step === 'round trip' ? 'QoS 2 downgraded' : 'no MQTT 5')).join(', ')}`);
+    if (!broker.retainedWildcards) expect(report.steps.find((s) => s.step === 'retained')?.finding).toContain('not a wildcard filter');
+    const words: Record<string, string> = { 'round trip': 'QoS 2 downgraded', 'MQTT CONNECT': 'no MQTT 5', retained: 'retained only by exact topic' };
+    record(broker, 'diagnose', expected === 0 ? 'ok' : `exit 8, warns: ${warned.map((s) => words[s.step] ?? s.step).join(', ')}`);
   });
 
   test('wrong password: refused by name, exit 3', async () => {
