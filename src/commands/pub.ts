@@ -130,6 +130,9 @@ function outcome(pub: FastPublisher, ended: CliError | undefined, interrupted: b
 }
 
 const GRACE_MS = 5_000;
+/** Short-lived connections in a row before pub stops sending the same window into the same refusal. */
+const FRUITLESS_RECONNECTS = 3;
+
 /** --ack-timeout's default: how long an acknowledgement may take once the message is written. */
 export const DEFAULT_ACK_TIMEOUT_S = 30;
 
@@ -189,6 +192,14 @@ export async function runPub(flags: PubFlags): Promise<void> {
     });
     const ackTimeoutMs = (flags.ackTimeout ?? DEFAULT_ACK_TIMEOUT_S) * 1000;
     const watchdog = setInterval(() => {
+      if (pub.shortLivedConnections >= FRUITLESS_RECONNECTS) {
+        abort(
+          new NetworkError(`${describeEndpoint(session.spec)} dropped the connection ${FRUITLESS_RECONNECTS} times in a row within a second of accepting it, with ${pub.inFlight} messages in flight`, {
+            hint: `The broker may limit unacknowledged messages per client (Mosquitto: 20 at QoS 2 under MQTT 3.1.1, max_inflight_messages): lower -M (it is ${pub.window}).`,
+          }),
+        );
+        return;
+      }
       if (!session.client.connected) return;
       const stall = pub.stalled(ackTimeoutMs);
       if (stall !== undefined) {

@@ -31,6 +31,9 @@ import type { Qos } from './values.js';
  */
 export const V311_QOS2_WINDOW = 20;
 
+/** A connection lost sooner than this after its CONNACK, with messages in flight, counts as short-lived. */
+const SHORT_CONNECTION_MS = 1_000;
+
 /** The largest Variable Byte Integer, so the largest remaining length of any packet [MQTT-1.5.5]. */
 export const MAX_REMAINING_LENGTH = 268_435_455;
 
@@ -120,6 +123,9 @@ export class FastPublisher {
   private readonly onDowngrade: (() => void) | undefined;
   /** When an acknowledgement last arrived or in-flight messages were (re)sent: the ack timeout counts from it. */
   private lastProgressAt = performance.now();
+  /** When the current connection was accepted, and connections in a row lost soon after with messages in flight. */
+  private connectedAt = performance.now();
+  private shortConnections = 0;
   private readonly log: ((sent: Packet) => void) | undefined;
 
   constructor(
@@ -140,11 +146,14 @@ export class FastPublisher {
     });
     if (tap !== undefined) tap.handler = (type, id, code) => this.handleAck(type, id, code);
     client.on('connect', (connack: { sessionPresent?: boolean }) => {
+      this.connectedAt = performance.now();
       this.pingsSent = 0;
       this.pingsAnswered = 0;
       this.resend(connack.sessionPresent === true);
     });
     client.on('close', () => {
+      if (this.inflight.size > 0 && performance.now() - this.connectedAt < SHORT_CONNECTION_MS) this.shortConnections++;
+      else this.shortConnections = 0;
       const waiting = this.pingWaiters;
       this.pingWaiters = [];
       for (const w of waiting) w.resolve(false);
@@ -333,6 +342,15 @@ export class FastPublisher {
       this.onAck?.(m.tag, undefined);
     }
     this.wake();
+  }
+
+  /**
+   * Connections in a row lost within SHORT_CONNECTION_MS of their CONNACK with messages in flight:
+   * a broker that drops us over what we send (too many unacknowledged messages, say), not a link
+   * that failed once.
+   */
+  get shortLivedConnections(): number {
+    return this.shortConnections;
   }
 
   /**

@@ -71,9 +71,10 @@ export interface ConnectOptions {
   readonly needsMqtt5?: string;
   /**
    * Keep the broker's session across reconnects though the spec asks for a clean one, so QoS 1/2
-   * messages in flight survive a cut link exactly once (pub -l). MQTT 5: clean start with a session
-   * expiry, resumed on reconnect and ended by the final DISCONNECT. 3.1.1: a persistent session for
-   * this run's client id, removed by a clean connection after the final DISCONNECT.
+   * messages in flight survive a cut link exactly once (pub -l): only the broker's session knows
+   * whether a PUBREL arrived before the cut. MQTT 5: clean start with a session expiry, resumed on
+   * reconnect and ended by the final DISCONNECT. 3.1.1: a persistent session for this run's client
+   * id, removed by a clean connection after the final DISCONNECT.
    */
   readonly keepSession?: boolean;
 }

@@ -527,3 +527,14 @@ test('pub -l: a line larger than any MQTT packet exits 2 as soon as it is seen, 
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/^mqtt-tool: a line of stdin is larger than an MQTT packet can carry with this topic \(268,435,44\d bytes;/);
 }, 90_000);
+
+test('MQTT 3.1.1 QoS 2 with a window Mosquitto will not take (-M 1000): a clear error after 3 short-lived connections, not a loop', async () => {
+  const b = await broker();
+  const lines = `${Array.from({ length: 2000 }, (_, i) => `l${i}`).join('\n')}\n`;
+  const r = await runCli(['pub', ...conn(b), '-V', '311', '-t', 'rel/win', '-l', '-q', '2', '-M', '1000', '--reconnect-period', '0.1'], { stdin: lines, timeoutMs: 30_000 });
+  expect(r.code).toBe(4);
+  expect(r.stderr).toMatch(/dropped the connection 3 times in a row within a second of accepting it, with \d+ messages in flight/);
+  expect(r.stderr).toContain('lower -M (it is 1000)');
+  // The default window (20 at QoS 2 under 3.1.1) goes through.
+  expect((await runCli(['pub', ...conn(b), '-V', '311', '-t', 'rel/win', '-l', '-q', '2'], { stdin: lines, timeoutMs: 30_000 })).code).toBe(0);
+}, 60_000);
