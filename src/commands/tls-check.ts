@@ -1,6 +1,6 @@
 /** `mqtt-tool tls-check`: inspect a broker's TLS endpoint before it breaks clients. */
 import type tls from 'node:tls';
-import { describeEndpoint, type ConnectionFlags } from '../connection/options.js';
+import { describeEndpoint, urlHost, type ConnectionFlags } from '../connection/options.js';
 import { mqttProbe } from '../connection/connect-probe.js';
 import { decodeConnack, formatCode } from '../connection/reason-codes.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -29,7 +29,7 @@ export async function runTlsCheck(flags: TlsCheckFlags): Promise<void> {
   if (flags.url !== undefined && !/^(mqtts|ssl|tls|wss):/i.test(flags.url)) {
     throw new UsageError(`tls-check needs a TLS endpoint: use mqtts://… (got '${flags.url}')`);
   }
-  const asTls: TlsCheckFlags = flags.url === undefined ? { ...flags, url: `mqtts://${(flags.host ?? 'localhost').includes(':') ? `[${flags.host}]` : (flags.host ?? 'localhost')}`, host: undefined } : flags;
+  const asTls: TlsCheckFlags = flags.url === undefined ? { ...flags, url: `mqtts://${urlHost(flags.host ?? 'localhost')}`, host: undefined } : flags;
   const { spec } = await resolveConnection(asTls, term, { longRunning: false, embedded: false });
   const timeoutMs = spec.connectTimeoutMs;
   const now = new Date();

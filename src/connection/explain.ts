@@ -7,7 +7,7 @@ import type { IConnackPacket, IDisconnectPacket } from 'mqtt-packet';
 import { ConnackError, type CliError, NetworkError, RejectedError, TimeoutError, TlsError } from '../errors.js';
 import { explainTlsCode } from '../tls/verify-errors.js';
 import { nameToVerify } from '../tls/options.js';
-import { describeEndpoint, type ConnectionSpec } from './options.js';
+import { describeEndpoint, urlHost, type ConnectionSpec } from './options.js';
 import { classifyPeerReply } from './peer-reply.js';
 import { MALFORMED_PACKET } from './ack-tap.js';
 import { decodeConnack, decodeReason, formatCode } from './reason-codes.js';
@@ -24,9 +24,8 @@ export function explainForeignPeer(spec: ConnectionSpec, progress: Progress): Ne
   switch (reply?.kind) {
     case 'http': {
       const scheme = spec.tls === undefined ? 'ws' : 'wss';
-      const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
       return new NetworkError(`${where} answered like a web server ("${reply.firstLine}"), not an MQTT broker`, {
-        hint: `If the broker serves MQTT over WebSocket on this port, use ${scheme}://${host}:${spec.port}/mqtt; otherwise use its MQTT port (usually 1883, 8883 for TLS).`,
+        hint: `If the broker serves MQTT over WebSocket on this port, use ${scheme}://${urlHost(spec.host)}:${spec.port}/mqtt; otherwise use its MQTT port (usually 1883, 8883 for TLS).`,
       });
     }
     case 'ssh':
@@ -83,12 +82,7 @@ export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionS
         cause: err,
       });
   }
-  if (code === MALFORMED_PACKET) {
-    return new NetworkError(`${where} broke the MQTT protocol: ${err.message}`, {
-      hint: PROTOCOL_VIOLATION_HINT,
-      cause: err,
-    });
-  }
+  if (code === MALFORMED_PACKET) return explainProtocolViolation(spec, err.message, err);
   const wsStatus = /Unexpected server response: (\d+)/.exec(err.message);
   if (wsStatus !== null) {
     return new NetworkError(`${where}: the WebSocket upgrade was refused with HTTP ${wsStatus[1]}`, {
@@ -104,14 +98,14 @@ export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionS
   return new NetworkError(`connection to ${where} failed: ${err.message}`, { cause: err });
 }
 
+/** The peer broke the MQTT protocol; `what` says how ("a second CONNACK on one connection"). */
+export function explainProtocolViolation(spec: ConnectionSpec, what: string, cause?: Error): NetworkError {
+  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: ${what}`, { hint: PROTOCOL_VIOLATION_HINT, cause });
+}
+
 /** MQTT.js reported an error that is not a socket error: the peer sent something it could not parse. */
 export function explainClientError(err: Error, spec: ConnectionSpec, progress: Progress): CliError {
-  const foreign = explainForeignPeer(spec, progress);
-  if (foreign !== undefined) return foreign;
-  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: ${err.message}`, {
-    hint: PROTOCOL_VIOLATION_HINT,
-    cause: err,
-  });
+  return explainForeignPeer(spec, progress) ?? explainProtocolViolation(spec, err.message, err);
 }
 
 /** The code a CONNACK carries: a reason code under MQTT 5, a return code before. */
@@ -223,31 +217,9 @@ export function explainNoMqtt5(spec: ConnectionSpec, how: string, purpose: strin
   });
 }
 
-/** A CONNACK on a connection that already had one. */
-export function explainSecondConnack(spec: ConnectionSpec): NetworkError {
-  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: a second CONNACK on one connection`, {
-    hint: PROTOCOL_VIOLATION_HINT,
-  });
-}
 
-/** A CONNACK without its return or reason code. */
-export function explainMalformedConnack(spec: ConnectionSpec): NetworkError {
-  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: a CONNACK without its ${spec.protocolVersion === 5 ? 'reason' : 'return'} code`, {
-    hint: PROTOCOL_VIOLATION_HINT,
-  });
-}
 
-/** A QoS 1/2 PUBLISH with packet identifier 0. */
-export function explainPacketIdZero(spec: ConnectionSpec): NetworkError {
-  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: a QoS 1/2 PUBLISH with packet identifier 0`, {
-    hint: PROTOCOL_VIOLATION_HINT,
-  });
-}
 
-/** A PUBLISH whose topic is not valid UTF-8. */
-export function explainInvalidTopic(spec: ConnectionSpec): NetworkError {
-  return new NetworkError(`${describeEndpoint(spec)} broke the MQTT protocol: a PUBLISH whose topic is not valid UTF-8`, { hint: PROTOCOL_VIOLATION_HINT });
-}
 
 /** The broker left a PINGREQ unanswered for half a keepalive. */
 export function explainNoPingresp(spec: ConnectionSpec): NetworkError {

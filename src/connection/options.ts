@@ -302,11 +302,15 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
   };
 }
 
+/** A host as a URL writes it: an IPv6 address in brackets. */
+export function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 /** "mqtts://host:8883" without credentials: safe to print and to put in --json output. */
 export function describeEndpoint(spec: Pick<ConnectionSpec, 'transport' | 'host' | 'port' | 'path'>): string {
-  const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
   const path = spec.transport === 'ws' || spec.transport === 'wss' ? spec.path : '';
-  return `${spec.transport}://${host}:${spec.port}${path}`;
+  return `${spec.transport}://${urlHost(spec.host)}:${spec.port}${path}`;
 }
 
 /**

@@ -17,10 +17,7 @@ import {
   explainLostConnection,
   explainNoConnack,
   explainRefusal,
-  explainSecondConnack,
-  explainMalformedConnack,
-  explainPacketIdZero,
-  explainInvalidTopic,
+  explainProtocolViolation,
   explainNoPingresp,
   explainServerDisconnect,
   explainStreamError,
@@ -218,22 +215,17 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
     };
     const onConnect = (packet: IConnackPacket): void => {
       // A CONNACK too short to carry its code: mqtt-packet reads it as success under MQTT 5, but it is a broken broker.
-      if ((packet.length ?? 2) < 2 || (spec.protocolVersion === 5 ? packet.reasonCode : packet.returnCode) === undefined) finish(explainMalformedConnack(spec));
+      if ((packet.length ?? 2) < 2) finish(explainProtocolViolation(spec, `a CONNACK without its ${spec.protocolVersion === 5 ? 'reason' : 'return'} code`));
       else finish(undefined, packet);
     };
     const onPacket = (packet: Packet): void => {
       if (packet.cmd === 'connack') refused = packet;
     };
-    const onError = (err: Error): void => {
-      if (refused !== undefined) finish(refusal(spec, refused));
-      else if (streamError !== undefined) finish(explainStreamError(streamError, spec, progress));
-      else finish(explainClientError(err, spec, progress));
-    };
-    const onClose = (): void => {
-      if (refused !== undefined) finish(refusal(spec, refused));
-      else if (streamError !== undefined) finish(explainStreamError(streamError, spec, progress));
-      else finish(closedWithoutConnack(spec, progress));
-    };
+    // A refusing CONNACK explains the end best, then a socket error, then whatever else is known.
+    const failure = (otherwise: () => Error): Error =>
+      refused !== undefined ? refusal(spec, refused) : streamError !== undefined ? explainStreamError(streamError, spec, progress) : otherwise();
+    const onError = (err: Error): void => finish(failure(() => explainClientError(err, spec, progress)));
+    const onClose = (): void => finish(failure(() => closedWithoutConnack(spec, progress)));
     const timer = setTimeout(() => finish(explainNoConnack(spec, progress)), spec.connectTimeoutMs);
     client.on('connect', onConnect);
     client.on('packetreceive', onPacket);
@@ -274,18 +266,14 @@ function hasInvalidUtf8Topic(packet: IPublishPacket & { length?: number }, versi
  * A PUBLISH the receiver must close the connection over: a QoS 1/2 one without a packet
  * identifier [MQTT-2.2.1-3 of 3.1.1, MQTT-2.2.1-2 of 5], or a topic that is not UTF-8 [MQTT-1.5.4-1].
  */
-export function publishViolation(packet: IPublishPacket, version: ProtocolVersion): 'packet id 0' | 'topic not UTF-8' | undefined {
-  if (packet.qos > 0 && !packet.messageId) return 'packet id 0';
-  return hasInvalidUtf8Topic(packet, version) ? 'topic not UTF-8' : undefined;
+export function publishViolation(packet: IPublishPacket, version: ProtocolVersion): string | undefined {
+  if (packet.qos > 0 && !packet.messageId) return 'a QoS 1/2 PUBLISH with packet identifier 0';
+  return hasInvalidUtf8Topic(packet, version) ? 'a PUBLISH whose topic is not valid UTF-8' : undefined;
 }
 
 /** How long a clean close waits for the broker to take our DISCONNECT and close its side. */
 const DISCONNECT_WAIT_MS = 2_000;
 
-/**
- * DISCONNECT, then the socket is closed: by the broker, or by us after DISCONNECT_WAIT_MS
- * (a broker must close it [MQTT-3.14.4-1], but a dead link or a broken broker never does).
- */
 /** Connects once with a clean session and leaves: the broker drops what this client id had kept. */
 async function dropSession(spec: ConnectionSpec, options: ConnectOptions): Promise<void> {
   try {
@@ -296,6 +284,10 @@ async function dropSession(spec: ConnectionSpec, options: ConnectOptions): Promi
   }
 }
 
+/**
+ * DISCONNECT, then the socket is closed: by the broker, or by us after DISCONNECT_WAIT_MS
+ * (a broker must close it [MQTT-3.14.4-1], but a dead link or a broken broker never does).
+ */
 function closeClient(client: MqttClient, disconnect: Parameters<MqttClient['end']>[1] = {}): Promise<void> {
   return new Promise((resolve) => {
     if (client.disconnected || client.disconnecting) {
@@ -342,19 +334,15 @@ function supervise(
     };
 
     client.on('packetreceive', (packet: Packet) => {
-      if (packet.cmd === 'connack' && !awaitingConnack) {
-        // One CONNACK per connection [MQTT-3.2.0-2 of 3.1.1]: a second one is a broken broker, not a refusal.
-        finish(explainSecondConnack(spec));
+      // One CONNACK per connection [MQTT-3.2.0-2 of 3.1.1]: a second one is a broken broker, not a refusal.
+      const violation =
+        packet.cmd === 'connack' && !awaitingConnack ? 'a second CONNACK on one connection' : packet.cmd === 'publish' ? publishViolation(packet, spec.protocolVersion) : undefined;
+      if (violation !== undefined) {
+        finish(explainProtocolViolation(spec, violation));
         client.stream.destroy();
         return;
       }
       if (packet.cmd === 'connack') pendingRefusal = packet;
-      const violation = packet.cmd === 'publish' ? publishViolation(packet, spec.protocolVersion) : undefined;
-      if (violation !== undefined) {
-        finish(violation === 'packet id 0' ? explainPacketIdZero(spec) : explainInvalidTopic(spec));
-        client.stream.destroy();
-        return;
-      }
       if (packet.cmd === 'disconnect') {
         serverDisconnect = { error: explainServerDisconnect(spec, packet), code: packet.reasonCode ?? 0 };
         // After a server DISCONNECT the connection is over [MQTT-3.14.4-1]; do not wait for the broker to close it.

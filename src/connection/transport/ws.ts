@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type * as WsModule from 'ws';
-import type { ConnectionSpec } from '../options.js';
+import { describeEndpoint, type ConnectionSpec } from '../options.js';
 import { tlsConnectionOptions } from '../../tls/options.js';
 import type { Progress } from './progress.js';
 
@@ -15,11 +15,6 @@ import type { Progress } from './progress.js';
 export interface WebSocketLibrary {
   readonly WebSocket: typeof WsModule.WebSocket;
   readonly createWebSocketStream: typeof WsModule.createWebSocketStream;
-}
-
-export function webSocketUrl(spec: ConnectionSpec): string {
-  const host = net.isIPv6(spec.host) ? `[${spec.host}]` : spec.host;
-  return `${spec.transport}://${host}:${spec.port}${spec.path}`;
 }
 
 export function openWebSocket(lib: WebSocketLibrary, spec: ConnectionSpec, progress: Progress): Duplex {
@@ -38,7 +33,7 @@ export function openWebSocket(lib: WebSocketLibrary, spec: ConnectionSpec, progr
     return socket;
   };
   // MQTT over WebSocket uses the "mqtt" subprotocol [MQTT-6.0.0-3]; 3.1 brokers expect "mqttv3.1".
-  const socket = new lib.WebSocket(webSocketUrl(spec), [spec.protocolVersion === 3 ? 'mqttv3.1' : 'mqtt'], {
+  const socket = new lib.WebSocket(describeEndpoint(spec), [spec.protocolVersion === 3 ? 'mqttv3.1' : 'mqtt'], {
     createConnection: createConnection as never,
   });
   const stream = lib.createWebSocketStream(socket);
