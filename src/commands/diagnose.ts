@@ -5,7 +5,7 @@ import { validateTopicName } from '../connection/topics.js';
 import { UsageError } from '../errors.js';
 import { createTerminal } from '../io/terminal.js';
 import { diagnose } from '../diagnose/run.js';
-import { checkError, renderStep, stepJson, summarize, type TextLayout } from '../report/check-report.js';
+import { checkError, renderStep, stepJson, summarize, wrap, type TextLayout } from '../report/check-report.js';
 
 export interface DiagnoseFlags extends ConnectionFlags {
   testTopic: string;
@@ -63,7 +63,7 @@ export async function runDiagnose(flags: DiagnoseFlags): Promise<void> {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       const label = failed !== undefined ? term.out.red('result:') : warned.length > 0 ? term.out.yellow('result:') : term.out.green('result:');
-      process.stdout.write(`\n${label} ${words}\n`);
+      process.stdout.write(`\n${label} ${wrap(words, 8, 8, term.stdoutColumns)}\n`);
     }
     const error = checkError('diagnose', summary);
     if (error !== undefined) throw error;

@@ -5,7 +5,7 @@ import { mqttProbe } from '../connection/connect-probe.js';
 import { decodeConnack, formatCode } from '../connection/reason-codes.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
-import { checkError, renderStep, stepJson, summarize, type CheckStep } from '../report/check-report.js';
+import { checkError, renderStep, stepJson, summarize, wrap, type CheckStep } from '../report/check-report.js';
 import { resolveConnection } from '../setup/resolve.js';
 import type { CertificateInfo } from '../tls/certificate.js';
 import { nameToVerify } from '../tls/options.js';
@@ -162,10 +162,14 @@ function render(term: Terminal, target: string, chain: CertificateInfo[] | undef
   lines.push('certificate chain (as presented):');
   chain.forEach((c, i) => {
     lines.push(`  ${i}  ${term.out.bold(c.subject)}${c.selfSigned ? ' (self-signed)' : ''}${c.isCa ? ' [CA]' : ''}`);
-    lines.push(`     issuer ${c.issuer}; valid ${c.validFrom.slice(0, 10)} to ${c.validTo.slice(0, 10)} (${c.daysLeft} days left)`);
-    lines.push(`     key ${c.keyType.toUpperCase()} ${c.keyBits ?? '?'} bits; signature ${c.signatureAlgorithm}; serial ${c.serial}`);
-    if (c.names.length > 0) lines.push(`     names ${c.names.join(', ')}`);
-    lines.push(`     sha256 ${c.sha256}`);
+    // Wrapped on a terminal like the checks below; a fingerprint is one word and stays whole.
+    const detail = (text: string): void => {
+      lines.push(`     ${wrap(text, 5, 5, term.stdoutColumns)}`);
+    };
+    detail(`issuer ${c.issuer}; valid ${c.validFrom.slice(0, 10)} to ${c.validTo.slice(0, 10)} (${c.daysLeft} days left)`);
+    detail(`key ${c.keyType.toUpperCase()} ${c.keyBits ?? '?'} bits; signature ${c.signatureAlgorithm}; serial ${c.serial}`);
+    if (c.names.length > 0) detail(`names ${c.names.join(', ')}`);
+    detail(`sha256 ${c.sha256}`);
   });
   if (chain.length === 0) lines.push('  (none received)');
   lines.push('');

@@ -232,7 +232,7 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
   // 5. MQTT CONNECT, with version fallback
   let version = spec.protocolVersion;
   let accepted: IConnackPacket | undefined;
-  let connectWarn: string | undefined;
+  let connectWarn: { finding: string; hint: string } | undefined;
   if (spec.transport === 'ws' || spec.transport === 'wss') {
     t0 = performance.now();
     try {
@@ -272,9 +272,13 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
       }
       accepted = probe.packet;
       if (v !== spec.protocolVersion) {
-        connectWarn = `the broker does not accept ${protocolVersionLabel(spec.protocolVersion)}; it accepts ${protocolVersionLabel(v)}${
-          spec.protocolVersion === 5 && v === 4 ? ' (pub, sub and bench fall back to it by themselves; rr needs MQTT 5; -V 311 skips the step)' : `: use -V ${v === 4 ? '311' : '31'}`
-        }`;
+        connectWarn = {
+          finding: `the broker does not accept ${protocolVersionLabel(spec.protocolVersion)}; it accepts ${protocolVersionLabel(v)}`,
+          hint:
+            spec.protocolVersion === 5 && v === 4
+              ? 'pub, sub and bench fall back to it by themselves; rr needs MQTT 5; -V 311 skips the step.'
+              : `Use -V ${v === 4 ? '311' : '31'}.`,
+        };
         version = v;
       }
       break;
@@ -285,8 +289,8 @@ export async function diagnose(spec: ConnectionSpec, o: DiagnoseOptions, emit: E
     name: 'MQTT CONNECT',
     status: connectWarn === undefined ? 'ok' : 'warn',
     ms: performance.now() - t0,
-    finding: connectWarn ?? `accepted (${protocolVersionLabel(version)})`,
-    ...(connectWarn === undefined ? {} : { hint: connectWarn }),
+    finding: connectWarn?.finding ?? `accepted (${protocolVersionLabel(version)})`,
+    ...(connectWarn === undefined ? {} : { hint: connectWarn.hint }),
     details: connackDetails(accepted, version),
   });
 
