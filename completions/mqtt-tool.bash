@@ -7,12 +7,12 @@ _mqtt_tool() {
   sub=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      pub|sub|rr|bench|diagnose|tls-check|broker|profile|completion) [[ -z $cmd ]] && cmd="${COMP_WORDS[i]}" ;;
+      pub|sub|rr|bench|diagnose|tls-check|broker|profile|completion|help) [[ -z $cmd ]] && cmd="${COMP_WORDS[i]}" ;;
       merge|list|show) [[ -n $cmd && -z $sub ]] && sub="${COMP_WORDS[i]}" ;;
     esac
   done
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "pub sub rr bench diagnose tls-check broker profile completion --version --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "pub sub rr bench diagnose tls-check broker profile completion help --version --help" -- "$cur"))
     return
   fi
   key="$cmd"
@@ -208,8 +208,9 @@ _mqtt_tool() {
     "broker") COMPREPLY=($(compgen -W "-p --port -h --host --help" -- "$cur")) ;;
     "profile") COMPREPLY=($(compgen -W "list show --help" -- "$cur")) ;;
     "profile list") COMPREPLY=($(compgen -W "--names --no-color --help" -- "$cur")) ;;
-    "profile show") COMPREPLY=($(compgen -W "--no-color --help" -- "$cur")) ;;
+    "profile show") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null) --no-color --help" -- "$cur")) ;;
     "completion") COMPREPLY=($(compgen -W "bash zsh fish --help" -- "$cur")) ;;
+    "help") COMPREPLY=($(compgen -W "pub sub rr bench diagnose tls-check broker profile completion" -- "$cur")) ;;
   esac
 }
 complete -F _mqtt_tool mqtt-tool

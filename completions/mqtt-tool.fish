@@ -9,6 +9,7 @@ complete -c mqtt-tool -n __fish_use_subcommand -a tls-check -d 'inspect a broker
 complete -c mqtt-tool -n __fish_use_subcommand -a broker -d 'run the embedded broker in the foreground until Ctrl-C'
 complete -c mqtt-tool -n __fish_use_subcommand -a profile -d 'list or show the connection profiles of the config file'
 complete -c mqtt-tool -n __fish_use_subcommand -a completion -d 'print a shell completion script (bash, zsh or fish)'
+complete -c mqtt-tool -n __fish_use_subcommand -a help -d 'show help for a command'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s t -l topic -d 'topic to publish to (no wildcards)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s m -l message -d 'message payload' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s f -l file -d 'send the whole file as one message (binary safe)' -r -F
@@ -264,6 +265,8 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from broker' -s h -l host -d 'a
 complete -c mqtt-tool -n '__fish_seen_subcommand_from broker' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -a list -d 'list the profiles'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -a show -d 'show one profile (secrets masked)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from show' -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from completion' -l help -d 'show help'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from help' -a 'pub sub rr bench diagnose tls-check broker profile completion'

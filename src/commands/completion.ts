@@ -17,7 +17,7 @@ export const HINTS: ModelHints = {
     '--protocol-version': ['5', '311', '31', 'mqttv5', 'mqttv311', 'mqttv31'],
     '--format': NAMED_FORMATS,
   },
-  positional: { completion: SHELLS },
+  positional: { completion: { values: SHELLS }, 'profile show': { dynamic: 'mqtt-tool profile list --names' } },
   dynamic: { '--profile': 'mqtt-tool profile list --names' },
 };
 

@@ -18,19 +18,22 @@ export interface OptionModel {
   dynamic: string | undefined;
 }
 
+/** What a command's positional argument completes to: fixed words (shells) or a command's output lines (profile names). */
+export type Positional = { readonly values: readonly string[] } | { readonly dynamic: string };
+
 export interface CommandModel {
   name: string;
   description: string;
   options: OptionModel[];
   subcommands: CommandModel[];
-  /** Enumerated positional values (e.g. shells for `completion`). */
-  positional: readonly string[] | undefined;
+  positional: Positional | undefined;
 }
 
 export interface ModelHints {
   readonly fileOptions: ReadonlySet<string>;
   readonly values: Readonly<Record<string, readonly string[]>>;
-  readonly positional: Readonly<Record<string, readonly string[]>>;
+  /** Keyed by the command path, e.g. `completion` or `profile show`. */
+  readonly positional: Readonly<Record<string, Positional>>;
   readonly dynamic: Readonly<Record<string, string>>;
 }
 
@@ -47,23 +50,40 @@ function optionModel(o: Option, hints: ModelHints, commandName: string): OptionM
   };
 }
 
-export function buildModel(cmd: Command, hints: ModelHints): CommandModel {
+const HELP_OPTION: OptionModel = { short: undefined, long: '--help', description: 'show help', takesValue: false, values: undefined, file: false, dynamic: undefined };
+
+function commandModel(cmd: Command, hints: ModelHints, path: string): CommandModel {
   const name = cmd.name();
   const options = cmd.options.map((o) => optionModel(o, hints, name)).filter((o): o is OptionModel => o !== undefined);
-  options.push({ short: undefined, long: '--help', description: 'show help', takesValue: false, values: undefined, file: false, dynamic: undefined });
+  options.push(HELP_OPTION);
   return {
     name,
     description: cmd.description(),
     options,
-    // Help's visibleCommands leaves out hidden commands; it also lists the implicit `help` command, which is no declaration of ours.
+    // Help's visibleCommands leaves out hidden commands; it also lists the implicit `help` command, added by buildModel at the top only.
     subcommands: cmd
       .createHelp()
       .visibleCommands(cmd)
       .filter((c) => cmd.commands.includes(c))
-      .map((c) => buildModel(c, hints)),
-    positional: hints.positional[name],
+      .map((c) => commandModel(c, hints, path === '' ? c.name() : `${path} ${c.name()}`)),
+    positional: hints.positional[path],
   };
 }
+
+/** The program's model, with commander's implicit `help COMMAND` completing the command names. */
+export function buildModel(program: Command, hints: ModelHints): CommandModel {
+  const root = commandModel(program, hints, '');
+  const help: CommandModel = {
+    name: 'help',
+    description: 'show help for a command',
+    options: [],
+    subcommands: [],
+    positional: { values: root.subcommands.map((c) => c.name) },
+  };
+  return { ...root, subcommands: [...root.subcommands, help] };
+}
+
+const positionalWords = (p: Positional | undefined): string[] => (p === undefined ? [] : 'values' in p ? [...p.values] : [`$(${p.dynamic} 2>/dev/null)`]);
 
 const words = (o: OptionModel): string[] => (o.short === undefined ? [o.long] : [o.short, o.long]);
 const clean = (s: string, drop: RegExp): string => s.replace(drop, '').replace(/\s+/g, ' ').trim();
@@ -104,7 +124,7 @@ export function bashScript(root: CommandModel): string {
   }
   lines.push('  esac', '  case "$key" in');
   for (const { key, m } of all) {
-    const offer = [...m.subcommands.map((s) => s.name), ...(m.positional ?? []), ...m.options.flatMap(words)];
+    const offer = [...m.subcommands.map((s) => s.name), ...positionalWords(m.positional), ...m.options.flatMap(words)];
     lines.push(`    "${key}") COMPREPLY=($(compgen -W "${offer.join(' ')}" -- "$cur")) ;;`);
   }
   lines.push('  esac', '}', 'complete -F _mqtt_tool mqtt-tool', '');
@@ -126,6 +146,11 @@ function zshSpec(o: OptionModel): string {
   return `'(${o.short} ${o.long})'{${o.short},${o.long}}'[${desc}]${action}'`;
 }
 
+function zshPositional(p: Positional | undefined): string {
+  if (p === undefined) return '';
+  return 'values' in p ? p.values.join(' ') : `\${(f)"$(${p.dynamic} 2>/dev/null)"}`;
+}
+
 export function zshScript(root: CommandModel): string {
   const lines = [
     '#compdef mqtt-tool',
@@ -142,13 +167,23 @@ export function zshScript(root: CommandModel): string {
     '  case $words[1] in',
   ];
   for (const c of root.subcommands) {
-    const extra = [...c.subcommands.map((s) => s.name), ...(c.positional ?? [])];
+    const extra = [...c.subcommands.map((s) => s.name), ...(c.positional !== undefined && 'values' in c.positional ? c.positional.values : [])];
     const positional = extra.length > 0 ? ` '*:argument:(${extra.join(' ')})'` : '';
-    lines.push(`    ${c.name})`, `      _arguments -s ${c.options.map(zshSpec).join(' ')}${positional}`, '      ;;');
+    const nested = c.subcommands.filter((s) => s.positional !== undefined);
+    if (nested.length === 0) {
+      lines.push(`    ${c.name})`, `      _arguments -s ${c.options.map(zshSpec).join(' ')}${positional}`, '      ;;');
+      continue;
+    }
+    // A nested command with its own positional (profile show NAME): complete it once the nested command is typed.
+    lines.push(`    ${c.name})`, '      case $words[2] in');
+    for (const s of nested) lines.push(`        ${s.name}) (( CURRENT > 2 )) && { compadd -- ${zshPositional(s.positional)}; return } ;;`);
+    lines.push('      esac', `      _arguments -s ${c.options.map(zshSpec).join(' ')}${positional}`, '      ;;');
   }
   lines.push('  esac', '}', '_mqtt_tool "$@"', '');
   return lines.join('\n');
 }
+
+const fishPositional = (p: Positional): string => ('values' in p ? p.values.join(' ') : `(${p.dynamic} 2>/dev/null)`);
 
 export function fishScript(root: CommandModel): string {
   const q = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -156,8 +191,11 @@ export function fishScript(root: CommandModel): string {
   for (const c of root.subcommands) lines.push(`complete -c mqtt-tool -n __fish_use_subcommand -a ${c.name} -d ${q(c.description)}`);
   for (const c of root.subcommands) {
     const cond = `'__fish_seen_subcommand_from ${c.name}'`;
-    for (const s of c.subcommands) lines.push(`complete -c mqtt-tool -n ${cond} -a ${s.name} -d ${q(s.description)}`);
-    if (c.positional !== undefined) lines.push(`complete -c mqtt-tool -n ${cond} -a ${q(c.positional.join(' '))}`);
+    for (const s of c.subcommands) {
+      lines.push(`complete -c mqtt-tool -n ${cond} -a ${s.name} -d ${q(s.description)}`);
+      if (s.positional !== undefined) lines.push(`complete -c mqtt-tool -n ${q(`__fish_seen_subcommand_from ${s.name}`)} -a ${q(fishPositional(s.positional))}`);
+    }
+    if (c.positional !== undefined) lines.push(`complete -c mqtt-tool -n ${cond} -a ${q(fishPositional(c.positional))}`);
     for (const o of c.options) {
       const parts = ['complete -c mqtt-tool', `-n ${cond}`];
       if (o.short !== undefined) parts.push(`-s ${o.short.slice(1)}`);

@@ -33,10 +33,10 @@ export function loadConfig(term: Terminal | undefined, env = process.env): Loade
     const shared = (statSync(file).mode & 0o077) !== 0;
     if (shared) {
       for (const [name, p] of profiles) {
-        if (p.hasLiteralPassword) {
+        if (p.literalPassword === 'kept') {
           term?.warn(`${file} holds a literal password for profile '${name}' but is readable by other users: the password is ignored; run: chmod 600 '${file}' (or use passwordEnv / passwordFile)`);
           const { password: _dropped, ...rest } = p.flags;
-          profiles.set(name, { ...p, flags: rest, hasLiteralPassword: false });
+          profiles.set(name, { ...p, flags: rest, literalPassword: 'ignored' });
         }
       }
     }

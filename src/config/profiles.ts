@@ -16,8 +16,11 @@ export interface Profile {
   readonly flags: ConnectionFlags;
   /** Name of the environment variable holding the password. */
   readonly passwordEnv: string | undefined;
-  /** A literal password (kept out of `profile show`). */
-  readonly hasLiteralPassword: boolean;
+  /**
+   * A literal password in the file: none, kept (masked in `profile show`), or ignored because
+   * other users can read the file.
+   */
+  readonly literalPassword: 'none' | 'kept' | 'ignored';
 }
 
 type KeyParser = (value: unknown, where: string) => Partial<ConnectionFlags> | { passwordEnv: string };
@@ -96,7 +99,7 @@ export function parseProfiles(text: string, file: string): Map<string, Profile> 
     if (!isMap(body)) throw new UsageError(`${at((p.key as Scalar).range?.[0])}: profile '${name}' must map keys to values`);
     let flags: ConnectionFlags = {};
     let passwordEnv: string | undefined;
-    let hasLiteralPassword = false;
+    let literalPassword: Profile['literalPassword'] = 'none';
     for (const item of (body as YAMLMap).items as Pair[]) {
       const keyNode = item.key as Scalar;
       const key = String(keyNode.value);
@@ -110,9 +113,9 @@ export function parseProfiles(text: string, file: string): Map<string, Profile> 
       const parsed = parse(value, where);
       if ('passwordEnv' in parsed) passwordEnv = parsed.passwordEnv;
       else flags = { ...flags, ...parsed };
-      if (key === 'password') hasLiteralPassword = true;
+      if (key === 'password') literalPassword = 'kept';
     }
-    out.set(name, { name, flags, passwordEnv, hasLiteralPassword });
+    out.set(name, { name, flags, passwordEnv, literalPassword });
   }
   return out;
 }
@@ -143,7 +146,8 @@ export function applyProfile(flags: ConnectionFlags, profile: Profile, env: Read
 /** The profile for display: secrets masked. */
 export function describeProfile(p: Profile): Record<string, unknown> {
   const shown: Record<string, unknown> = { ...p.flags };
-  if (p.hasLiteralPassword) shown['password'] = '****';
+  if (p.literalPassword === 'kept') shown['password'] = '****';
+  if (p.literalPassword === 'ignored') shown['password'] = '(ignored: the file is readable by other users; chmod 600 it)';
   if (p.passwordEnv !== undefined) shown['passwordEnv'] = p.passwordEnv;
   return shown;
 }

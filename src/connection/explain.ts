@@ -139,7 +139,9 @@ export function explainRefusal(spec: ConnectionSpec, packet: IConnackPacket): Co
     hint =
       spec.username === undefined
         ? 'The broker does not allow anonymous clients: pass -u and a password (MQTT_TOOL_PASSWORD, --password-file or -P).'
-        : `Credentials were given (user '${spec.username}'): the likeliest cause is a wrong user name or password, or this user may not connect; a client certificate or an IP policy may also be required.`;
+        : spec.password === undefined
+          ? `User '${spec.username}' was sent without a password: give one (MQTT_TOOL_PASSWORD, --password-file or -P), or check that this user may connect.`
+          : `Credentials were given (user '${spec.username}'): the likeliest cause is a wrong user name or password, or this user may not connect; a client certificate or an IP policy may also be required.`;
   }
   return new ConnackError(`connection refused: ${info.name} (${formatCode(code)})${suffixOf(packet)}`, {
     hint: hint === undefined ? info.meaning : `${info.meaning} ${hint}`,

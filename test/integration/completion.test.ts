@@ -1,10 +1,10 @@
 /** Completion scripts: generated from the command declarations, committed, and exercised in the real shells. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
 const DIR = fileURLToPath(new URL('../../completions/', import.meta.url));
@@ -20,9 +20,19 @@ test('an unknown shell is a usage error', async () => {
   expect((await runCli(['completion', 'tcsh'])).code).toBe(2);
 });
 
-function bashComplete(words: string[], cwd?: string): string[] {
+/** A PATH with `mqtt-tool` on it and a config file with two profiles, for the completions that run `mqtt-tool profile list --names`. */
+function profileEnv(): NodeJS.ProcessEnv {
+  const dir = tempDir('mqtt-tool-compl-bin-');
+  writeFileSync(join(dir, 'mqtt-tool'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  chmodSync(join(dir, 'mqtt-tool'), 0o755);
+  mkdirSync(join(dir, 'xdg', 'mqtt-tool'), { recursive: true });
+  writeFileSync(join(dir, 'xdg', 'mqtt-tool', 'config.yaml'), 'profiles:\n  plant:\n    host: 127.0.0.1\n  prod:\n    host: 127.0.0.1\n', { mode: 0o600 });
+  return { ...process.env, PATH: `${dir}:${process.env['PATH'] ?? ''}`, XDG_CONFIG_HOME: join(dir, 'xdg') };
+}
+
+function bashComplete(words: string[], cwd?: string, env?: NodeJS.ProcessEnv): string[] {
   const script = `source ${join(DIR, FILES.bash)}; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _mqtt_tool; printf '%s\\n' "\${COMPREPLY[@]}"`;
-  return execFileSync('bash', ['-c', script], { encoding: 'utf8', cwd }).split('\n').filter((l) => l !== '');
+  return execFileSync('bash', ['-c', script], { encoding: 'utf8', cwd, env }).split('\n').filter((l) => l !== '');
 }
 
 describe('bash', () => {
@@ -49,6 +59,15 @@ describe('bash', () => {
   test('nested: bench merge', () => {
     expect(bashComplete(['mqtt-tool', 'bench', 'me'])).toEqual(['merge']);
   });
+  test('help and the command names after it', () => {
+    expect(bashComplete(['mqtt-tool', 'he'])).toEqual(['help']);
+    expect(bashComplete(['mqtt-tool', 'help', 'p'])).toEqual(['pub', 'profile']);
+  });
+  test('profile names after --profile and after profile show', () => {
+    const env = profileEnv();
+    expect(bashComplete(['mqtt-tool', 'pub', '--profile', 'p'], undefined, env)).toEqual(['plant', 'prod']);
+    expect(bashComplete(['mqtt-tool', 'profile', 'show', 'pr'], undefined, env)).toEqual(['prod']);
+  });
 });
 
 describe('zsh', () => {
@@ -67,6 +86,15 @@ describe('zsh', () => {
     expect(out).toContain('-q[quality of service 0, 1 or 2 (default 0)]:value:(0 1 2)');
     expect(out).toContain('--cafile[trust this CA bundle (PEM); implies TLS]:file:_files');
   });
+  test('profile show completes the profile names', () => {
+    const script = `
+      compadd() { shift; print -l -- "$@" }
+      _arguments() { print -l -- "$@" }
+      source ${join(DIR, FILES.zsh)} >/dev/null 2>&1 || true
+      words=(mqtt-tool profile show ''); CURRENT=4; _mqtt_tool`;
+    const out = execFileSync('zsh', ['-c', script], { encoding: 'utf8', env: profileEnv() });
+    expect(out.split('\n')).toEqual(expect.arrayContaining(['plant', 'prod']));
+  });
 });
 
 describe('fish', () => {
@@ -78,8 +106,10 @@ describe('fish', () => {
     ['mqtt-tool pub -q ', '0'],
     ['mqtt-tool ', 'tls-check'],
     ['mqtt-tool sub -F ', 'jsonl'],
+    ['mqtt-tool help ', 'diagnose'],
+    ['mqtt-tool profile show ', 'plant'],
   ])('complete -C %j offers %s', (line, expected) => {
-    const out = execFileSync('fish', ['-c', `source ${join(DIR, FILES.fish)}; complete -C '${line}'`], { encoding: 'utf8' });
+    const out = execFileSync('fish', ['-c', `source ${join(DIR, FILES.fish)}; complete -C '${line}'`], { encoding: 'utf8', env: profileEnv() });
     expect(out.split('\n').map((l) => l.split('\t')[0])).toContain(expected);
   });
 });

@@ -55,8 +55,12 @@ test('a literal password in a file readable by others is ignored with a warning'
   mkdirSync(join(open, 'mqtt-tool'));
   writeFileSync(join(open, 'mqtt-tool', 'config.yaml'), `profiles:\n  x:\n    host: 127.0.0.1\n    port: ${broker.port}\n    username: app\n    password: from-env\n`, { mode: 0o644 });
   const r = await runCli(['pub', '--profile', 'x', '-t', 'p', '-m', 'x'], { env: { XDG_CONFIG_HOME: open } });
-  expect(r.stderr).toContain('is readable by other users: the password is ignored');
+  expect(r.stderr.split('is readable by other users: the password is ignored')).toHaveLength(2);
+  expect(r.stderr).toContain("User 'app' was sent without a password");
   expect(r.code).toBe(3);
+  const show = await runCli(['profile', 'show', 'x'], { env: { XDG_CONFIG_HOME: open } });
+  expect(JSON.parse(show.stdout).settings.password).toMatch(/^\(ignored: the file is readable by other users/);
+  expect(show.stdout).not.toContain('from-env');
 });
 
 test('profile list and show (secrets masked)', async () => {

@@ -113,6 +113,13 @@ describe('refusals and ends', () => {
     expect(explainRefusal(spec({ protocolVersion: 4 }), connack({ returnCode: 5 })).hint).toContain('pass -u');
     expect(explainRefusal(spec({ protocolVersion: 4, username: 'a' }), connack({ returnCode: 5 })).hint).not.toContain('pass -u');
   });
+  test('a user name sent without a password is named as such, not as a wrong password', () => {
+    const noPassword = explainRefusal(spec({ username: 'a' }), connack({ reasonCode: 0x87 })).hint;
+    expect(noPassword).toContain("User 'a' was sent without a password");
+    expect(noPassword).not.toContain('wrong user name or password');
+    const withPassword = explainRefusal(spec({ username: 'a', password: 'x' }), connack({ reasonCode: 0x87 })).hint;
+    expect(withPassword).toContain('wrong user name or password');
+  });
   test('reason string and server reference are quoted', () => {
     const e = explainRefusal(spec({}), connack({ reasonCode: 0x9d, properties: { reasonString: 'moved', serverReference: 'b2' } }));
     expect(e.message).toContain('(broker says: "moved"; server reference: b2)');

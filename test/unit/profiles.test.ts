@@ -23,9 +23,9 @@ describe('parseProfiles', () => {
     expect(p.get('prod')).toMatchObject({
       flags: { url: 'mqtts://broker.example:8883', username: 'app', cafile: '/etc/ca.pem', protocolVersion: 4, keepalive: 30, alpn: ['mqtt'] },
       passwordEnv: 'PROD_PW',
-      hasLiteralPassword: false,
+      literalPassword: 'none',
     });
-    expect(p.get('lab')).toMatchObject({ flags: { host: '10.0.0.5', port: 1884, password: 'literal' }, hasLiteralPassword: true });
+    expect(p.get('lab')).toMatchObject({ flags: { host: '10.0.0.5', port: 1884, password: 'literal' }, literalPassword: 'kept' });
   });
   test('JSON works too', () => {
     expect(parseProfiles('{"profiles": {"a": {"port": 1883}}}', 'c.json').get('a')?.flags.port).toBe(1883);
