@@ -5,6 +5,17 @@
 const { join, sep } = require('node:path');
 const { enableCompileCache } = require('node:module');
 const dist = join(__dirname, '..', 'dist');
+// A source checkout builds dist/ on its first run (the packed package ships it, and carries
+// no install script of its own for npm to warn about).
+const { existsSync } = require('node:fs');
+if (!existsSync(join(dist, 'cli.cjs')) && existsSync(join(__dirname, '..', 'scripts', 'build.mjs'))) {
+  process.stderr.write('mqtt-tool: building dist/ from source (first run of this checkout)\n');
+  const built = require('node:child_process').spawnSync(process.execPath, [join(__dirname, '..', 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  if (built.status !== 0) {
+    process.stderr.write('mqtt-tool: the build failed; run `npm install` in the checkout, then `npm run build`\n');
+    process.exit(1);
+  }
+}
 let cli;
 if (enableCompileCache !== undefined) {
   enableCompileCache();
