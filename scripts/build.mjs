@@ -1,7 +1,7 @@
 // Bundles the CLI with esbuild. A one-shot `pub` is mostly Node start-up, so:
 // - CommonJS files: Node 20's CommonJS loader starts faster than its ES module loader;
 // - dist/cli.cjs holds only the command declarations; each command is its own bundle
-//   (dist/cmd-NAME.cjs), as are the WebSocket transport, the config-file parser and the
+//   (dist/cmd-NAME.cjs), as are the WebSocket transport, the config-file parser, the payload codecs and the
 //   password prompt, required only when used (src/lazy.ts): `pub -m` parses 220 KB, not 460;
 // - the embedded broker (aedes is ES-module only) is a separate ES module entry,
 //   loaded by a real dynamic import only when --embedded / broker / bench need it;
@@ -48,6 +48,12 @@ await build({
     'transport-ws': 'src/setup/ws-library.ts',
     config: 'src/config/load.ts',
     prompt: 'src/io/prompt.ts',
+    // Payload codecs, each required only when --decode / --encode names it.
+    'codec-cbor': 'src/codecs/cbor.ts',
+    'codec-msgpack': 'src/codecs/msgpack.ts',
+    'codec-avro': 'src/codecs/avro.ts',
+    'codec-protobuf': 'src/codecs/protobuf.ts',
+    'codec-sparkplug': 'src/codecs/sparkplug.ts',
     ...Object.fromEntries(
       ['pub', 'sub', 'rr', 'bench', 'diagnose', 'tls-check', 'broker', 'profile', 'completion'].map((c) => [`cmd-${c}`, `src/commands/${c}.ts`]),
     ),

@@ -15,7 +15,8 @@ import {
   GROUP_MESSAGE,
   GROUP_OUTPUT,
 } from './option-groups.js';
-import { parseInteger, parseQos, parseQosList, parseSeconds, parseUserProperty } from './connection/values.js';
+import { parseFactor, parseInteger, parseQos, parseQosList, parseSeconds, parseUserProperty } from './connection/values.js';
+import { parseCodec } from './codecs/spec.js';
 import { VERSION } from './version.js';
 import { closest } from './io/suggest.js';
 import { loadBundle } from './lazy.js';
@@ -55,6 +56,10 @@ export function buildProgram(): Command {
       .addOption(messageOption('-t, --topic <topic>', 'topic to publish to (no wildcards)')),
   )
     .addOption(messageOption('-l, --stdin-line', 'send each line of stdin as a message (streams: works with tail -f)'))
+    .addOption(messageOption('--jsonl', 'send each line of stdin, a JSON object as `sub -F jsonl` writes it, to its own topic with its payload, QoS, retain and properties'))
+    .addOption(messageOption('--replay', 'with --jsonl: keep the recorded spacing of the lines (their receivedAt)'))
+    .addOption(messageOption('--replay-speed <factor>', 'with --jsonl: replay this many times as fast (0: as fast as possible; implies --replay)').argParser((v) => parseFactor('--replay-speed', v)))
+    .addOption(messageOption('--encode <codec>', 'read JSON text (-m, -f, -s, -l) and send it encoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json').argParser((v) => parseCodec(v, '--encode')))
     .addOption(messageOption('-q, --qos <qos>', 'quality of service 0, 1 or 2 (default: 0)').argParser((v) => parseQos('-q', v)))
     .addOption(messageOption('-r, --retain', 'retain the message (-r -n clears a retained message)'))
     .addOption(messageOption('--repeat <n>', 'publish the message n times').argParser((v) => parseInteger('--repeat', v, 1, Number.MAX_SAFE_INTEGER)))

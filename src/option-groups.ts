@@ -5,6 +5,7 @@
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
 import { parseInteger, parsePort, parseProtocolVersion, parseQos, parseSeconds } from './connection/values.js';
 import { UsageError } from './errors.js';
+import { parseCodec } from './codecs/spec.js';
 
 const GROUP_CONNECTION = 'Connection:';
 const GROUP_TLS = 'TLS:';
@@ -97,7 +98,12 @@ export function addMessageOutputOptions<Args extends unknown[], Opts extends Opt
     .addOption(new Option('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)').helpGroup(GROUP_OUTPUT))
     .addOption(new Option('-v, --verbose', 'print the topic before the payload (-F verbose)').helpGroup(GROUP_OUTPUT))
     .addOption(new Option('-N, --no-newline', 'do not end each message with a newline').helpGroup(GROUP_OUTPUT))
-    .addOption(new Option('--pretty', 'indent JSON output (-F jsonl and %J); the data keeps its shape').helpGroup(GROUP_OUTPUT));
+    .addOption(new Option('--pretty', 'indent JSON output (-F jsonl and %J); the data keeps its shape').helpGroup(GROUP_OUTPUT))
+    .addOption(
+      new Option('--decode <codec>', 'show payloads decoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json, or auto (Sparkplug B on spBv1.0/ topics only)')
+        .argParser((v) => parseCodec(v, '--decode'))
+        .helpGroup(GROUP_OUTPUT),
+    );
 }
 
 export { collect };

@@ -9,11 +9,15 @@ import type { AckTap } from '../connection/ack-tap.js';
 import { describePacket } from '../connection/packet-log.js';
 import { validateTopicName } from '../connection/topics.js';
 import { checkFieldLength, type Qos } from '../connection/values.js';
-import { NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
+import { isCliError, NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
 import { LineSplitter, LineTooLongError } from '../io/lines.js';
 import { onInterrupt } from '../io/signals.js';
 import { v5OnlyRemedy } from './mqtt5-flags.js';
-import { createTerminal } from '../io/terminal.js';
+import { createTerminal, type Terminal } from '../io/terminal.js';
+import type { CodecSpec } from '../codecs/spec.js';
+import type { Codec } from '../codecs/codec.js';
+import { loadCodec } from '../setup/codecs.js';
+import { parseRecord, replayDue, type JsonlRecord } from '../io/jsonl-record.js';
 
 export interface PubFlags extends ConnectionFlags, PayloadFlags {
   topic?: string;
@@ -31,6 +35,9 @@ export interface PubFlags extends ConnectionFlags, PayloadFlags {
   userProperty?: Array<[string, string]>;
   ackTimeout?: number;
   strictQos?: boolean;
+  encode?: CodecSpec;
+  replay?: boolean;
+  replaySpeed?: number;
   embedded?: boolean;
   color: boolean;
 }
@@ -147,20 +154,32 @@ function downgradeError(strict: boolean): RejectedError {
 export async function runPub(flags: PubFlags): Promise<void> {
   const term = createTerminal(flags.color);
   const source = pickPayloadSource(flags, true);
-  const lineMode = source.kind === 'lines';
+  const lineMode = source.kind === 'lines' || source.kind === 'jsonl';
+  checkRecordFlags(flags, source.kind === 'jsonl');
   const connection = await resolveConnection(flags, term, { longRunning: lineMode, embedded: flags.embedded === true });
   try {
-    const topic = flags.topic ?? connection.spec.urlTopic;
+    // --jsonl: every line names its topic.
+    const topic = source.kind === 'jsonl' ? '' : (flags.topic ?? connection.spec.urlTopic);
     if (topic === undefined) throw new UsageError('no topic: give -t TOPIC (or a topic in the -L URL)');
-    const check = validateTopicName(topic);
-    if (!check.ok) throw new UsageError(`invalid topic: ${check.message} [${check.rule}]`);
+    if (source.kind !== 'jsonl') {
+      const check = validateTopicName(topic);
+      if (!check.ok) throw new UsageError(`invalid topic: ${check.message} [${check.rule}]`);
+    }
     let opts = publishOptions(flags, connection.spec.protocolVersion);
-    if (flags.repeat !== undefined && lineMode) throw new UsageError('--repeat cannot be combined with -l');
-    const payload = source.kind === 'lines' ? undefined : await readPayload(source);
+    if (flags.repeat !== undefined && lineMode) throw new UsageError(`--repeat cannot be combined with ${source.kind === 'jsonl' ? '--jsonl' : '-l'}`);
+    const codec = flags.encode === undefined ? undefined : loadCodec(flags.encode, '--encode');
+    if (codec !== undefined && source.kind === 'null') throw new UsageError('--encode has nothing to encode in -n (a zero-length message)');
+    const payload = source.kind === 'lines' || source.kind === 'jsonl' ? undefined : encodeWith(codec, await readPayload(source), source.kind === 'message' ? '-m' : source.kind === 'file' ? '-f' : '-s');
 
     const ackTap: AckTap = { handler: undefined };
     // A QoS 1/2 stream keeps its session across reconnects: a message cut off between PUBREC and PUBCOMP must not be lost with it.
-    const session = await connect(connection.spec, { notice: term.notice, ackTap, webSocket: connection.webSocket, keepSession: lineMode && (flags.qos ?? 0) > 0 });
+    const session = await connect(connection.spec, {
+      notice: term.notice,
+      ackTap,
+      webSocket: connection.webSocket,
+      // --jsonl lines carry their own QoS.
+      keepSession: lineMode && (flags.qos ?? (source.kind === 'jsonl' ? 2 : 0)) > 0,
+    });
     const version = session.spec.protocolVersion;
     if (version !== connection.spec.protocolVersion) {
       try {
@@ -181,7 +200,8 @@ export async function runPub(flags: PubFlags): Promise<void> {
       stopInput();
       signalAbort();
     };
-    const pub = new FastPublisher(session.client, version, defaultWindow(version, opts.qos, flags.maxInflight, 1000, session.connack.properties?.receiveMaximum), {
+    const windowQos = source.kind === 'jsonl' ? (flags.qos ?? 2) : opts.qos;
+    const pub = new FastPublisher(session.client, version, defaultWindow(version, windowQos, flags.maxInflight, 1000, session.connack.properties?.receiveMaximum), {
       template: opts,
       tap: ackTap,
       log: flags.debug === true ? (sent) => term.notice(`--> ${describePacket(sent)}`) : undefined,
@@ -233,9 +253,16 @@ export async function runPub(flags: PubFlags): Promise<void> {
     });
     let failed = false;
     let unconfirmedQos0 = false;
+    /** A bad line of input: reading stops, what was sent is still acknowledged, then pub exits with it. */
+    let inputError: CliError | undefined;
     try {
       if (payload === undefined) {
-        await publishLines(session, pub, topic, opts, (stop) => (stopInput = stop), () => endedWith !== undefined);
+        const prepare =
+          source.kind === 'jsonl'
+            ? recordPreparer(flags, pub, version, codec, term)
+            : (line: Buffer, n: number): Outgoing => ({ topic, payload: encodeWith(codec, line, `-l line ${n}`), qos: opts.qos, retain: opts.retain === true, properties: undefined, dueMs: undefined });
+        const maxLine = source.kind === 'jsonl' ? MAX_JSONL_LINE : pub.maxPayload(topic, opts.qos);
+        inputError = await publishLines(session, pub, maxLine, prepare, (stop) => (stopInput = stop), () => endedWith !== undefined);
       } else {
         const body = payload;
         brokerLimits(session, pub, topic, opts)(body.length);
@@ -269,6 +296,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
       if (failed) session.client.end(true);
     }
     const failure =
+      inputError ??
       abortedWith ??
       outcome(pub, endedWith, interrupted) ??
       (unconfirmedQos0
@@ -289,33 +317,137 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
+/** One message of a line-mode run, ready to publish; `dueMs` (--replay) is when to send it. */
+interface Outgoing {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly qos: Qos;
+  readonly retain: boolean;
+  /** Encoded MQTT 5 properties of this message (--jsonl), replacing the flags' ones. */
+  readonly properties: Buffer | undefined;
+  readonly dueMs: number | undefined;
+}
+
+/** A JSON line of --jsonl may hold a base64 payload: a third larger than the payload itself. */
+const MAX_JSONL_LINE = 400 * 1024 * 1024;
+
+/** JSON text in, the codec's bytes out; a usage error naming where the text came from. */
+function encodeWith(codec: Codec | undefined, text: Buffer, where: string): Buffer {
+  if (codec === undefined) return text;
+  let value: unknown;
+  try {
+    value = JSON.parse(text.toString('utf8'));
+  } catch (err) {
+    throw new UsageError(`--encode ${codec.encoding}: ${where} is not JSON (${(err as Error).message})`, { hint: '--encode reads JSON text and writes the codec\'s bytes.' });
+  }
+  return encodeValue(codec, value, where);
+}
+
+function encodeValue(codec: Codec, value: unknown, where: string): Buffer {
+  try {
+    return codec.encode(value);
+  } catch (err) {
+    throw new UsageError(`--encode ${codec.encoding}: ${where} cannot be written as ${codec.encoding}: ${(err as Error).message}`);
+  }
+}
+
+/** Flags that --jsonl's lines replace, and the replay flags that need --jsonl. */
+function checkRecordFlags(flags: PubFlags, jsonl: boolean): void {
+  if (!jsonl) {
+    if (flags.replay === true || flags.replaySpeed !== undefined) throw new UsageError(`${flags.replay === true ? '--replay' : '--replay-speed'} replays --jsonl input: add --jsonl`);
+    return;
+  }
+  if (flags.topic !== undefined) throw new UsageError('--jsonl takes each message\'s topic from its line: drop -t');
+  if (flags.retain === true) throw new UsageError('--jsonl takes each message\'s retain flag from its line: drop -r');
+  const property = V5_ONLY.find(([key]) => flags[key] !== undefined);
+  if (property !== undefined) throw new UsageError(`--jsonl takes each message's MQTT 5 properties from its line: drop ${property[1]}`);
+}
+
+/** Codecs that need no schema: a --jsonl line decoded with one of them is written back without --encode. */
+const SCHEMALESS = new Set<string>(['json', 'cbor', 'msgpack', 'sparkplug']);
+
+/** --jsonl: each line a record as `sub -F jsonl` writes it; --replay keeps the recorded spacing. */
+function recordPreparer(flags: PubFlags, pub: FastPublisher, version: 3 | 4 | 5, codec: Codec | undefined, term: Terminal): (line: Buffer, n: number) => Outgoing {
+  const codecs = new Map<string, Codec>();
+  if (codec !== undefined) codecs.set(codec.encoding, codec);
+  const codecFor = (encoding: string, n: number): Codec => {
+    let c = codecs.get(encoding);
+    if (c !== undefined) return c;
+    if (!SCHEMALESS.has(encoding)) {
+      throw new UsageError(`--jsonl line ${n}: the payload was decoded as ${encoding}; to write it back, give --encode ${encoding}${encoding === 'protobuf' ? ':FILE.proto:package.Message' : encoding === 'avro' ? ':FILE.avsc' : ''}`);
+    }
+    c = loadCodec({ kind: encoding as 'json' | 'cbor' | 'msgpack' | 'sparkplug' }, '--encode');
+    codecs.set(encoding, c);
+    return c;
+  };
+  const speed = flags.replay === true || flags.replaySpeed !== undefined ? (flags.replaySpeed ?? 1) : undefined;
+  let startMs: number | undefined;
+  let firstAtMs: number | undefined;
+  let warnedProperties = false;
+  return (line, n) => {
+    const r: JsonlRecord = parseRecord(line.toString('utf8'), n);
+    const payload = r.payload.kind === 'bytes' ? r.payload.bytes : encodeValue(codecFor(r.payload.encoding, n), r.payload.value, `--jsonl line ${n}`);
+    let properties: Buffer | undefined;
+    if (r.properties !== undefined) {
+      if (version === 5) properties = pub.encodeProperties(r.properties);
+      else if (!warnedProperties) {
+        warnedProperties = true;
+        term.warn('MQTT 3.1.1 has no message properties: the lines\' properties are not sent');
+      }
+    }
+    let dueMs: number | undefined;
+    if (speed !== undefined) {
+      startMs ??= performance.now();
+      firstAtMs ??= r.atMs;
+      dueMs = replayDue(startMs, firstAtMs, r.atMs, speed);
+    }
+    return { topic: r.topic, payload, qos: flags.qos ?? r.qos ?? 0, retain: r.retain, properties, dueMs };
+  };
+}
+
 /**
- * stdin line mode: read, split, publish in order. Reading pauses while the
- * window is full or the connection is down, so memory stays bounded by the window.
+ * stdin line mode (-l, --jsonl): read, split, prepare each line, publish in order. Reading pauses
+ * while the window is full or the connection is down, so memory stays bounded by the window.
+ * A line that cannot be published (bad JSON, too large) stops the input and is returned, so what
+ * was already sent is still acknowledged before pub exits with it.
  */
 function publishLines(
   session: Session,
   pub: FastPublisher,
-  topic: string,
-  opts: IClientPublishOptions & { qos: Qos },
+  maxLine: number,
+  prepare: (line: Buffer, n: number) => Outgoing,
   setStop: (stop: () => void) => void,
   sessionOver: () => boolean,
-): Promise<void> {
+): Promise<CliError | undefined> {
   const stdin = process.stdin;
-  const splitter = new LineSplitter(pub.maxPayload(topic, opts.qos));
+  const splitter = new LineSplitter(maxLine);
   const client = session.client;
-  const checkSize = brokerLimits(session, pub, topic, opts);
-  return new Promise<void>((resolve, reject) => {
+  /** The broker's limits, checked once per topic (at most 1024 remembered). */
+  const limits = new Map<string, (payloadBytes: number) => void>();
+  const checkSize = (m: Outgoing): void => {
+    const key = `${m.qos}${m.retain ? 'r' : ''}/${m.topic}`;
+    let check = limits.get(key);
+    if (check === undefined) {
+      check = brokerLimits(session, pub, m.topic, { qos: m.qos, retain: m.retain });
+      if (limits.size < 1024) limits.set(key, check);
+    }
+    check(m.payload.length + (m.properties?.length ?? 0));
+  };
+  let lineNumber = 0;
+  return new Promise<CliError | undefined>((resolve, reject) => {
     /** Ctrl-C, or the session ended: publish nothing new. */
     let stopped = false;
     let settled = false;
+    let wakeReplay: () => void = () => {};
     const settle = (err?: unknown): void => {
       if (settled) return;
       settled = true;
+      wakeReplay();
       stdin.removeListener('data', onData);
       stdin.pause();
       stdin.destroy();
-      if (err === undefined) resolve();
+      if (err === undefined) resolve(undefined);
+      else if (isCliError(err)) resolve(err);
       else reject(err);
     };
     setStop(() => {
@@ -325,20 +457,31 @@ function publishLines(
     const halted = (): boolean => stopped || settled || sessionOver();
     const waitUntilConnected = (): Promise<void> =>
       client.connected ? Promise.resolve() : new Promise((r) => client.once('connect', () => r()));
-    const send = (line: Buffer): void => {
-      checkSize(line.length);
-      pub.publish(topic, line, opts.qos, opts.retain === true);
-    };
+    /** --replay: sleeps until a message is due; a stop wakes it at once. */
+    const until = (dueMs: number): Promise<void> =>
+      new Promise((r) => {
+        const timer = setTimeout(r, Math.max(0, dueMs - performance.now()));
+        wakeReplay = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
     /** Publishes lines one window at a time. */
     const pump = async (lines: Buffer[]): Promise<void> => {
       for (const line of lines) {
+        const m = prepare(line, ++lineNumber);
+        if (m.dueMs !== undefined && m.dueMs > performance.now()) {
+          pub.flush();
+          await until(m.dueMs);
+        }
         if (!pub.hasRoom() || !client.connected) {
           // No flush here: the batch goes out within WRITE_COALESCE_MS, after the acks of that millisecond refilled it.
           await waitUntilConnected();
           await pub.room();
         }
         if (halted()) return;
-        send(line);
+        checkSize(m);
+        pub.publish(m.topic, m.payload, m.qos, m.retain, 0, m.properties);
       }
       pub.flush();
     };

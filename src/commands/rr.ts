@@ -31,8 +31,8 @@ export async function runRr(flags: RrFlags): Promise<void> {
   if (!r.ok) throw new UsageError(`invalid response topic: ${r.message} [${r.rule}]`);
   const format = chooseFormat(flags, term);
   const source = pickPayloadSource(flags, false);
-  // rr has no -l, so the source is always a single message.
-  const payload = await readPayload(source as Exclude<typeof source, { kind: 'lines' }>);
+  // rr has no -l or --jsonl, so the source is always a single message.
+  const payload = await readPayload(source as Exclude<typeof source, { kind: 'lines' | 'jsonl' }>);
   const connection = await resolveConnection(flags, term, { longRunning: false, embedded: flags.embedded === true });
   const topic = flags.topic ?? connection.spec.urlTopic;
   if (topic === undefined) throw new UsageError('no request topic: give -t TOPIC (or a topic in the -L URL)');

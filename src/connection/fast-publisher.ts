@@ -191,17 +191,25 @@ export class FastPublisher {
     return publishSize(this.topicBytes(topic), qos, this.propertyBytes, payloadBytes);
   }
 
-  private encode(topic: string, qos: Qos, retain: boolean, id: number, payload: Buffer, dup: boolean): Buffer {
-    return encodePublish({ topic: this.topicBytes(topic), qos, retain, dup, id, properties: this.propertyBytes, payload });
+  private encode(topic: string, qos: Qos, retain: boolean, id: number, payload: Buffer, properties: Buffer): Buffer {
+    return encodePublish({ topic: this.topicBytes(topic), qos, retain, dup: false, id, properties, payload });
   }
 
-  /** Queues one message; returns at once. Await room() before the next when it matters. */
-  publish(topic: string, payload: Buffer, qos: Qos, retain: boolean, tag = 0): void {
+  /** MQTT 5 PUBLISH properties of one message, encoded, for publish(): they replace the template's. */
+  encodeProperties(properties: IPublishPacket['properties']): Buffer {
+    return publishPropertyBytes(properties, this.version);
+  }
+
+  /**
+   * Queues one message; returns at once. Await room() before the next when it matters.
+   * `properties` (from encodeProperties) replace the template's for this message.
+   */
+  publish(topic: string, payload: Buffer, qos: Qos, retain: boolean, tag = 0, properties: Buffer = this.propertyBytes): void {
     this.stats.sent++;
     if (qos === 0) {
       this.unflushedQos0++;
       this.pendingQos0Tags.push(tag);
-      const packet = this.encode(topic, 0, retain, 0, payload, false);
+      const packet = this.encode(topic, 0, retain, 0, payload, properties);
       this.log?.({ cmd: 'publish', topic, payload, qos: 0, retain, dup: false });
       this.send(packet);
       this.qos0BytesSinceCheckpoint += packet.length;
@@ -214,7 +222,7 @@ export class FastPublisher {
       return;
     }
     const id = this.allocateId();
-    const packet = this.encode(topic, qos, retain, id, payload, false);
+    const packet = this.encode(topic, qos, retain, id, payload, properties);
     this.inflight.set(id, { packet, qos, released: false, tag, topic });
     this.log?.({ cmd: 'publish', topic, payload, qos, retain, dup: false, messageId: id });
     this.send(packet);

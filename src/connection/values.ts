@@ -87,3 +87,10 @@ export function parseQosList(flag: string, value: string): Qos[] {
   const levels = value.split(',').map((part) => parseQos(flag, part.trim()));
   return [...new Set(levels)];
 }
+
+/** A non-negative factor such as --replay-speed's (2 = twice as fast, 0 = no waiting). */
+export function parseFactor(flag: string, value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`invalid factor '${value}' for ${flag}: expected a number >= 0 (2 is twice as fast, 0 as fast as possible)`);
+  return n;
+}

@@ -17,6 +17,8 @@ export interface ReceivedMessage {
   readonly properties: IPublishPacket['properties'];
   /** Milliseconds since the epoch; a number, so that formats that never show it cost nothing. */
   readonly receivedAtMs: number;
+  /** The payload as --decode read it; hex, base64, %x, %b and %l still show the bytes. */
+  readonly decoded?: { readonly encoding: string; readonly value: unknown };
 }
 
 /** A received PUBLISH as the formatters see it, stamped with the time of arrival. */
@@ -67,11 +69,14 @@ function userProperties(m: ReceivedMessage): Record<string, string | string[]> |
   return m.properties?.userProperties as Record<string, string | string[]> | undefined;
 }
 
-/** One JSON object per message (NDJSON). Binary payloads are base64 with "encoding": "base64". */
+/** One JSON object per message (NDJSON). Binary payloads are base64 with "encoding": "base64"; decoded ones a JSON value with "encoding" naming the codec. */
 export function toJsonObject(m: ReceivedMessage, embedJsonPayload = false): Record<string, unknown> {
-  const text = payloadText(m.payload);
+  const text = m.decoded === undefined ? payloadText(m.payload) : undefined;
   const obj: Record<string, unknown> = { topic: m.topic };
-  if (text === undefined) {
+  if (m.decoded !== undefined) {
+    obj['payload'] = m.decoded.value;
+    obj['encoding'] = m.decoded.encoding;
+  } else if (text === undefined) {
     obj['payload'] = m.payload.toString('base64');
     obj['encoding'] = 'base64';
   } else if (embedJsonPayload) {
@@ -94,7 +99,9 @@ export function toJsonObject(m: ReceivedMessage, embedJsonPayload = false): Reco
     if (p.responseTopic !== undefined) props['responseTopic'] = p.responseTopic;
     if (p.correlationData !== undefined) {
       const cd = Buffer.from(p.correlationData);
-      props['correlationData'] = payloadText(cd) ?? cd.toString('base64');
+      const cdText = payloadText(cd);
+      props['correlationData'] = cdText ?? cd.toString('base64');
+      if (cdText === undefined) props['correlationDataEncoding'] = 'base64';
     }
     if (p.messageExpiryInterval !== undefined) props['messageExpiryInterval'] = p.messageExpiryInterval;
     if (p.payloadFormatIndicator !== undefined) props['payloadFormatIndicator'] = p.payloadFormatIndicator ? 1 : 0;
@@ -116,9 +123,15 @@ function jsonLine(m: ReceivedMessage, pretty: boolean): string {
 
 type Piece = string | ((m: ReceivedMessage, o: FormatOptions) => string | Buffer);
 
+/** The payload as printed: its bytes, or the decoded value as JSON text. */
+function shownPayload(m: ReceivedMessage, pretty: boolean): Buffer {
+  if (m.decoded === undefined) return m.payload;
+  return Buffer.from(pretty ? JSON.stringify(m.decoded.value, null, 2) : JSON.stringify(m.decoded.value));
+}
+
 const SPECIFIERS: Record<string, (m: ReceivedMessage, o: FormatOptions) => string | Buffer> = {
   t: (m, o) => o.style.topic(m.topic),
-  p: (m) => m.payload,
+  p: (m, o) => shownPayload(m, o.pretty),
   q: (m) => String(m.qos),
   r: (m) => (m.retain ? '1' : '0'),
   m: (m) => String(m.messageId ?? 0),
@@ -188,9 +201,9 @@ export function compileFormat(format: string, options: FormatOptions): Formatter
   const style = options.style;
   switch (format) {
     case 'raw':
-      return eol === '' ? (m) => m.payload : (m) => [m.payload, eolBuf];
+      return eol === '' ? (m) => shownPayload(m, options.pretty) : (m) => [shownPayload(m, options.pretty), eolBuf];
     case 'verbose':
-      return (m) => [Buffer.from(`${style.topic(m.topic)} `), m.payload, eolBuf];
+      return (m) => [Buffer.from(`${style.topic(m.topic)} `), shownPayload(m, options.pretty), eolBuf];
     case 'jsonl':
       return (m) => Buffer.from(jsonLine(m, options.pretty) + eol);
     case 'hex':

@@ -7,6 +7,7 @@ export interface PayloadFlags {
   file?: string;
   stdinFile?: boolean;
   stdinLine?: boolean;
+  jsonl?: boolean;
   nullMessage?: boolean;
 }
 
@@ -15,6 +16,8 @@ export type PayloadSource =
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'stdin' }
   | { readonly kind: 'lines' }
+  /** Lines of `sub -F jsonl`, each a message with its own topic. */
+  | { readonly kind: 'jsonl' }
   | { readonly kind: 'null' };
 
 /** Pure: which source the flags name. `lines` says whether the command has -l. */
@@ -24,9 +27,10 @@ export function pickPayloadSource(flags: PayloadFlags, lines: boolean): PayloadS
   if (flags.file !== undefined) given.push(['-f', { kind: 'file', path: flags.file }]);
   if (flags.stdinFile === true) given.push(['-s', { kind: 'stdin' }]);
   if (flags.stdinLine === true) given.push(['-l', { kind: 'lines' }]);
+  if (flags.jsonl === true) given.push(['--jsonl', { kind: 'jsonl' }]);
   if (flags.nullMessage === true) given.push(['-n', { kind: 'null' }]);
   if (given.length === 0) {
-    const choices = ['-m TEXT', '-f FILE', '-s', ...(lines ? ['-l'] : []), '-n'];
+    const choices = ['-m TEXT', '-f FILE', '-s', ...(lines ? ['-l', '--jsonl'] : []), '-n'];
     throw new UsageError(`no message to publish: give one of ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`);
   }
   if (given.length > 1) {
@@ -45,7 +49,7 @@ function readStdin(): Promise<Buffer> {
 }
 
 /** The whole payload of a one-message source; reading a file or stdin fails as a usage error naming it. */
-export async function readPayload(source: Exclude<PayloadSource, { kind: 'lines' }>): Promise<Buffer> {
+export async function readPayload(source: Exclude<PayloadSource, { kind: 'lines' | 'jsonl' }>): Promise<Buffer> {
   switch (source.kind) {
     case 'message':
       return source.data;
