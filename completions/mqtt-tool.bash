@@ -21,6 +21,8 @@ _mqtt_tool() {
     "pub|-t"|"pub|--topic") COMPREPLY=(); return ;;
     "pub|-m"|"pub|--message") COMPREPLY=(); return ;;
     "pub|-f"|"pub|--file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "pub|--replay-speed") COMPREPLY=(); return ;;
+    "pub|--encode") COMPREPLY=($(compgen -W "sparkplug cbor msgpack json protobuf: avro:" -- "$cur")); return ;;
     "pub|-q"|"pub|--qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
     "pub|--repeat") COMPREPLY=(); return ;;
     "pub|--repeat-delay") COMPREPLY=(); return ;;
@@ -66,6 +68,7 @@ _mqtt_tool() {
     "sub|--retain-handling") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
     "sub|--user-property") COMPREPLY=(); return ;;
     "sub|-F"|"sub|--format") COMPREPLY=($(compgen -W "raw verbose jsonl hex base64" -- "$cur")); return ;;
+    "sub|--decode") COMPREPLY=($(compgen -W "auto sparkplug cbor msgpack json protobuf: avro:" -- "$cur")); return ;;
     "sub|-h"|"sub|--host") COMPREPLY=(); return ;;
     "sub|-p"|"sub|--port") COMPREPLY=(); return ;;
     "sub|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
@@ -98,6 +101,7 @@ _mqtt_tool() {
     "rr|-q"|"rr|--qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
     "rr|-W"|"rr|--timeout") COMPREPLY=(); return ;;
     "rr|-F"|"rr|--format") COMPREPLY=($(compgen -W "raw verbose jsonl hex base64" -- "$cur")); return ;;
+    "rr|--decode") COMPREPLY=($(compgen -W "auto sparkplug cbor msgpack json protobuf: avro:" -- "$cur")); return ;;
     "rr|-h"|"rr|--host") COMPREPLY=(); return ;;
     "rr|-p"|"rr|--port") COMPREPLY=(); return ;;
     "rr|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
@@ -198,9 +202,9 @@ _mqtt_tool() {
     "broker|-h"|"broker|--host") COMPREPLY=(); return ;;
   esac
   case "$key" in
-    "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -n --null-message -l --stdin-line -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --ack-timeout --strict-qos --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
-    "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only --retained-quiet --retained-marker -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -F --format -v --verbose -N --no-newline --pretty -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
-    "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --help" -- "$cur")) ;;
+    "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -n --null-message -l --stdin-line --jsonl --replay --replay-speed --encode -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --ack-timeout --strict-qos --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
+    "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only --retained-quiet --retained-marker -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
+    "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --help" -- "$cur")) ;;
     "bench") COMPREPLY=($(compgen -W "merge --qos --messages --duration --size --publishers --subscribers --rate --inflight --topic --warmup --drain --connections --connect-rate --json --out -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "bench merge") COMPREPLY=($(compgen -W "--json --no-color --help" -- "$cur")) ;;
     "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --json -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;

@@ -16,6 +16,10 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s f -l file -d 'send
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s s -l stdin-file -d 'read stdin to the end and send it as one message'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s n -l null-message -d 'send a zero-length message'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s l -l stdin-line -d 'send each line of stdin as a message (streams: works with tail -f)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l jsonl -d 'send each line of stdin, a JSON object as `sub -F jsonl` writes it, to its own topic with its payload, QoS, retain and properties'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l replay -d 'with --jsonl: keep the recorded spacing of the lines (their receivedAt)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l replay-speed -d 'with --jsonl: replay this many times as fast (0: as fast as possible; implies --replay)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l encode -d 'read JSON text (-m, -f, -s, -l) and send it encoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json' -x -a 'sparkplug cbor msgpack json protobuf: avro:'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s q -l qos -d 'quality of service 0, 1 or 2 (default: 0)' -x -a '0 1 2'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s r -l retain -d 'retain the message (-r -n clears a retained message)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l repeat -d 'publish the message n times' -x
@@ -83,6 +87,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s F -l format -d 'ra
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s v -l verbose -d 'print the topic before the payload (-F verbose)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s N -l no-newline -d 'do not end each message with a newline'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l pretty -d 'indent JSON output (-F jsonl and %J); the data keeps its shape'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l decode -d 'show payloads decoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json, or auto (Sparkplug B on spBv1.0/ topics only)' -x -a 'auto sparkplug cbor msgpack json protobuf: avro:'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
@@ -129,6 +134,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s F -l format -d 'raw
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s v -l verbose -d 'print the topic before the payload (-F verbose)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s N -l no-newline -d 'do not end each message with a newline'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l pretty -d 'indent JSON output (-F jsonl and %J); the data keeps its shape'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l decode -d 'show payloads decoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json, or auto (Sparkplug B on spBv1.0/ topics only)' -x -a 'auto sparkplug cbor msgpack json protobuf: avro:'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'

@@ -16,6 +16,8 @@ export const HINTS: ModelHints = {
     '--will-qos': QOS,
     '--protocol-version': ['5', '311', '31', 'mqttv5', 'mqttv311', 'mqttv31'],
     '--format': NAMED_FORMATS,
+    '--decode': ['auto', 'sparkplug', 'cbor', 'msgpack', 'json', 'protobuf:', 'avro:'],
+    '--encode': ['sparkplug', 'cbor', 'msgpack', 'json', 'protobuf:', 'avro:'],
   },
   positional: { completion: { values: SHELLS }, 'profile show': { dynamic: 'mqtt-tool profile list --names' } },
   dynamic: { '--profile': 'mqtt-tool profile list --names' },

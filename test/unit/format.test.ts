@@ -131,3 +131,26 @@ describe('LineSplitter', () => {
     }));
   });
 });
+
+describe('decoded payloads (--decode)', () => {
+  const decoded = msg({ payload: Buffer.from([0xa1, 0x61, 0x61, 0x01]), decoded: { encoding: 'cbor', value: { a: 1 } } });
+  const fmt = (f: string, pretty = false) => compileFormat(f, { newline: true, pretty, style: PLAIN_STYLE });
+  const text = (f: string, pretty = false): string => {
+    const out = fmt(f, pretty)(decoded);
+    return Buffer.isBuffer(out) ? out.toString() : Buffer.concat(out as Buffer[]).toString();
+  };
+  test('jsonl: the value under payload, the codec under encoding; --pretty only indents', () => {
+    expect(JSON.parse(text('jsonl'))).toMatchObject({ payload: { a: 1 }, encoding: 'cbor' });
+    expect(JSON.parse(text('jsonl', true))).toEqual(JSON.parse(text('jsonl')));
+  });
+  test('raw and %p print the value as JSON; hex, %x and %l still show the bytes', () => {
+    expect(text('raw')).toBe('{"a":1}\n');
+    expect(text('%p|%l|%x')).toBe('{"a":1}|4|a1616101\n');
+    expect(text('hex')).toBe('a1616101\n');
+    expect(text('raw', true)).toBe('{\n  "a": 1\n}\n');
+  });
+  test('binary correlation data is marked base64, so a replay restores the bytes', () => {
+    const o = toJsonObject(msg({ properties: { correlationData: Buffer.from([0xff, 0x00]) } }));
+    expect(o['properties']).toEqual({ correlationData: '/wA=', correlationDataEncoding: 'base64' });
+  });
+});

@@ -43,3 +43,10 @@ test('src/tls/ and src/report/ are below the commands', () => {
     expect(importedFolders(f).filter((d) => ['commands', 'diagnose', 'setup', 'io'].includes(d))).toEqual([]);
   }
 });
+
+test('src/codecs/ is pure: no other src/ folder but errors, no environment, no output', () => {
+  for (const f of files(join(SRC, 'codecs'))) {
+    expect(importedFolders(f).filter((d) => d !== 'codecs' && d !== 'errors.js')).toEqual([]);
+    expect(readFileSync(f, 'utf8')).not.toMatch(/process\.(env|stdout|stderr|exit)|console\.|node:fs/);
+  }
+});

@@ -12,8 +12,9 @@ test.each([
   expect(pickPayloadSource(flags, true).kind).toBe(kind);
 });
 
-test('exactly one source; the error lists -l only where the command has it', () => {
-  expect(() => pickPayloadSource({}, true)).toThrow('give one of -m TEXT, -f FILE, -s, -l or -n');
+test('exactly one source; the error lists -l and --jsonl only where the command has them', () => {
+  expect(() => pickPayloadSource({}, true)).toThrow('give one of -m TEXT, -f FILE, -s, -l, --jsonl or -n');
+  expect(() => pickPayloadSource({ stdinLine: true, jsonl: true }, true)).toThrow('got -l and --jsonl');
   expect(() => pickPayloadSource({}, false)).toThrow('give one of -m TEXT, -f FILE, -s or -n');
   expect(() => pickPayloadSource({ message: 'a', stdinFile: true, nullMessage: true }, true)).toThrow('got -m and -s and -n');
   expect(() => pickPayloadSource({ message: 'a', file: 'b' }, true)).toThrow(UsageError);
