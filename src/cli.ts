@@ -142,6 +142,7 @@ export function buildProgram(): Command {
     .addOption(messageOption('--publishers <n>', 'publishing clients').argParser((v) => parseInteger('--publishers', v, 0, 100_000)).default(1))
     .addOption(messageOption('--subscribers <n>', 'subscribing clients (each receives every message)').argParser((v) => parseInteger('--subscribers', v, 0, 100_000)).default(1))
     .addOption(messageOption('--rate <msgs-per-s>', 'fixed total publish rate; latency counts from the intended send time').argParser((v) => parseInteger('--rate', v, 1, 1e9)))
+    .addOption(messageOption('--latency-rate <msgs-per-s>', 'after the throughput pass, compare latency with every level at this rate (default: half the slowest level\'s throughput; 0: skip)').argParser((v) => parseInteger('--latency-rate', v, 0, 1e9)))
     .addOption(messageOption('--inflight <n>', 'unacknowledged messages per publisher at most (default: 1000; 200 at QoS 2)').argParser((v) => parseInteger('--inflight', v, 1, 65_535)))
     .addOption(messageOption('--topic <prefix>', 'topic prefix for the test traffic').default('mqtt-tool/bench'))
     .addOption(messageOption('--warmup <seconds>', 'publish this long before measuring').argParser((v) => parseSeconds('--warmup', v)).default(0))

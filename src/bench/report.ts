@@ -2,8 +2,15 @@
 import type { ClientCpu, ConnectionTestResult } from './runner.js';
 import type { QosResult } from './stats.js';
 
+/**
+ * The version of the JSON document. 2: `latencyPass` (every level at one common rate) added, next to
+ * `results` (the saturation pass). Readers accept 1 (no latencyPass) and 2.
+ */
+export const SCHEMA_VERSION = 2;
+
 export interface BenchReport {
   tool: 'mqtt-tool';
+  schemaVersion: number;
   version: string;
   kind: 'throughput';
   startedAt: string;
@@ -17,18 +24,20 @@ export interface BenchReport {
     cpus: number;
     platform: string;
   };
+  /** The saturation pass: each level as fast as the window allows (or at --rate). */
   results: QosResult[];
+  /** Every level at one rate all of them sustain, for latency: null with --rate, --latency-rate 0 or no subscribers. */
+  latencyPass: { rate: number; results: QosResult[] } | null;
   clientCpu: ClientCpu | null;
   warnings: string[];
 }
 
-export interface ConnectionReport extends Omit<BenchReport, 'kind' | 'results'> {
+export interface ConnectionReport extends Omit<BenchReport, 'kind' | 'results' | 'latencyPass'> {
   kind: 'connections';
   connections: ConnectionTestResult;
 }
 
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fmtMs = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 export function warningsFor(results: readonly QosResult[], cpu: ClientCpu | null, embedded: boolean, drainSec: number): string[] {
   const w: string[] = [];
@@ -52,39 +61,4 @@ export function warningsFor(results: readonly QosResult[], cpu: ClientCpu | null
     }
   }
   return w;
-}
-
-/** Rows for the table: one per QoS, with the overhead against QoS 0 when QoS 0 ran. */
-export function tableRows(results: readonly QosResult[]): { head: string[]; rows: string[][] } {
-  const base = results.find((r) => r.qos === 0);
-  const head = ['QoS', 'sent', 'received', 'missing', 'dup', 'reord', 'msg/s', 'MB/s', 'p50 ms', 'p90', 'p99', 'p99.9', 'max', 'ack p50', 'ack p99', 'vs QoS 0'];
-  const rows = results.map((r) => {
-    // Publish-only runs (no subscribers) have no end-to-end latency: show none rather than zeros.
-    const latency = (ms: number): string => (r.received === 0 ? '-' : fmtMs(ms));
-    const vs =
-      base === undefined || r.qos === 0 || base.msgsPerSec === 0
-        ? '-'
-        : r.received === 0 || base.received === 0
-          ? `${(r.msgsPerSec / base.msgsPerSec).toFixed(2)}x`
-          : `${(r.msgsPerSec / base.msgsPerSec).toFixed(2)}x, ${r.latencyMs.p50 - base.latencyMs.p50 >= 0 ? '+' : ''}${fmtMs(r.latencyMs.p50 - base.latencyMs.p50)} ms`;
-    return [
-      r.grantedQos < r.qos ? `${r.qos} (as ${r.grantedQos})` : String(r.qos),
-      fmtInt(r.sent),
-      fmtInt(r.received),
-      fmtInt(r.lost),
-      fmtInt(r.duplicated),
-      fmtInt(r.reordered),
-      fmtInt(r.msgsPerSec),
-      (r.bytesPerSec / 1e6).toFixed(2),
-      latency(r.latencyMs.p50),
-      latency(r.latencyMs.p90),
-      latency(r.latencyMs.p99),
-      latency(r.latencyMs.p999),
-      latency(r.latencyMs.max),
-      r.ackLatencyMs === null ? '-' : fmtMs(r.ackLatencyMs.p50),
-      r.ackLatencyMs === null ? '-' : fmtMs(r.ackLatencyMs.p99),
-      vs,
-    ];
-  });
-  return { head, rows };
 }

@@ -207,6 +207,9 @@ let refused = 0;
 let firstPublishAtMs = 0;
 let publishEndAtMs = 0;
 const sent: Record<number, number> = {};
+/** Progress goes to the coordinator from the start until the result: a worker with only subscribers reports too. */
+let progress: NodeJS.Timeout | undefined;
+const reportProgress = (): void => send({ type: 'progress', sent: Object.values(sent).reduce((a, b) => a + b, 0), received });
 
 port.on('message', (m: ToWorker) => {
   void (async () => {
@@ -218,12 +221,9 @@ port.on('message', (m: ToWorker) => {
           return;
         case 'start': {
           for (const p of publishers) sent[p.id] = 0;
-          const progress = setInterval(() => {
-            send({ type: 'progress', sent: Object.values(sent).reduce((a, b) => a + b, 0), received });
-          }, 250);
+          progress = setInterval(reportProgress, 250);
           firstPublishAtMs = now() + plan.warmupMs;
           const counts = await Promise.all(publishers.map((p) => runPublisher(p.id, p.session, p.ackTap, sent)));
-          clearInterval(progress);
           publishEndAtMs = now();
           refused = counts.reduce((a, b) => a + b, 0);
           send({ type: 'published', sent });
@@ -231,6 +231,8 @@ port.on('message', (m: ToWorker) => {
         }
         case 'drain': {
           await drain(m.sentByPublisher, m.quietMs);
+          clearInterval(progress);
+          reportProgress();
           const unique: WorkerResult['unique'] = {};
           let duplicated = 0;
           let reordered = 0;

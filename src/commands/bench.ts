@@ -13,8 +13,10 @@ import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { loadBundle } from '../lazy.js';
 import { VERSION } from '../version.js';
-import { tableRows, warningsFor, type BenchReport, type ConnectionReport } from '../bench/report.js';
-import { measureCpu, runConnectionTest, runPhase, type BenchOptions } from '../bench/runner.js';
+import { SCHEMA_VERSION, warningsFor, type BenchReport, type ConnectionReport } from '../bench/report.js';
+import { renderReport, type TableClass } from '../bench/render.js';
+import { fitLine, ProgressMeter } from '../bench/progress.js';
+import { measureCpu, runConnectionTest, runPhase, type BenchHooks, type BenchOptions } from '../bench/runner.js';
 import { mergeResults, type QosResult } from '../bench/stats.js';
 
 export interface BenchFlags extends ConnectionFlags {
@@ -25,6 +27,7 @@ export interface BenchFlags extends ConnectionFlags {
   publishers: number;
   subscribers: number;
   rate?: number;
+  latencyRate?: number;
   inflight?: number;
   topic: string;
   warmup: number;
@@ -80,43 +83,49 @@ function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void>
   });
 }
 
-/** "1 publishers, 1 subscribers, 64-byte payloads, 100000 messages per QoS, in-flight window ...". */
-function parametersLine(p: BenchReport['parameters'], version: number): string {
-  const amount = p['messages'] !== undefined ? `${p['messages']} messages per QoS` : `${p['durationSec']} s per QoS`;
+/** The in-flight window in words: "1000 (200 at QoS 2)", capped by the broker's Receive Maximum. */
+function windowText(p: BenchReport['parameters'], version: number): string {
   const cap = (p['receiveMaximum'] as number | undefined) ?? 65_535;
   const asked = p['inflight'] as number | undefined;
   const capNote = ` (the broker's Receive Maximum ${cap} caps it)`;
-  const window =
-    asked === undefined
-      ? `${Math.min(1000, cap)} (${Math.min(version === 5 ? 200 : V311_QOS2_WINDOW, cap)} at QoS 2)${cap < 1000 ? capNote : ''}`
-      : `${Math.min(asked, cap)}${cap < asked ? capNote : ''}`;
-  const pace = p['rate'] !== undefined ? `fixed rate ${p['rate']} msg/s` : `in-flight window ${window}`;
-  return `${p['publishers']} publishers, ${p['subscribers']} subscribers, ${p['size']}-byte payloads, ${amount}, ${pace}`;
+  return asked === undefined
+    ? `${Math.min(1000, cap)} (${Math.min(version === 5 ? 200 : V311_QOS2_WINDOW, cap)} at QoS 2)${cap < 1000 ? capNote : ''}`
+    : `${Math.min(asked, cap)}${cap < asked ? capNote : ''}`;
+}
+
+/** The terminal's width for stdout, or COLUMNS, or no limit (a pipe or a file). */
+function outputColumns(): number | undefined {
+  if (process.stdout.isTTY && process.stdout.columns > 0) return process.stdout.columns;
+  const env = Number(process.env['COLUMNS']);
+  return Number.isInteger(env) && env > 0 ? env : undefined;
 }
 
 async function render(term: Terminal, report: BenchReport): Promise<string> {
   const esm = loadBundle<typeof import('../esm-import.js')>('esm-import');
-  const { default: Table } = await esm.importModule<{ default: typeof import('cli-table3') }>('cli-table3');
-  const { head, rows } = tableRows(report.results);
-  const table = new Table({
-    head: head.map((h) => term.out.bold(h)),
-    style: { head: [], border: [] },
-    colAligns: head.map((_, i) => (i === 0 ? 'left' : 'right')),
-  });
-  for (const r of rows) table.push(r);
+  const { default: Table } = await esm.importModule<{ default: TableClass }>('cli-table3');
   const e = report.environment;
-  const p = report.parameters;
-  const lines = [
-    `mqtt-tool bench ${report.version}: ${e.broker} (${protocolVersionLabel(e.protocolVersion as 3 | 4 | 5)}${e.embedded ? ', embedded broker' : ''})`,
-    parametersLine(p, e.protocolVersion),
-    table.toString(),
-    'latency: end to end, publisher send -> subscriber receive (HDR histogram); ack: publish -> PUBACK/PUBCOMP',
-  ];
-  if (report.clientCpu !== null) {
-    lines.push(`load generator CPU: ${report.clientCpu.userSec} s user, ${report.clientCpu.systemSec} s system (${Math.round(report.clientCpu.utilization * 100)}% of ${e.cpus} cores)`);
-  }
-  if (report.interrupted) lines.push('interrupted: partial results');
-  return `${lines.join('\n')}\n`;
+  return renderReport({
+    report,
+    header: `mqtt-tool bench ${report.version}: ${e.broker} (${protocolVersionLabel(e.protocolVersion as 3 | 4 | 5)}${e.embedded ? ', embedded broker' : ''})`,
+    window: windowText(report.parameters, e.protocolVersion),
+    columns: outputColumns(),
+    Table,
+    style: { bold: (s) => term.out.bold(s) },
+  });
+}
+
+/** Seconds of traffic each level gets in the equal-rate latency pass. */
+const LATENCY_PASS_SEC = 5;
+/** The equal-rate pass runs at this share of the slowest level's saturation throughput, so every level sustains it. */
+const LATENCY_RATE_SHARE = 0.5;
+
+/** Half the slowest level's throughput, rounded down to two significant digits (12,345 -> 6,100). */
+export function defaultLatencyRate(results: readonly QosResult[]): number | undefined {
+  const slowest = Math.min(...results.map((r) => r.msgsPerSec));
+  if (!Number.isFinite(slowest) || slowest <= 0) return undefined;
+  const target = slowest * LATENCY_RATE_SHARE;
+  const step = 10 ** Math.max(0, Math.floor(Math.log10(target)) - 1);
+  return Math.max(1, Math.floor(target / step) * step);
 }
 
 export async function runBench(flags: BenchFlags): Promise<void> {
@@ -156,7 +165,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
       if (flags.connections !== undefined) {
         const { value, cpu } = await measureCpu(() => runConnectionTest(spec, flags.connections as number, flags.connectRate, () => halted));
         const report: ConnectionReport = {
-          tool: 'mqtt-tool', version: VERSION, kind: 'connections', startedAt, interrupted: halted,
+          tool: 'mqtt-tool', schemaVersion: SCHEMA_VERSION, version: VERSION, kind: 'connections', startedAt, interrupted: halted,
           parameters: { connections: flags.connections, connectRate: flags.connectRate },
           environment, connections: value, clientCpu: cpu, warnings: [],
         };
@@ -184,42 +193,58 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         drainSec: flags.drain ?? DEFAULT_DRAIN_S,
       };
       let phaseError: unknown;
-      const { value: results, cpu } = await measureCpu(async () => {
+      /** One pass: every level in turn with these options; stops at the first failure, keeping the levels done. */
+      const pass = async (o: BenchOptions, label: (qos: Qos) => string): Promise<QosResult[]> => {
         const out: QosResult[] = [];
-        for (const qos of opts.qos) {
-          if (halted) break;
+        for (const qos of o.qos) {
+          if (halted || phaseError !== undefined) break;
+          const meter = new ProgressMeter(
+            { label: label(qos), subscribers: o.subscribers, messages: o.messages === undefined ? undefined : Math.ceil(o.messages / Math.max(1, o.publishers)) * o.publishers, durationSec: o.durationSec },
+            Date.now() + o.warmupSec * 1000,
+          );
+          const hooks: BenchHooks = {
+            onProgress: (p) => {
+              if (showProgress) process.stderr.write(`\r\x1b[K${fitLine(meter.line(Date.now(), p.sent, p.received), process.stderr.columns)}`);
+            },
+            halted: () => halted,
+            onHaltRequest: (fn) => (haltWorkers = fn),
+          };
           try {
-            out.push(
-              await runPhase(spec, opts, qos, {
-                onProgress: (p) => {
-                  if (showProgress) process.stderr.write(`\r\x1b[KQoS ${p.qos}: sent ${p.sent.toLocaleString('en-US')}, received ${p.received.toLocaleString('en-US')}`);
-                },
-                halted: () => halted,
-                onHaltRequest: (fn) => (haltWorkers = fn),
-              }),
-            );
+            out.push(await runPhase(spec, o, qos, hooks));
           } catch (err) {
             // The finished levels are still worth printing; the error follows the report.
             phaseError = err;
-            break;
           } finally {
             if (showProgress) process.stderr.write('\r\x1b[K');
           }
         }
         return out;
+      };
+      let latencyPass = null as BenchReport['latencyPass'];
+      const { value: results, cpu } = await measureCpu(async () => {
+        const saturation = await pass(opts, (qos) => `QoS ${qos}${opts.rate === undefined ? '' : ` at ${opts.rate.toLocaleString('en-US')} msg/s`}`);
+        // Latency compared at one rate every level sustains: at saturation it measures the queue, not the protocol.
+        const rate = flags.latencyRate ?? defaultLatencyRate(saturation);
+        if (opts.rate === undefined && opts.subscribers > 0 && rate !== undefined && rate > 0 && saturation.length === opts.qos.length && !halted && phaseError === undefined) {
+          const messages = Math.max(1, Math.min(opts.messages ?? Number.MAX_SAFE_INTEGER, Math.round(rate * LATENCY_PASS_SEC)));
+          const results = await pass({ ...opts, rate, messages, durationSec: undefined }, (qos) => `QoS ${qos} at ${rate.toLocaleString('en-US')} msg/s (latency)`);
+          if (results.length > 0) latencyPass = { rate, results };
+        }
+        return saturation;
       });
       const report: BenchReport = {
-        tool: 'mqtt-tool', version: VERSION, kind: 'throughput', startedAt, interrupted: halted,
+        tool: 'mqtt-tool', schemaVersion: SCHEMA_VERSION, version: VERSION, kind: 'throughput', startedAt, interrupted: halted,
         parameters: {
           qos: opts.qos, messages: opts.messages, durationSec: opts.durationSec, size: opts.size, publishers: opts.publishers,
           subscribers: opts.subscribers, rate: opts.rate, inflight: opts.inflight, warmupSec: opts.warmupSec, drainSec: opts.drainSec,
-          receiveMaximum,
+          receiveMaximum, latencyRate: latencyPass?.rate,
         },
-        environment, results, clientCpu: cpu, warnings: warningsFor(results, cpu, flags.embedded === true, opts.drainSec),
+        environment, results, latencyPass, clientCpu: cpu,
+        warnings: warningsFor([...results, ...(latencyPass?.results ?? [])], cpu, flags.embedded === true, opts.drainSec),
       };
       await emit(flags, term, report, () => render(term, report));
       if (phaseError !== undefined) throw phaseError;
-      const failed = undeliveredError(results, opts.drainSec);
+      const failed = undeliveredError([...results, ...(latencyPass?.results ?? [])], opts.drainSec);
       if (failed !== undefined) throw failed;
     } finally {
       dispose();
@@ -272,16 +297,26 @@ export async function runBenchMerge(files: string[], flags: { json?: boolean; co
       throw new UsageError(`'${f}' is not a bench report: expected the JSON written by mqtt-tool bench --json or --out`);
     }
   });
-  const byQos = new Map<number, QosResult[]>();
-  for (const r of reports) for (const q of r.results) byQos.set(q.qos, [...(byQos.get(q.qos) ?? []), q]);
-  const results = [...byQos.keys()].sort().map((q) => mergeResults(byQos.get(q) as QosResult[]));
+  const mergePass = (passes: ReadonlyArray<readonly QosResult[]>): QosResult[] => {
+    const byQos = new Map<number, QosResult[]>();
+    for (const pass of passes) for (const q of pass) byQos.set(q.qos, [...(byQos.get(q.qos) ?? []), q]);
+    return [...byQos.keys()].sort().map((q) => mergeResults(byQos.get(q) as QosResult[]));
+  };
+  const results = mergePass(reports.map((r) => r.results));
+  // Schema 1 reports have no latency pass; the merged one has it only when every run had it at the same rate.
+  const passes = reports.map((r) => r.latencyPass ?? null);
+  const rates = new Set(passes.map((l) => l?.rate));
+  const latencyPass: BenchReport['latencyPass'] =
+    passes.every((l) => l !== null) && rates.size === 1 ? { rate: (passes[0] as { rate: number }).rate * reports.length, results: mergePass(passes.map((l) => (l as { results: QosResult[] }).results)) } : null;
   const first = reports[0] as BenchReport;
   const merged: BenchReport = {
     ...first,
     startedAt: reports.map((r) => r.startedAt).sort()[0] as string,
     interrupted: reports.some((r) => r.interrupted),
     parameters: { ...first.parameters, mergedFrom: files.length, publishers: reports.reduce((t, r) => t + Number(r.parameters['publishers'] ?? 0), 0) },
+    schemaVersion: SCHEMA_VERSION,
     results,
+    latencyPass,
     clientCpu: null,
     warnings: warningsFor(results, null, first.environment.embedded, Number(first.parameters['drainSec'] ?? DEFAULT_DRAIN_S)),
   };

@@ -1,5 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { tableRows, warningsFor } from '../../src/bench/report.js';
+import Table from 'cli-table3';
+import { warningsFor, type BenchReport } from '../../src/bench/report.js';
+import { overheadLines, renderReport, renderTable, type TableClass } from '../../src/bench/render.js';
+import { fitLine, ProgressMeter } from '../../src/bench/progress.js';
 import {
   countLoss,
   decodeHistogram,
@@ -89,17 +92,54 @@ describe('histograms', () => {
 });
 
 describe('report', () => {
-  test('one row per QoS with the overhead against QoS 0', () => {
-    const { head, rows } = tableRows([result(0, [1000, 1000], { msgsPerSec: 1000 }), result(1, [3000, 3000], { msgsPerSec: 500 })]);
-    expect(head[0]).toBe('QoS');
-    expect(rows).toHaveLength(2);
-    expect(rows[0]?.at(-1)).toBe('-');
-    expect(rows[1]?.at(-1)).toBe('0.50x, +2.00 ms');
+  const report = (results: QosResult[], latencyPass: BenchReport['latencyPass'], over: Partial<BenchReport['parameters']> = {}): BenchReport => ({
+    tool: 'mqtt-tool', schemaVersion: 2, version: '0.1.0', kind: 'throughput', startedAt: '2026-11-26T00:00:00Z', interrupted: false,
+    parameters: { qos: [0, 1, 2], messages: 60_000, size: 64, publishers: 1, subscribers: 1, ...over },
+    environment: { broker: 'mqtt://127.0.0.1:1883', embedded: false, protocolVersion: 5, node: 'v20', cpus: 2, platform: 'linux' },
+    results, latencyPass, clientCpu: { userSec: 1.5, systemSec: 0.5, utilization: 0.4 }, warnings: [],
   });
-  test('publish-only rows (nothing received) show no end-to-end latency instead of zeros', () => {
-    const { rows } = tableRows([result(0, [], { msgsPerSec: 1000 }), result(1, [], { msgsPerSec: 500 })]);
-    expect(rows[0]?.slice(8, 13)).toEqual(['-', '-', '-', '-', '-']);
-    expect(rows[1]?.at(-1)).toBe('0.50x');
+  const saturation = [
+    result(0, [34_000, 36_000], { msgsPerSec: 81_743, sent: 60_000, received: 60_000, ackLatencyMs: null }),
+    result(1, [22_000, 25_000], { msgsPerSec: 43_081, sent: 60_000, received: 60_000, ackLatencyMs: summarize(newHistogram()) }),
+    result(2, [5_000, 8_000], { msgsPerSec: 24_454, sent: 60_000, received: 60_000, grantedQos: 2 }),
+  ];
+  const equalRate = { rate: 12_000, results: [result(0, [900, 2_000]), result(1, [1_500, 4_000]), result(2, [2_200, 6_100])] };
+  const render = (r: BenchReport, columns: number | undefined): string =>
+    renderReport({ report: r, header: 'mqtt-tool bench 0.1.0: mqtt://127.0.0.1:1883 (MQTT 5)', window: '1000 (200 at QoS 2)', columns, Table: Table as unknown as TableClass, style: { bold: (x) => x } });
+
+  test.each([60, 80, 120])('at %i columns no line is longer than the terminal, and every figure keeps its unit', (columns) => {
+    const text = render(report(saturation, equalRate), columns);
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(columns);
+    for (const unit of ['msg/s', 'MB/s', 'sent msgs', 'missing msgs', 'p50 ms', 'p99.9 ms', 'max ms']) expect(text).toContain(unit);
+    expect(text).toContain('Latency at 12,000 msg/s for every level');
+  });
+  test('one row per QoS when it fits, one column per QoS at 80 columns and below, one line per figure when even that does not fit', () => {
+    const measures = [{ label: 'msg/s', value: (r: QosResult) => String(r.msgsPerSec) }, { label: 'p99.9 latency ms', value: () => '1.00' }];
+    const T = Table as unknown as TableClass;
+    expect(renderTable(saturation, measures, 200, T, { bold: (x) => x }).layout).toBe('rows');
+    const wide = render(report(saturation, equalRate), 200);
+    expect(wide).toMatch(/│ QoS\s+│\s+msg\/s/);
+    const narrow = render(report(saturation, equalRate), 80);
+    expect(narrow).toMatch(/│\s+│\s+QoS 0 │\s+QoS 1 │\s+QoS 2 │/);
+    expect(renderTable(saturation, measures, 20, T, { bold: (x) => x })).toMatchObject({ layout: 'lines' });
+  });
+  test('the overhead in words, latency from the equal-rate pass', () => {
+    expect(overheadLines(saturation, equalRate)).toEqual([
+      'QoS 1 runs at 0.53x the throughput of QoS 0 and adds 0.60 ms at p50 and 2.00 ms at p99, at 12,000 msg/s.',
+      'QoS 2 runs at 0.30x the throughput of QoS 0 and adds 1.30 ms at p50 and 4.10 ms at p99, at 12,000 msg/s.',
+    ]);
+    // Without an equal-rate pass, saturation latencies are compared and said to be queueing.
+    expect(overheadLines(saturation, null)[1]).toBe('QoS 2 runs at 0.30x the throughput of QoS 0 and takes 29.0 ms less at p50 and 28.0 ms less at p99 (both at saturation: mostly queueing, not the protocol).');
+  });
+  test('publish-only runs (nothing received) show no latency table and no latency in the overhead', () => {
+    const none = [result(0, [], { msgsPerSec: 1000 }), result(1, [], { msgsPerSec: 500 })];
+    const text = render(report(none, null, { subscribers: 0 }), 120);
+    expect(text).not.toContain('Latency');
+    expect(text).toContain('QoS 1 runs at 0.50x the throughput of QoS 0.');
+    expect(text).toContain('1 publisher, 0 subscribers, 64-byte payloads, 60,000 messages per QoS');
+  });
+  test('a downgraded level is named as such', () => {
+    expect(render(report([result(2, [1], { grantedQos: 1 })], null), 120)).toMatch(/│ 2 \(as 1\)/);
   });
   test('warnings: saturation, embedded broker, undelivered, downgrades, disconnect reasons', () => {
     const w = warningsFor(
@@ -113,6 +153,24 @@ describe('report', () => {
     expect(w).toContain('QoS 1: 2 deliveries had not arrived within 12 s after the last publish (--drain)');
     expect(w).toContain('QoS 2: downgraded to 1 by the broker');
     expect(w).toContain('QoS 2: 1 client was disconnected during the run: the broker disconnected us: Quota exceeded (0x97)');
-    expect(tableRows([result(2, [1], { grantedQos: 1 })]).rows[0]?.[0]).toBe('2 (as 1)');
+  });
+});
+
+describe('progress', () => {
+  test('sent, received, not yet received, rate, elapsed and what is left', () => {
+    const m = new ProgressMeter({ label: 'QoS 1', subscribers: 1, messages: 10_000, durationSec: undefined }, 0);
+    m.line(0, 0, 0);
+    expect(m.line(1_000, 3_000, 2_000)).toBe('QoS 1: sent 3,000 · received 2,000 · not yet received 1,000 · 2,000 msg/s · 1.0 s elapsed · ~4.0 s left');
+    const d = new ProgressMeter({ label: 'QoS 0', subscribers: 0, messages: undefined, durationSec: 10 }, 0);
+    expect(d.line(2_500, 100, 0)).toBe('QoS 0: sent 100 · 0 msg/s · 2.5 s elapsed · ~7.5 s left');
+  });
+  test('a subscriber-only worker\'s counts move the received figure (the line never says "received 0" while messages flow)', () => {
+    const m = new ProgressMeter({ label: 'QoS 1', subscribers: 2, messages: 100, durationSec: undefined }, 0);
+    m.line(0, 0, 0);
+    expect(m.line(500, 100, 150)).toContain('received 150 · not yet received 50');
+  });
+  test('the line is cut to the terminal width', () => {
+    expect(fitLine('x'.repeat(100), 40)).toHaveLength(39);
+    expect(fitLine('short', 40)).toBe('short');
   });
 });

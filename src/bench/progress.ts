@@ -1,0 +1,60 @@
+/**
+ * bench's live progress line (stderr, a terminal only): per phase what was sent, received and is
+ * not yet received, the current rate, the time elapsed and left. Pure: samples in, one line out.
+ */
+export interface PhaseTarget {
+  /** "QoS 1", "QoS 1 at 5,000 msg/s". */
+  readonly label: string;
+  readonly subscribers: number;
+  /** Messages the phase sends in all, or undefined with a duration. */
+  readonly messages: number | undefined;
+  readonly durationSec: number | undefined;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const secs = (s: number): string => (s >= 100 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`);
+
+/** The rate is taken over the last second or so of samples. */
+const WINDOW_MS = 1_000;
+
+export class ProgressMeter {
+  private readonly samples: Array<{ at: number; count: number }> = [];
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly target: PhaseTarget,
+    startedAtMs: number,
+  ) {
+    this.startedAt = startedAtMs;
+  }
+
+  line(nowMs: number, sent: number, received: number): string {
+    const counted = this.target.subscribers > 0 ? received : sent;
+    this.samples.push({ at: nowMs, count: counted });
+    while (this.samples.length > 2 && (this.samples[1] as { at: number }).at <= nowMs - WINDOW_MS) this.samples.shift();
+    const first = this.samples[0] as { at: number; count: number };
+    const rate = nowMs > first.at ? ((counted - first.count) * 1000) / (nowMs - first.at) : 0;
+    const elapsed = (nowMs - this.startedAt) / 1000;
+    const parts = [`${this.target.label}: sent ${fmt(sent)}`];
+    if (this.target.subscribers > 0) {
+      parts.push(`received ${fmt(received)}`, `not yet received ${fmt(Math.max(0, sent * this.target.subscribers - received))}`);
+    }
+    parts.push(`${fmt(rate)} msg/s`, `${secs(elapsed)} elapsed`);
+    // Deliveries (sent x subscribers) when there are subscribers, publishes otherwise: the same unit as the rate.
+    const total = this.target.messages === undefined ? undefined : this.target.messages * Math.max(1, this.target.subscribers);
+    const left =
+      this.target.durationSec !== undefined
+        ? Math.max(0, this.target.durationSec - elapsed)
+        : total !== undefined && rate > 0
+          ? Math.max(0, total - counted) / rate
+          : undefined;
+    if (left !== undefined) parts.push(`~${secs(left)} left`);
+    return parts.join(' · ');
+  }
+}
+
+/** Cuts a line to the terminal's width, so rewriting it in place never wraps. */
+export function fitLine(line: string, columns: number | undefined): string {
+  if (columns === undefined || line.length < columns) return line;
+  return `${line.slice(0, Math.max(0, columns - 2))}…`;
+}
