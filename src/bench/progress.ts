@@ -37,9 +37,9 @@ export class ProgressMeter {
     const elapsed = (nowMs - this.startedAt) / 1000;
     const parts = [`${this.target.label}: sent ${fmt(sent)}`];
     if (this.target.subscribers > 0) {
-      parts.push(`received ${fmt(received)}`, `not yet received ${fmt(Math.max(0, sent * this.target.subscribers - received))}`);
+      parts.push(`received ${fmt(received)} (${fmt(Math.max(0, sent * this.target.subscribers - received))} not yet)`);
     }
-    parts.push(`${fmt(rate)} msg/s`, `${secs(elapsed)} elapsed`);
+    parts.push(`${fmt(rate)} msg/s`, `${secs(elapsed)}`);
     // Deliveries (sent x subscribers) when there are subscribers, publishes otherwise: the same unit as the rate.
     const total = this.target.messages === undefined ? undefined : this.target.messages * Math.max(1, this.target.subscribers);
     const left =
@@ -55,6 +55,6 @@ export class ProgressMeter {
 
 /** Cuts a line to the terminal's width, so rewriting it in place never wraps. */
 export function fitLine(line: string, columns: number | undefined): string {
-  if (columns === undefined || line.length < columns) return line;
+  if (columns === undefined || columns <= 0 || line.length < columns) return line;
   return `${line.slice(0, Math.max(0, columns - 2))}…`;
 }

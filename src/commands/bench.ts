@@ -227,7 +227,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         const rate = flags.latencyRate ?? defaultLatencyRate(saturation);
         if (opts.rate === undefined && opts.subscribers > 0 && rate !== undefined && rate > 0 && saturation.length === opts.qos.length && !halted && phaseError === undefined) {
           const messages = Math.max(1, Math.min(opts.messages ?? Number.MAX_SAFE_INTEGER, Math.round(rate * LATENCY_PASS_SEC)));
-          const results = await pass({ ...opts, rate, messages, durationSec: undefined }, (qos) => `QoS ${qos} at ${rate.toLocaleString('en-US')} msg/s (latency)`);
+          const results = await pass({ ...opts, rate, messages, durationSec: undefined }, (qos) => `QoS ${qos} @ ${rate.toLocaleString('en-US')}/s`);
           if (results.length > 0) latencyPass = { rate, results };
         }
         return saturation;

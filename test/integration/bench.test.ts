@@ -1,16 +1,19 @@
 /** bench against real brokers: the accounting must be exact. */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { collect, runCli, spawnCli } from '../helpers/cli.js';
+import { BIN, collect, runCli, spawnCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/temp.js';
 import { collectMessages, testClient } from '../helpers/mqtt-client.js';
 
 interface Report {
-  results: Array<{ qos: number; sent: number; received: number; lost: number; duplicated: number; latencyMs: { p50: number; count: number }; ackLatencyMs: { p50: number } | null; histogram: string }>;
+  results: Array<{ qos: number; sent: number; received: number; msgsPerSec: number; lost: number; duplicated: number; latencyMs: { p50: number; count: number }; ackLatencyMs: { p50: number } | null; histogram: string }>;
   environment: { broker: string; embedded: boolean; protocolVersion: number };
   clientCpu: { utilization: number } | null;
+  schemaVersion: number;
+  latencyPass: { rate: number; results: Array<{ qos: number; lost: number; duplicated: number }> } | null;
 }
 
 const tmp = tempDir('mqtt-tool-bench-');
@@ -42,6 +45,35 @@ describe('bench against Mosquitto', () => {
       expect(q.ackLatencyMs === null).toBe(q.qos === 0);
     }
     expect(report.clientCpu?.utilization).toBeGreaterThan(0);
+    // The equal-rate pass: every level again, at one rate half the slowest level's throughput.
+    expect(report.schemaVersion).toBe(2);
+    const slowest = Math.min(...report.results.map((q) => q.msgsPerSec));
+    expect(report.latencyPass?.rate).toBeGreaterThan(0);
+    expect(report.latencyPass?.rate).toBeLessThanOrEqual(slowest / 2);
+    expect(report.latencyPass?.results.map((q) => [q.qos, q.lost, q.duplicated])).toEqual([[0, 0, 0], [1, 0, 0], [2, 0, 0]]);
+  });
+
+  test('on a terminal: live progress on stderr, the table fits 80 columns, the overhead in words', async () => {
+    const child = spawn('script', ['-qec', `node ${BIN} bench -h 127.0.0.1 -p ${broker.port} --messages 20000 --latency-rate 2000 --qos 0,1`, '/dev/null'], {
+      env: { ...process.env, COLUMNS: '80', LINES: '40', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const r = await collect(child, 90_000);
+    expect(r.code).toBe(0);
+    const screen = r.stdout.replace(/\r\n/g, '\n');
+    expect(screen).toMatch(/QoS 1: sent [\d,]+ · received [\d,]+ \([\d,]+ not yet\) · [\d,]+ msg\/s · [\d.]+ s/);
+    expect(screen).toMatch(/QoS 0 @ 2,000\/s: sent/);
+    const report = screen.slice(screen.lastIndexOf('mqtt-tool bench '));
+    for (const line of report.split('\n')) expect(line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').length).toBeLessThanOrEqual(80);
+    expect(report).toContain('Latency at 2,000 msg/s for every level');
+    expect(report).toMatch(/QoS 1 runs at [\d.]+x the throughput of QoS 0 and (adds|takes)/);
+  });
+
+  test('--json and a pipe get no progress; --latency-rate 0 skips the equal-rate pass', async () => {
+    const r = await runCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--qos', '1', '--messages', '2000', '--latency-rate', '0', '--json'], { timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect((JSON.parse(r.stdout) as Report).latencyPass).toBeNull();
   });
 
   test('QoS 1 past the packet-id wrap: 70,000 messages, none lost or doubled', async () => {

@@ -157,20 +157,22 @@ describe('report', () => {
 });
 
 describe('progress', () => {
-  test('sent, received, not yet received, rate, elapsed and what is left', () => {
+  test('sent, received, not yet received, rate, time elapsed and left', () => {
     const m = new ProgressMeter({ label: 'QoS 1', subscribers: 1, messages: 10_000, durationSec: undefined }, 0);
     m.line(0, 0, 0);
-    expect(m.line(1_000, 3_000, 2_000)).toBe('QoS 1: sent 3,000 · received 2,000 · not yet received 1,000 · 2,000 msg/s · 1.0 s elapsed · ~4.0 s left');
+    expect(m.line(1_000, 3_000, 2_000)).toBe('QoS 1: sent 3,000 · received 2,000 (1,000 not yet) · 2,000 msg/s · 1.0 s · ~4.0 s left');
     const d = new ProgressMeter({ label: 'QoS 0', subscribers: 0, messages: undefined, durationSec: 10 }, 0);
-    expect(d.line(2_500, 100, 0)).toBe('QoS 0: sent 100 · 0 msg/s · 2.5 s elapsed · ~7.5 s left');
+    expect(d.line(2_500, 100, 0)).toBe('QoS 0: sent 100 · 0 msg/s · 2.5 s · ~7.5 s left');
   });
   test('a subscriber-only worker\'s counts move the received figure (the line never says "received 0" while messages flow)', () => {
     const m = new ProgressMeter({ label: 'QoS 1', subscribers: 2, messages: 100, durationSec: undefined }, 0);
     m.line(0, 0, 0);
-    expect(m.line(500, 100, 150)).toContain('received 150 · not yet received 50');
+    expect(m.line(500, 100, 150)).toContain('received 150 (50 not yet)');
   });
   test('the line is cut to the terminal width', () => {
     expect(fitLine('x'.repeat(100), 40)).toHaveLength(39);
     expect(fitLine('short', 40)).toBe('short');
+    // A terminal that reports no size (0 columns) gets the whole line.
+    expect(fitLine('x'.repeat(100), 0)).toHaveLength(100);
   });
 });
