@@ -132,6 +132,7 @@ _mqtt_tool() {
     "bench|--publishers") COMPREPLY=(); return ;;
     "bench|--subscribers") COMPREPLY=(); return ;;
     "bench|--rate") COMPREPLY=(); return ;;
+    "bench|--latency-rate") COMPREPLY=(); return ;;
     "bench|--inflight") COMPREPLY=(); return ;;
     "bench|--topic") COMPREPLY=(); return ;;
     "bench|--warmup") COMPREPLY=(); return ;;
@@ -139,6 +140,7 @@ _mqtt_tool() {
     "bench|--connections") COMPREPLY=(); return ;;
     "bench|--connect-rate") COMPREPLY=(); return ;;
     "bench|--out") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "bench|--html") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "bench|-h"|"bench|--host") COMPREPLY=(); return ;;
     "bench|-p"|"bench|--port") COMPREPLY=(); return ;;
     "bench|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
@@ -158,6 +160,7 @@ _mqtt_tool() {
     "bench|--tls-version") COMPREPLY=($(compgen -W "tlsv1.2 tlsv1.3" -- "$cur")); return ;;
     "bench|--alpn") COMPREPLY=(); return ;;
     "bench|--servername") COMPREPLY=(); return ;;
+    "bench merge|--html") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "diagnose|--test-topic") COMPREPLY=(); return ;;
     "diagnose|-h"|"diagnose|--host") COMPREPLY=(); return ;;
     "diagnose|-p"|"diagnose|--port") COMPREPLY=(); return ;;
@@ -205,8 +208,8 @@ _mqtt_tool() {
     "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -n --null-message -l --stdin-line --jsonl --replay --replay-speed --encode -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --ack-timeout --strict-qos --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
     "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only --retained-quiet --retained-marker -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
     "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --help" -- "$cur")) ;;
-    "bench") COMPREPLY=($(compgen -W "merge --qos --messages --duration --size --publishers --subscribers --rate --inflight --topic --warmup --drain --connections --connect-rate --json --out -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
-    "bench merge") COMPREPLY=($(compgen -W "--json --no-color --help" -- "$cur")) ;;
+    "bench") COMPREPLY=($(compgen -W "merge --qos --messages --duration --size --publishers --subscribers --rate --latency-rate --inflight --topic --warmup --drain --connections --connect-rate --json --out --html -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
+    "bench merge") COMPREPLY=($(compgen -W "--json --html --no-color --help" -- "$cur")) ;;
     "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --json -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "tls-check") COMPREPLY=($(compgen -W "--warn-days --no-mqtt --json -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "broker") COMPREPLY=($(compgen -W "-p --port -h --host --help" -- "$cur")) ;;

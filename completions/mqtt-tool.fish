@@ -174,6 +174,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l size -d 'payload
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l publishers -d 'publishing clients' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l subscribers -d 'subscribing clients (each receives every message)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l rate -d 'fixed total publish rate; latency counts from the intended send time' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l latency-rate -d 'after the throughput pass, compare latency with every level at this rate (default: half the slowest level\'s throughput; 0: skip)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l inflight -d 'unacknowledged messages per publisher at most (default: 1000; 200 at QoS 2)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l topic -d 'topic prefix for the test traffic' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l warmup -d 'publish this long before measuring' -x
@@ -182,6 +183,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connections -d '
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connect-rate -d 'connections per second for --connections' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l json -d 'print the report as JSON (with the encoded histograms)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l out -d 'also write the JSON report to a file' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l html -d 'also write a self-contained HTML page: throughput and latency percentile charts per QoS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'

@@ -14,6 +14,8 @@ const NEEDS = [
   // The interop suite: RabbitMQ's MQTT plugin and ejabberd's mod_mqtt (both bring Erlang and epmd).
   { pkg: 'rabbitmq-server', probe: 'test -x /usr/lib/rabbitmq/bin/rabbitmq-server' },
   { pkg: 'ejabberd', probe: 'command -v ejabberdctl || test -x /usr/sbin/ejabberdctl' },
+  // bench --html is checked the way a person looks at it: in headless Chromium.
+  { pkg: 'chromium', probe: 'test -x /usr/bin/chromium' },
 ];
 
 const missing = NEEDS.filter(({ probe }) => spawnSync('sh', ['-c', probe], { stdio: 'ignore' }).status !== 0).map((n) => n.pkg);

@@ -151,6 +151,7 @@ export function buildProgram(): Command {
     .addOption(messageOption('--connect-rate <n>', 'connections per second for --connections').argParser((v) => parseInteger('--connect-rate', v, 1, 1e6)).default(100))
     .addOption(outputOption('--json', 'print the report as JSON (with the encoded histograms)'))
     .addOption(outputOption('--out <file>', 'also write the JSON report to a file'))
+    .addOption(outputOption('--html <file>', 'also write a self-contained HTML page: throughput and latency percentile charts per QoS'))
     .addHelpText(
       'after',
       examples([
@@ -166,6 +167,7 @@ export function buildProgram(): Command {
     .description('combine JSON reports of runs made at the same time on several machines')
     .argument('<files...>', 'reports written by bench --json or --out')
     .option('--json', 'print the merged report as JSON')
+    .option('--html <file>', 'also write the merged report as a self-contained HTML page')
     .option('--no-color', 'no colours')
     .action(async (files, _opts, cmd) => loadCommand<typeof import('./commands/bench.js')>('bench').runBenchMerge(files, cmd.optsWithGlobals()));
 

@@ -15,7 +15,7 @@ export const GROUP_MESSAGE = 'Message:';
 export const GROUP_OUTPUT = 'Output:';
 
 /** Options whose values are file paths: completions offer files for them. */
-export const FILE_OPTIONS = new Set(['--cafile', '--cert', '--key', '--password-file', '--file', '--out']);
+export const FILE_OPTIONS = new Set(['--cafile', '--cert', '--key', '--password-file', '--file', '--out', '--html']);
 
 /** A flag that may be given once: a second -m would silently replace the first (mosquitto_pub refuses it too). */
 function once(flag: string) {

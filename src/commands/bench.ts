@@ -14,7 +14,8 @@ import { createTerminal, type Terminal } from '../io/terminal.js';
 import { loadBundle } from '../lazy.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, warningsFor, type BenchReport, type ConnectionReport } from '../bench/report.js';
-import { renderReport, type TableClass } from '../bench/render.js';
+import { overheadLines, renderReport, type TableClass } from '../bench/render.js';
+import { renderHtml } from '../bench/html.js';
 import { fitLine, ProgressMeter } from '../bench/progress.js';
 import { measureCpu, runConnectionTest, runPhase, type BenchHooks, type BenchOptions } from '../bench/runner.js';
 import { mergeResults, type QosResult } from '../bench/stats.js';
@@ -34,6 +35,7 @@ export interface BenchFlags extends ConnectionFlags {
   drain?: number;
   json?: boolean;
   out?: string;
+  html?: string;
   connections?: number;
   connectRate: number;
   embedded?: boolean;
@@ -132,6 +134,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
   const term = createTerminal(flags.color);
   if (flags.messages !== undefined && flags.duration !== undefined) throw new UsageError('give --messages or --duration, not both');
   if (flags.publishers === 0 && flags.connections === undefined) throw new UsageError('--publishers must be at least 1');
+  if (flags.html !== undefined && flags.connections !== undefined) throw new UsageError('--html draws throughput and latency: it does not apply to --connections');
   if (flags.size < 16) throw new UsageError('--size must be at least 16 bytes: each payload carries publisher id, sequence and send time');
   let stopBroker: (() => Promise<void>) | undefined;
   let connFlags = flags;
@@ -254,15 +257,23 @@ export async function runBench(flags: BenchFlags): Promise<void> {
   }
 }
 
+function writeOutput(flag: string, file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new UsageError(`cannot write ${flag} '${file}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/** The --html page of a throughput report. */
+function writeHtml(file: string, report: BenchReport): void {
+  writeOutput('--html', file, renderHtml(report, overheadLines(report.results, report.latencyPass)));
+}
+
 async function emit(flags: BenchFlags, term: Terminal, report: BenchReport | ConnectionReport, human: () => Promise<string> | string): Promise<void> {
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  if (flags.out !== undefined) {
-    try {
-      writeFileSync(flags.out, json);
-    } catch (err) {
-      throw new UsageError(`cannot write --out '${flags.out}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-  }
+  if (flags.out !== undefined) writeOutput('--out', flags.out, json);
+  if (flags.html !== undefined && report.kind === 'throughput') writeHtml(flags.html, report);
   process.stdout.write(flags.json === true ? json : await human());
   for (const w of report.warnings) term.warn(w);
 }
@@ -279,7 +290,7 @@ function renderConnections(r: ConnectionReport): string {
 }
 
 /** `bench merge a.json b.json ...`: runs made at the same time on several load generators. */
-export async function runBenchMerge(files: string[], flags: { json?: boolean; color: boolean }): Promise<void> {
+export async function runBenchMerge(files: string[], flags: { json?: boolean; html?: string; color: boolean }): Promise<void> {
   const term = createTerminal(flags.color);
   if (files.length === 0) throw new UsageError('bench merge needs at least one JSON report (from bench --json or --out)');
   const reports = files.map((f) => {
@@ -320,5 +331,6 @@ export async function runBenchMerge(files: string[], flags: { json?: boolean; co
     clientCpu: null,
     warnings: warningsFor(results, null, first.environment.embedded, Number(first.parameters['drainSec'] ?? DEFAULT_DRAIN_S)),
   };
+  if (flags.html !== undefined) writeHtml(flags.html, merged);
   process.stdout.write(flags.json === true ? `${JSON.stringify(merged, null, 2)}\n` : await render(term, merged));
 }

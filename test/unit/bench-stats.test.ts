@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { warningsFor, type BenchReport } from '../../src/bench/report.js';
 import { overheadLines, renderReport, renderTable, type TableClass } from '../../src/bench/render.js';
 import { fitLine, ProgressMeter } from '../../src/bench/progress.js';
+import { niceTicks, percentileCurve, renderHtml } from '../../src/bench/html.js';
 import {
   countLoss,
   decodeHistogram,
@@ -174,5 +175,31 @@ describe('progress', () => {
     expect(fitLine('short', 40)).toBe('short');
     // A terminal that reports no size (0 columns) gets the whole line.
     expect(fitLine('x'.repeat(100), 0)).toHaveLength(100);
+  });
+});
+
+describe('html', () => {
+  test('axis ticks are 1, 2 or 5 times a power of ten and reach past the maximum', () => {
+    expect(niceTicks(9)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(niceTicks(430)).toEqual([0, 100, 200, 300, 400, 500]);
+    expect(niceTicks(0.7)).toEqual([0, 0.2, 0.4, 0.6, 0.8]);
+  });
+  test('a percentile curve rises with the percentile and ends at the maximum, no further than the samples reach', () => {
+    const r = result(1, Array.from({ length: 1000 }, (_, i) => (i + 1) * 100));
+    const c = percentileCurve(r);
+    expect(c[0]?.x).toBe(0);
+    expect(c.at(-1)?.x).toBe(3);
+    expect(c.at(-1)?.ms).toBeCloseTo(100, 0);
+    for (let i = 1; i < c.length; i++) expect(c[i]!.ms).toBeGreaterThanOrEqual(c[i - 1]!.ms);
+    expect(percentileCurve(result(0, []))).toEqual([]);
+  });
+  test('the page is self-contained and escapes what it shows', () => {
+    const html = renderHtml(
+      { tool: 'mqtt-tool', schemaVersion: 2, version: '0.1.0', kind: 'throughput', startedAt: 'now', interrupted: false, parameters: { publishers: 1, subscribers: 1, size: 64, messages: 10 }, environment: { broker: 'mqtt://<x>', embedded: false, protocolVersion: 5, node: 'v20', cpus: 2, platform: 'linux' }, results: [result(0, [1000, 2000])], latencyPass: null, clientCpu: null, warnings: [] },
+      [],
+    );
+    expect(html).toContain('mqtt://&lt;x&gt;');
+    expect(html).not.toMatch(/<script|https?:\/\/|<link/);
+    expect(html.match(/class="curve"/g)).toHaveLength(1);
   });
 });

@@ -1,0 +1,169 @@
+/**
+ * `bench --html FILE`: one self-contained page (no script, no network) with the throughput per QoS
+ * and, for the equal-rate and the saturation pass, the latency percentile distribution per QoS on a
+ * logarithmic percentile axis, as the HdrHistogram plotter draws it. The SVG is drawn here: three
+ * curves and a few bars do not need a charting library, and the page stays a few kilobytes that
+ * open anywhere. Pure: the report in, the page out.
+ */
+import type { BenchReport } from './report.js';
+import { decodeHistogram, type QosResult } from './stats.js';
+
+const COLORS = ['#1f77b4', '#e6550d', '#2ca02c'] as const;
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const fmintOrDash = (n: number): string => (n > 0 ? fmtInt(n) : '-');
+const qosName = (r: QosResult): string => (r.grantedQos < r.qos ? `QoS ${r.qos} (as ${r.grantedQos})` : `QoS ${r.qos}`);
+
+/** x = -log10(1 - p): 0 at the median's left edge, 1 at 90 %, 2 at 99 %, ... */
+const MAX_NINES = 5;
+const PERCENTILE_TICKS: Array<[number, string]> = [
+  [Math.log10(2), '50%'],
+  [1, '90%'],
+  [2, '99%'],
+  [3, '99.9%'],
+  [4, '99.99%'],
+  [5, '99.999%'],
+];
+
+export interface Point {
+  /** -log10(1 - percentile/100). */
+  readonly x: number;
+  /** Latency in milliseconds. */
+  readonly ms: number;
+}
+
+/** The latency percentile curve of one result, from its HDR histogram. */
+export function percentileCurve(r: QosResult): Point[] {
+  const h = decodeHistogram(r.histogram);
+  if (h.totalCount === 0) return [];
+  // No point beyond the last sample's percentile: with n samples the curve ends at 1 - 1/n.
+  const last = Math.min(MAX_NINES, Math.log10(h.totalCount));
+  const points: Point[] = [];
+  for (let x = 0; x <= last + 1e-9; x += 0.05) points.push({ x, ms: h.getValueAtPercentile(100 * (1 - 10 ** -x)) / 1000 });
+  points.push({ x: last, ms: h.maxValue / 1000 });
+  return points;
+}
+
+/** Round axis steps: 1, 2 or 5 times a power of ten, about five of them up to `max`. */
+export function niceTicks(max: number): number[] {
+  if (!(max > 0)) return [0, 1];
+  const raw = max / 5;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * pow >= raw) ?? 10) * pow;
+  const ticks: number[] = [];
+  for (let v = 0; v < max + step - 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+const W = 720;
+const H = 360;
+const PAD = { left: 64, right: 44, top: 24, bottom: 48 };
+
+function latencyChart(title: string, results: readonly QosResult[], id: string): string {
+  const curves = results.map((r) => ({ r, points: percentileCurve(r) })).filter((c) => c.points.length > 0);
+  if (curves.length === 0) return '';
+  const maxMs = Math.max(...curves.flatMap((c) => c.points.map((p) => p.ms)));
+  const yTicks = niceTicks(maxMs);
+  const yMax = yTicks.at(-1) as number;
+  const xMax = Math.max(2, Math.ceil(Math.max(...curves.map((c) => (c.points.at(-1) as Point).x))));
+  const px = (x: number): number => PAD.left + (x / xMax) * (W - PAD.left - PAD.right);
+  const py = (ms: number): number => H - PAD.bottom - (ms / yMax) * (H - PAD.top - PAD.bottom);
+  const grid = [
+    ...yTicks.map((t) => `<line class="grid" x1="${PAD.left}" x2="${W - PAD.right}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}"/><text class="tick" x="${PAD.left - 8}" y="${(py(t) + 4).toFixed(1)}" text-anchor="end">${t}</text>`),
+    ...PERCENTILE_TICKS.filter(([x]) => x <= xMax).map(
+      ([x, label]) => `<line class="grid" x1="${px(x).toFixed(1)}" x2="${px(x).toFixed(1)}" y1="${PAD.top}" y2="${H - PAD.bottom}"/><text class="tick" x="${px(x).toFixed(1)}" y="${H - PAD.bottom + 18}" text-anchor="middle">${label}</text>`,
+    ),
+  ].join('');
+  const paths = curves
+    .map(({ r, points }) => {
+      const d = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${px(p.x).toFixed(1)},${py(p.ms).toFixed(1)}`).join('');
+      return `<path class="curve" data-qos="${r.qos}" d="${d}" stroke="${COLORS[r.qos]}"><title>${esc(qosName(r))}: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, p99.9 ${r.latencyMs.p999} ms, max ${r.latencyMs.max} ms</title></path>`;
+    })
+    .join('');
+  const legend = curves
+    .map(({ r }, i) => `<g transform="translate(${PAD.left + 12},${PAD.top + 8 + i * 18})"><rect width="14" height="4" y="-6" fill="${COLORS[r.qos]}"/><text x="20" y="0">${esc(qosName(r))}</text></g>`)
+    .join('');
+  return `<figure id="${id}"><figcaption>${esc(title)}</figcaption>
+<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">${grid}
+<line class="axis" x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${H - PAD.bottom}"/><line class="axis" x1="${PAD.left}" x2="${W - PAD.right}" y1="${H - PAD.bottom}" y2="${H - PAD.bottom}"/>
+<text class="label" x="${(W + PAD.left) / 2}" y="${H - 8}" text-anchor="middle">percentile</text>
+<text class="label" transform="translate(16,${(H - PAD.bottom + PAD.top) / 2}) rotate(-90)" text-anchor="middle">latency (ms)</text>
+${paths}${legend}</svg></figure>`;
+}
+
+function throughputChart(results: readonly QosResult[]): string {
+  const max = Math.max(...results.map((r) => r.msgsPerSec), 1);
+  const ticks = niceTicks(max);
+  const top = ticks.at(-1) as number;
+  const rowH = 40;
+  const height = PAD.top + results.length * rowH + PAD.bottom;
+  const px = (v: number): number => PAD.left + 40 + (v / top) * (W - PAD.left - 40 - PAD.right);
+  const bars = results
+    .map((r, i) => {
+      const y = PAD.top + i * rowH + 8;
+      return `<g class="bar" data-qos="${r.qos}"><text x="${PAD.left + 32}" y="${y + 17}" text-anchor="end">${esc(qosName(r))}</text><rect x="${px(0)}" y="${y}" width="${(px(r.msgsPerSec) - px(0)).toFixed(1)}" height="24" fill="${COLORS[r.qos]}"/><text x="${(px(r.msgsPerSec) + 6).toFixed(1)}" y="${y + 17}">${fmintOrDash(r.msgsPerSec)} msg/s</text></g>`;
+    })
+    .join('');
+  const grid = ticks
+    .map((t) => `<line class="grid" x1="${px(t).toFixed(1)}" x2="${px(t).toFixed(1)}" y1="${PAD.top}" y2="${height - PAD.bottom}"/><text class="tick" x="${px(t).toFixed(1)}" y="${height - PAD.bottom + 18}" text-anchor="middle">${fmtInt(t)}</text>`)
+    .join('');
+  return `<figure id="throughput"><figcaption>Throughput per QoS (messages per second delivered end to end, as fast as the in-flight window allows)</figcaption>
+<svg viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" role="img" aria-label="throughput per QoS">${grid}${bars}
+<text class="label" x="${(W + PAD.left) / 2}" y="${height - 8}" text-anchor="middle">messages per second</text></svg></figure>`;
+}
+
+function parameterRows(report: BenchReport): Array<[string, string]> {
+  const p = report.parameters;
+  const e = report.environment;
+  const cpu = report.clientCpu;
+  return [
+    ['broker', `${e.broker}${e.embedded ? ' (embedded)' : ''}`],
+    ['protocol', e.protocolVersion === 5 ? 'MQTT 5' : e.protocolVersion === 4 ? 'MQTT 3.1.1' : 'MQTT 3.1'],
+    ['started', report.startedAt],
+    ['publishers / subscribers', `${String(p['publishers'])} / ${String(p['subscribers'])}`],
+    ['payload', `${String(p['size'])} bytes`],
+    ['amount', p['messages'] !== undefined ? `${fmtInt(Number(p['messages']))} messages per QoS` : `${String(p['durationSec'])} s per QoS`],
+    ['pace', p['rate'] !== undefined ? `fixed ${fmtInt(Number(p['rate']))} msg/s` : `in-flight window ${p['inflight'] === undefined ? 'default' : String(p['inflight'])}`],
+    ['equal-rate pass', report.latencyPass === null ? 'none' : `${fmtInt(report.latencyPass.rate)} msg/s for every level`],
+    ['load generator CPU', cpu === null ? 'not measured (merged runs)' : `${cpu.userSec} s user, ${cpu.systemSec} s system (${Math.round(cpu.utilization * 100)} % of ${e.cpus} cores)`],
+    ['client', `mqtt-tool ${report.version}, Node ${e.node}, ${e.platform}`],
+    ...(p['mergedFrom'] !== undefined ? [['merged from', `${String(p['mergedFrom'])} load generators`] as [string, string]] : []),
+  ];
+}
+
+function resultTable(results: readonly QosResult[]): string {
+  const head = ['QoS', 'msg/s', 'sent', 'received', 'missing', 'duplicates', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms'];
+  const rows = results.map((r) => [qosName(r), fmtInt(r.msgsPerSec), fmtInt(r.sent), fmtInt(r.received), fmtInt(r.lost), fmtInt(r.duplicated), String(r.latencyMs.p50), String(r.latencyMs.p99), String(r.latencyMs.p999), String(r.latencyMs.max)]);
+  return `<table class="results"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+export function renderHtml(report: BenchReport, overhead: readonly string[]): string {
+  const pass = report.latencyPass;
+  const title = `mqtt-tool bench: ${report.environment.broker}`;
+  const sections = [
+    report.results.length > 0 ? throughputChart(report.results) : '',
+    pass !== null ? latencyChart(`Latency by percentile at ${fmtInt(pass.rate)} msg/s for every level (end to end, from the intended send time)`, pass.results, 'latency-equal-rate') : '',
+    latencyChart('Latency by percentile at saturation (end to end; mostly queueing)', report.results, 'latency-saturation'),
+  ].filter((s) => s !== '');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px auto;max-width:${W + 40}px;padding:0 20px}
+h1{font-size:20px;margin:0 0 4px}p.overhead{margin:2px 0}figure{margin:24px 0}figcaption{font-weight:600;margin-bottom:6px}
+svg{max-width:100%;height:auto;font-size:12px}.grid{stroke:#e3e3e3}.axis{stroke:#555}.tick{fill:#555}.label{fill:#333}
+.curve{fill:none;stroke-width:2}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
+td:first-child,th:first-child{text-align:left}table.params td{text-align:left}.warn{color:#a04000}
+</style></head><body>
+<h1>${esc(title)}</h1>
+${overhead.map((o) => `<p class="overhead">${esc(o)}</p>`).join('\n')}
+${sections.join('\n')}
+<h2>Results</h2>
+<h3>Saturation pass</h3>${resultTable(report.results)}
+${pass !== null ? `<h3>Equal-rate pass (${fmtInt(pass.rate)} msg/s)</h3>${resultTable(pass.results)}` : ''}
+<h2>Run</h2><table class="params"><tbody>${parameterRows(report).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>
+${report.warnings.map((w) => `<p class="warn">warning: ${esc(w)}</p>`).join('\n')}
+${report.interrupted ? '<p class="warn">interrupted: partial results</p>' : ''}
+</body></html>
+`;
+}
