@@ -184,6 +184,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connect-rate -d 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l json -d 'print the report as JSON (with the encoded histograms)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l out -d 'also write the JSON report to a file' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l html -d 'also write a self-contained HTML page: throughput and latency percentile charts per QoS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l metrics-port -d 'serve live Prometheus metrics on /metrics while bench runs (host default: every interface)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'

@@ -54,6 +54,8 @@ await build({
     'codec-avro': 'src/codecs/avro.ts',
     'codec-protobuf': 'src/codecs/protobuf.ts',
     'codec-sparkplug': 'src/codecs/sparkplug.ts',
+    // bench --metrics-port: prom-client and the HTTP server, only when asked for.
+    'bench-metrics': 'src/bench/metrics.ts',
     ...Object.fromEntries(
       ['pub', 'sub', 'rr', 'bench', 'diagnose', 'tls-check', 'broker', 'profile', 'completion'].map((c) => [`cmd-${c}`, `src/commands/${c}.ts`]),
     ),

@@ -152,6 +152,7 @@ export function buildProgram(): Command {
     .addOption(outputOption('--json', 'print the report as JSON (with the encoded histograms)'))
     .addOption(outputOption('--out <file>', 'also write the JSON report to a file'))
     .addOption(outputOption('--html <file>', 'also write a self-contained HTML page: throughput and latency percentile charts per QoS'))
+    .addOption(outputOption('--metrics-port <[host:]port>', 'serve live Prometheus metrics on /metrics while bench runs (host default: every interface)'))
     .addHelpText(
       'after',
       examples([

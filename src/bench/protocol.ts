@@ -1,6 +1,7 @@
 /** Messages between the bench coordinator (main thread) and its load-generating worker threads. */
 import type { ConnectionSpec } from '../connection/options.js';
 import type { Qos } from '../connection/values.js';
+import type { BucketCounts } from './stats.js';
 
 export interface PhasePlan {
   readonly spec: ConnectionSpec;
@@ -58,4 +59,5 @@ export type FromWorker =
   | { type: 'failed'; message: string; hint: string | undefined; exitCode: number }
   | { type: 'published'; sent: Record<number, number> }
   | { type: 'result'; result: WorkerResult }
-  | { type: 'progress'; sent: number; received: number };
+  /** Counts since the phase started; `latency` in Prometheus buckets. */
+  | { type: 'progress'; sent: number; received: number; latency: BucketCounts };

@@ -14,7 +14,7 @@ import type { ProtocolVersion } from '../connection/reason-codes.js';
 import { loadWebSocketLibrary } from '../setup/websocket.js';
 import { errorForExitCode, isCliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
-import { countLoss, decodeHistogram, encodeHistogram, newHistogram, summarize, type LatencySummary, type QosResult } from './stats.js';
+import { addBuckets, countLoss, decodeHistogram, emptyBuckets, encodeHistogram, newHistogram, summarize, type BucketCounts, type LatencySummary, type QosResult } from './stats.js';
 
 export interface BenchOptions {
   readonly qos: readonly Qos[];
@@ -34,8 +34,10 @@ export interface BenchOptions {
 
 export interface Progress {
   qos: Qos;
+  /** Counts since the phase started, over all workers. */
   sent: number;
   received: number;
+  latency: BucketCounts;
 }
 
 export interface BenchHooks {
@@ -43,6 +45,8 @@ export interface BenchHooks {
   /** Set to true by Ctrl-C: stop publishing, report what was measured. */
   readonly halted: () => boolean;
   readonly onHaltRequest: (fn: () => void) => void;
+  /** The phase's clients are connected and subscribed. */
+  readonly onConnected?: (clients: number) => void;
 }
 
 export interface ClientCpu {
@@ -58,10 +62,10 @@ class PhaseWorker {
   private waiter: (() => void) | undefined;
   private exitError: Error | undefined;
 
-  constructor(file: string, private readonly onProgress: (sent: number, received: number) => void) {
+  constructor(file: string, private readonly onProgress: (sent: number, received: number, latency: BucketCounts) => void) {
     this.worker = new Worker(file);
     this.worker.on('message', (m: FromWorker) => {
-      if (m.type === 'progress') this.onProgress(m.sent, m.received);
+      if (m.type === 'progress') this.onProgress(m.sent, m.received, m.latency);
       else this.inbox.push(m);
       this.waiter?.();
     });
@@ -111,13 +115,17 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
   const runId = randomBytes(4).toString('hex');
   const sentBy = new Array<number>(workerCount).fill(0);
   const receivedBy = new Array<number>(workerCount).fill(0);
+  const latencyBy = Array.from({ length: workerCount }, emptyBuckets);
   const workers = Array.from(
     { length: workerCount },
     (_, w) =>
-      new PhaseWorker(join(__dirname, 'bench-worker.cjs'), (sent, received) => {
+      new PhaseWorker(join(__dirname, 'bench-worker.cjs'), (sent, received, latency) => {
         sentBy[w] = sent;
         receivedBy[w] = received;
-        hooks.onProgress({ qos, sent: sentBy.reduce((a, b) => a + b, 0), received: receivedBy.reduce((a, b) => a + b, 0) });
+        latencyBy[w] = latency;
+        const all = emptyBuckets();
+        for (const b of latencyBy) addBuckets(all, b);
+        hooks.onProgress({ qos, sent: sentBy.reduce((a, b) => a + b, 0), received: receivedBy.reduce((a, b) => a + b, 0), latency: all });
       }),
   );
   try {
@@ -141,6 +149,7 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
       w.post({ type: 'setup', plan });
     });
     await Promise.all(workers.map((w) => w.next('ready')));
+    hooks.onConnected?.(opts.publishers + opts.subscribers);
     hooks.onHaltRequest(() => workers.forEach((w) => w.post({ type: 'halt' })));
     workers.forEach((w) => w.post({ type: 'start' }));
     const published = await Promise.all(workers.map((w) => w.next('published')));
@@ -237,7 +246,13 @@ export interface ConnectionTestResult {
 }
 
 /** Opens n clients at `rate` per second, measuring CONNECT->CONNACK time; failures are counted by reason. */
-export async function runConnectionTest(spec: ConnectionSpec, n: number, rate: number, halted: () => boolean): Promise<ConnectionTestResult> {
+export async function runConnectionTest(
+  spec: ConnectionSpec,
+  n: number,
+  rate: number,
+  halted: () => boolean,
+  onOutcome: (outcome: 'connected' | string) => void = () => {},
+): Promise<ConnectionTestResult> {
   const h = newHistogram();
   const failures: Record<string, number> = {};
   const sessions: Array<Awaited<ReturnType<typeof connect>>> = [];
@@ -256,10 +271,12 @@ export async function runConnectionTest(spec: ConnectionSpec, n: number, rate: n
         (s) => {
           h.recordValue(Math.max(1, Math.round(Number(process.hrtime.bigint() - t0) / 1000)));
           sessions.push(s);
+          onOutcome('connected');
         },
         (err: unknown) => {
           const reason = isCliError(err) ? err.message.replace(/-[0-9a-f]{8}-c\d+/, '') : String(err);
           failures[reason] = (failures[reason] ?? 0) + 1;
+          onOutcome(reason);
         },
       ),
     );

@@ -151,3 +151,31 @@ export function mergeResults(results: readonly QosResult[]): QosResult {
     unacknowledged: sum('unacknowledged'),
   };
 }
+
+/** Upper bounds, in seconds, of the latency buckets --metrics-port exposes (Prometheus histogram, le). */
+export const LATENCY_BUCKETS_SEC = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5] as const;
+
+/** Latencies counted into LATENCY_BUCKETS_SEC (and one above them all), with their sum. */
+export interface BucketCounts {
+  /** Per bucket, not cumulative; the last one counts what is above every bound. */
+  counts: number[];
+  sumSec: number;
+  count: number;
+}
+
+export const emptyBuckets = (): BucketCounts => ({ counts: new Array<number>(LATENCY_BUCKETS_SEC.length + 1).fill(0), sumSec: 0, count: 0 });
+
+export function recordBucket(b: BucketCounts, microseconds: number): void {
+  const sec = microseconds / 1e6;
+  let i = 0;
+  while (i < LATENCY_BUCKETS_SEC.length && sec > (LATENCY_BUCKETS_SEC[i] as number)) i++;
+  b.counts[i] = (b.counts[i] as number) + 1;
+  b.sumSec += sec;
+  b.count++;
+}
+
+export function addBuckets(into: BucketCounts, from: BucketCounts): void {
+  from.counts.forEach((c, i) => (into.counts[i] = (into.counts[i] ?? 0) + c));
+  into.sumSec += from.sumSec;
+  into.count += from.count;
+}

@@ -13,7 +13,7 @@ import type { AckTap } from '../connection/ack-tap.js';
 import { leanReceiver } from './receiver.js';
 import { isCliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
-import { encodeHistogram, HEADER_BYTES, newHistogram, SequenceTracker, WARMUP_FLAG, writeHeader } from './stats.js';
+import { emptyBuckets, encodeHistogram, HEADER_BYTES, newHistogram, recordBucket, SequenceTracker, WARMUP_FLAG, writeHeader } from './stats.js';
 
 const port = parentPort;
 if (port === null) throw new Error('bench worker must run in a worker thread');
@@ -25,6 +25,8 @@ let plan: PhasePlan;
 const publishers: Array<{ id: number; session: Session; ackTap: AckTap }> = [];
 const subscribers: Array<{ id: number; session: Session; trackers: Map<number, SequenceTracker> }> = [];
 const latency = newHistogram();
+/** The same latencies in Prometheus buckets, for --metrics-port (sent with each progress report). */
+const latencyBuckets = emptyBuckets();
 const ackLatency = newHistogram();
 let received = 0;
 let lastReceiveAtMs = 0;
@@ -53,7 +55,9 @@ function record(trackers: Map<number, SequenceTracker>, payload: Buffer): void {
         trackers.set(publisher, t);
       }
       if (t.record(payload.readUInt32BE(4))) {
-        latency.recordValue(Math.max(1, Math.round((at - payload.readDoubleBE(8)) * 1000)));
+        const us = Math.max(1, Math.round((at - payload.readDoubleBE(8)) * 1000));
+        latency.recordValue(us);
+        recordBucket(latencyBuckets, us);
       }
     }
   }
@@ -209,7 +213,7 @@ let publishEndAtMs = 0;
 const sent: Record<number, number> = {};
 /** Progress goes to the coordinator from the start until the result: a worker with only subscribers reports too. */
 let progress: NodeJS.Timeout | undefined;
-const reportProgress = (): void => send({ type: 'progress', sent: Object.values(sent).reduce((a, b) => a + b, 0), received });
+const reportProgress = (): void => send({ type: 'progress', sent: Object.values(sent).reduce((a, b) => a + b, 0), received, latency: latencyBuckets });
 
 port.on('message', (m: ToWorker) => {
   void (async () => {

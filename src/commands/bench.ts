@@ -16,6 +16,7 @@ import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, warningsFor, type BenchReport, type ConnectionReport } from '../bench/report.js';
 import { overheadLines, renderReport, type TableClass } from '../bench/render.js';
 import { renderHtml } from '../bench/html.js';
+import type { BenchMetrics, PassName } from '../bench/metrics.js';
 import { fitLine, ProgressMeter } from '../bench/progress.js';
 import { measureCpu, runConnectionTest, runPhase, type BenchHooks, type BenchOptions } from '../bench/runner.js';
 import { mergeResults, type QosResult } from '../bench/stats.js';
@@ -36,6 +37,7 @@ export interface BenchFlags extends ConnectionFlags {
   json?: boolean;
   out?: string;
   html?: string;
+  metricsPort?: string;
   connections?: number;
   connectRate: number;
   embedded?: boolean;
@@ -144,6 +146,20 @@ export async function runBench(flags: BenchFlags): Promise<void> {
     stopBroker = b.stop;
     connFlags = { ...flags, host: '127.0.0.1', port: b.port, embedded: false };
   }
+  let metrics: BenchMetrics | undefined;
+  let stopMetrics: (() => Promise<void>) | undefined;
+  if (flags.metricsPort !== undefined) {
+    const m = loadBundle<typeof import('../bench/metrics.js')>('bench-metrics');
+    const { host, port } = m.parseMetricsAddress(flags.metricsPort);
+    metrics = new m.BenchMetrics(flags.subscribers);
+    try {
+      stopMetrics = (await metrics.serve(host, port)).close;
+    } catch (err) {
+      await stopBroker?.();
+      throw err;
+    }
+    if (flags.json !== true) term.notice(`serving Prometheus metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
+  }
   try {
     const resolved = await resolveConnection(connFlags, term, { longRunning: false, embedded: false });
     let spec = resolved.spec;
@@ -166,7 +182,9 @@ export async function runBench(flags: BenchFlags): Promise<void> {
     const showProgress = term.stderrIsTty && flags.json !== true;
     try {
       if (flags.connections !== undefined) {
-        const { value, cpu } = await measureCpu(() => runConnectionTest(spec, flags.connections as number, flags.connectRate, () => halted));
+        const { value, cpu } = await measureCpu(() =>
+          runConnectionTest(spec, flags.connections as number, flags.connectRate, () => halted, (outcome) => (outcome === 'connected' ? metrics?.connected(1) : metrics?.refused(outcome))),
+        );
         const report: ConnectionReport = {
           tool: 'mqtt-tool', schemaVersion: SCHEMA_VERSION, version: VERSION, kind: 'connections', startedAt, interrupted: halted,
           parameters: { connections: flags.connections, connectRate: flags.connectRate },
@@ -197,7 +215,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
       };
       let phaseError: unknown;
       /** One pass: every level in turn with these options; stops at the first failure, keeping the levels done. */
-      const pass = async (o: BenchOptions, label: (qos: Qos) => string): Promise<QosResult[]> => {
+      const pass = async (o: BenchOptions, passName: PassName, label: (qos: Qos) => string): Promise<QosResult[]> => {
         const out: QosResult[] = [];
         for (const qos of o.qos) {
           if (halted || phaseError !== undefined) break;
@@ -207,17 +225,21 @@ export async function runBench(flags: BenchFlags): Promise<void> {
           );
           const hooks: BenchHooks = {
             onProgress: (p) => {
+              metrics?.progress(passName, p.qos, p.sent, p.received, p.latency);
               if (showProgress) process.stderr.write(`\r\x1b[K${fitLine(meter.line(Date.now(), p.sent, p.received), process.stderr.columns)}`);
             },
             halted: () => halted,
             onHaltRequest: (fn) => (haltWorkers = fn),
+            onConnected: (n) => metrics?.connected(n),
           };
           try {
             out.push(await runPhase(spec, o, qos, hooks));
           } catch (err) {
             // The finished levels are still worth printing; the error follows the report.
             phaseError = err;
+            metrics?.refused(err instanceof Error ? err.message : String(err));
           } finally {
+            metrics?.endPhase(passName, qos);
             if (showProgress) process.stderr.write('\r\x1b[K');
           }
         }
@@ -225,12 +247,12 @@ export async function runBench(flags: BenchFlags): Promise<void> {
       };
       let latencyPass = null as BenchReport['latencyPass'];
       const { value: results, cpu } = await measureCpu(async () => {
-        const saturation = await pass(opts, (qos) => `QoS ${qos}${opts.rate === undefined ? '' : ` at ${opts.rate.toLocaleString('en-US')} msg/s`}`);
+        const saturation = await pass(opts, 'saturation', (qos) => `QoS ${qos}${opts.rate === undefined ? '' : ` at ${opts.rate.toLocaleString('en-US')} msg/s`}`);
         // Latency compared at one rate every level sustains: at saturation it measures the queue, not the protocol.
         const rate = flags.latencyRate ?? defaultLatencyRate(saturation);
         if (opts.rate === undefined && opts.subscribers > 0 && rate !== undefined && rate > 0 && saturation.length === opts.qos.length && !halted && phaseError === undefined) {
           const messages = Math.max(1, Math.min(opts.messages ?? Number.MAX_SAFE_INTEGER, Math.round(rate * LATENCY_PASS_SEC)));
-          const results = await pass({ ...opts, rate, messages, durationSec: undefined }, (qos) => `QoS ${qos} @ ${rate.toLocaleString('en-US')}/s`);
+          const results = await pass({ ...opts, rate, messages, durationSec: undefined }, 'equal-rate', (qos) => `QoS ${qos} @ ${rate.toLocaleString('en-US')}/s`);
           if (results.length > 0) latencyPass = { rate, results };
         }
         return saturation;
@@ -253,6 +275,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
       dispose();
     }
   } finally {
+    await stopMetrics?.();
     await stopBroker?.();
   }
 }

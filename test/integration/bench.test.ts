@@ -7,6 +7,7 @@ import { BIN, collect, runCli, spawnCli } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/temp.js';
 import { collectMessages, testClient } from '../helpers/mqtt-client.js';
+import { freePort } from '../helpers/ports.js';
 
 interface Report {
   results: Array<{ qos: number; sent: number; received: number; msgsPerSec: number; lost: number; duplicated: number; latencyMs: { p50: number; count: number }; ackLatencyMs: { p50: number } | null; histogram: string }>;
@@ -170,4 +171,52 @@ test('bench usage errors', async () => {
   expect((await runCli(['bench', '--messages', '10', '--duration', '1'])).code).toBe(2);
   expect((await runCli(['bench', '--size', '8'])).code).toBe(2);
   expect((await runCli(['bench', '--qos', '0,3'])).code).toBe(2);
+});
+
+describe('bench --metrics-port', () => {
+  /** "name{a="1",b="2"} 3" lines of a Prometheus text exposition. */
+  const samples = (text: string): Array<{ name: string; labels: Record<string, string>; value: number }> =>
+    text
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((l) => {
+        const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(l);
+        if (m === null) throw new Error(`not an exposition line: ${l}`);
+        const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1] as string, x[2] as string]));
+        return { name: m[1] as string, labels, value: Number(m[3]) };
+      });
+
+  test('serves live Prometheus metrics during the run: counts, undelivered, connects and a latency histogram', async () => {
+    const port = await freePort();
+    const child = spawnCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--qos', '1', '--duration', '3', '--latency-rate', '0', '--metrics-port', `127.0.0.1:${port}`, '--json']);
+    const done = collect(child, 60_000);
+    let seen: ReturnType<typeof samples> = [];
+    for (let i = 0; i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+      seen = text === '' ? [] : samples(text);
+      if ((seen.find((s) => s.name === 'mqtt_tool_bench_messages_received_total')?.value ?? 0) > 0) break;
+    }
+    const r = await done;
+    expect(r.code).toBe(0);
+    const one = (name: string, labels: Record<string, string> = { pass: 'saturation', qos: '1' }) => seen.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    expect(one('mqtt_tool_bench_messages_sent_total')?.value).toBeGreaterThan(0);
+    expect(one('mqtt_tool_bench_messages_received_total')?.value).toBeGreaterThan(0);
+    expect(one('mqtt_tool_bench_messages_undelivered')).toBeDefined();
+    expect(one('mqtt_tool_bench_connects_total', { result: 'connected' })?.value).toBe(2);
+    const buckets = seen.filter((s) => s.name === 'mqtt_tool_bench_latency_seconds_bucket' && s.labels['qos'] === '1');
+    expect(buckets.map((b) => b.labels['le']).at(-1)).toBe('+Inf');
+    for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
+    expect(buckets.at(-1)?.value).toBe(one('mqtt_tool_bench_latency_seconds_count')?.value);
+    expect(one('mqtt_tool_bench_latency_seconds_sum')?.value).toBeGreaterThan(0);
+    // The server ends with the run.
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+  });
+
+  test('a bad address or a port in use is a usage error', async () => {
+    expect((await runCli(['bench', '--metrics-port', 'nope'])).stderr).toContain("invalid --metrics-port 'nope'");
+    const r = await runCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--metrics-port', `127.0.0.1:${broker.port}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--metrics-port 127.0.0.1:${broker.port}: the port is in use`);
+  });
 });
