@@ -141,6 +141,7 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
     pub.publish(topic, payload, plan.qos, false, -1);
   }
   await pub.drained();
+  const stall = watchStall(pub);
   const start = now();
   const end = plan.durationMs === undefined ? Infinity : start + plan.durationMs;
   const limit = plan.messagesPerPublisher ?? Infinity;
@@ -160,7 +161,7 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
       }
       sendTime = intended;
     }
-    if (!pub.hasRoom() && (await untilRoomOrStall(pub)) === 'stalled') break;
+    if (!pub.hasRoom() && (await Promise.race([pub.room().then(() => 'room' as const), stall.stalled])) === 'stalled') break;
     writeHeader(payload, id, seq, sendTime);
     sentAt[seq & 0xffff] = sendTime;
     pub.publish(topic, payload, plan.qos, false, seq);
@@ -168,7 +169,8 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
     sent[id] = seq;
     if ((seq & 1023) === 0) await new Promise((r) => setImmediate(r));
   }
-  await Promise.race([pub.drained(), session.ended, stall(pub)]);
+  await Promise.race([pub.drained(), session.ended, stall.stalled]);
+  stall.stop();
   // QoS 0 has no acknowledgement: the run ends when the broker has read the last message, not when the socket took it.
   if (plan.qos === 0) await Promise.race([pub.brokerHasRead(), session.ended, sleep(plan.drainMs)]);
   downgraded += pub.stats.downgraded;
@@ -176,21 +178,22 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
   return pub.stats.rejected;
 }
 
-/** Resolves when no acknowledgement came for the drain time although the broker has every byte. */
-function stall(pub: FastPublisher): Promise<'stalled'> {
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
+/**
+ * One watcher per publisher for the whole run: `stalled` resolves when no acknowledgement came for
+ * the drain time although the broker has every byte. (A watcher per wait for room, each with its
+ * own timer and drained() waiter, once cost more CPU than the publishing itself.)
+ */
+function watchStall(pub: FastPublisher): { stalled: Promise<'stalled'>; stop: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<'stalled'>((resolve) => {
+    timer = setInterval(() => {
       if (pub.stalled(plan.drainMs) !== undefined) {
         clearInterval(timer);
         resolve('stalled');
       }
     }, 250);
-    void pub.drained().then(() => clearInterval(timer));
   });
-}
-
-function untilRoomOrStall(pub: FastPublisher): Promise<'room' | 'stalled'> {
-  return Promise.race([pub.room().then(() => 'room' as const), stall(pub)]);
+  return { stalled, stop: () => clearInterval(timer) };
 }
 
 async function drain(sentByPublisher: number[], quietMs: number): Promise<void> {
