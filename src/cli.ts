@@ -7,6 +7,7 @@ import { EXIT_CODE_TABLE, ExitCode, UsageError, isCliError } from './errors.js';
 import {
   addConnectionOptions,
   addMessageOutputOptions,
+  addOptionsFileOption,
   addPayloadOptions,
   addReconnectOptions,
   addTlsOptions,
@@ -20,6 +21,8 @@ import { parseCodec } from './codecs/spec.js';
 import { VERSION } from './version.js';
 import { closest } from './io/suggest.js';
 import { loadBundle } from './lazy.js';
+import { findOptionsFile, parseOptionsFile } from './config/options-file.js';
+import { readUserFile } from './io/files.js';
 
 /** Each command is its own bundle (dist/cmd-NAME.cjs), loaded only when it runs. */
 function loadCommand<T>(name: string): T {
@@ -83,7 +86,7 @@ export function buildProgram(): Command {
         "mqtt-tool pub -t state/door -r -n      # clear a retained message",
       ]),
     );
-  addReconnectOptions(addWillOptions(addTlsOptions(addConnectionOptions(pub)))).action(async (opts) => loadCommand<typeof import('./commands/pub.js')>('pub').runPub(opts));
+  addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addConnectionOptions(pub))))).action(async (opts) => loadCommand<typeof import('./commands/pub.js')>('pub').runPub(opts));
 
   const sub = program
     .command('sub')
@@ -112,7 +115,7 @@ export function buildProgram(): Command {
         "mqtt-tool sub -t 'old/#' --remove-retained --retained-only",
       ]),
     );
-  addReconnectOptions(addWillOptions(addTlsOptions(addConnectionOptions(addMessageOutputOptions(sub))))).action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
+  addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addConnectionOptions(addMessageOutputOptions(sub)))))).action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
 
   const rr = addPayloadOptions(
     program
@@ -130,7 +133,7 @@ export function buildProgram(): Command {
         "mqtt-tool rr -t rpc/time -e rpc/time/reply -n -F jsonl",
       ]),
     );
-  addWillOptions(addTlsOptions(addConnectionOptions(addMessageOutputOptions(rr)))).action(async (opts) => loadCommand<typeof import('./commands/rr.js')>('rr').runRr(opts));
+  addOptionsFileOption(addWillOptions(addTlsOptions(addConnectionOptions(addMessageOutputOptions(rr))))).action(async (opts) => loadCommand<typeof import('./commands/rr.js')>('rr').runRr(opts));
 
   const bench = program
     .command('bench')
@@ -301,6 +304,22 @@ function applyCommanderTo(cmd: CommandUnknownOpts): void {
   for (const c of cmd.commands) applyCommanderTo(c);
 }
 
+/** Commands that read mosquitto-style options files (-o), as mosquitto_pub, _sub and _rr do. */
+const OPTIONS_FILE_COMMANDS = new Set(['pub', 'sub', 'rr']);
+
+/** `-o FILE`: the file's options go before the command line's, so the command line wins. */
+function withOptionsFile(argv: string[]): string[] {
+  const command = argv[2];
+  if (command === undefined || !OPTIONS_FILE_COMMANDS.has(command)) return argv;
+  const rest = argv.slice(3);
+  const found = findOptionsFile(rest);
+  if (found === undefined) return argv;
+  const text = readUserFile(rest[found.index] === '-o' ? '-o' : '--options-file', found.file).toString('utf8');
+  const fromFile = parseOptionsFile(text, found.file);
+  rest.splice(found.index, found.length);
+  return [...argv.slice(0, 3), ...fromFile, ...rest];
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   argv = normalizeHelp(argv, program.commands.map((c) => c.name()));
@@ -308,6 +327,12 @@ export async function main(argv: string[]): Promise<void> {
   if (argv.length <= 2) {
     process.stderr.write(`${program.helpInformation()}\nmqtt-tool: no command given\nhint: run \`mqtt-tool --help\`, or e.g. \`mqtt-tool sub -t '#' -v\`\n`);
     process.exitCode = ExitCode.usage;
+    return;
+  }
+  try {
+    argv = withOptionsFile(argv);
+  } catch (err) {
+    process.exitCode = report(err, false);
     return;
   }
   const debug = argv.includes('-d') || argv.includes('--debug');

@@ -15,7 +15,7 @@ export const GROUP_MESSAGE = 'Message:';
 export const GROUP_OUTPUT = 'Output:';
 
 /** Options whose values are file paths: completions offer files for them. */
-export const FILE_OPTIONS = new Set(['--cafile', '--cert', '--key', '--password-file', '--file', '--out', '--html']);
+export const FILE_OPTIONS = new Set(['--cafile', '--cert', '--key', '--password-file', '--file', '--out', '--html', '--options-file']);
 
 /** A flag that may be given once: a second -m would silently replace the first (mosquitto_pub refuses it too). */
 function once(flag: string) {
@@ -81,6 +81,16 @@ export function addReconnectOptions<Args extends unknown[], Opts extends OptionV
     .addOption(new Option('--max-reconnects <n>', 'give up after n failed attempts (default: never)').argParser((v) =>
       parseInteger('--max-reconnects', v, 0, Number.MAX_SAFE_INTEGER),
     ).helpGroup(GROUP_RECONNECT));
+}
+
+/**
+ * -o FILE (pub, sub, rr): mosquitto-style default options, one flag per line. The file's options are
+ * put in place of -o before parsing (cli.ts), so this declaration is for --help and the completions.
+ */
+export function addOptionsFileOption<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd.addOption(
+    new Option('-o, --options-file <file>', 'read default options from a file, one flag per line as mosquitto_pub/sub read them; the command line overrides them').helpGroup(GROUP_CONNECTION),
+  );
 }
 
 /** Where a message's payload comes from (pub, rr). `pub` adds -l, which only it has. */
