@@ -59,6 +59,7 @@ _mqtt_tool() {
     "pub|--will-delay") COMPREPLY=(); return ;;
     "pub|--reconnect-period") COMPREPLY=(); return ;;
     "pub|--max-reconnects") COMPREPLY=(); return ;;
+    "pub|-o"|"pub|--options-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "sub|-t"|"sub|--topic") COMPREPLY=(); return ;;
     "sub|-T"|"sub|--filter-out") COMPREPLY=(); return ;;
     "sub|-q"|"sub|--qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
@@ -94,6 +95,7 @@ _mqtt_tool() {
     "sub|--will-delay") COMPREPLY=(); return ;;
     "sub|--reconnect-period") COMPREPLY=(); return ;;
     "sub|--max-reconnects") COMPREPLY=(); return ;;
+    "sub|-o"|"sub|--options-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "rr|-t"|"rr|--topic") COMPREPLY=(); return ;;
     "rr|-e"|"rr|--response-topic") COMPREPLY=(); return ;;
     "rr|-m"|"rr|--message") COMPREPLY=(); return ;;
@@ -125,6 +127,7 @@ _mqtt_tool() {
     "rr|--will-payload") COMPREPLY=(); return ;;
     "rr|--will-qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
     "rr|--will-delay") COMPREPLY=(); return ;;
+    "rr|-o"|"rr|--options-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "bench|--qos") COMPREPLY=($(compgen -W "0 1 2 0,1,2 1,2" -- "$cur")); return ;;
     "bench|--messages") COMPREPLY=(); return ;;
     "bench|--duration") COMPREPLY=(); return ;;
@@ -206,9 +209,9 @@ _mqtt_tool() {
     "broker|-h"|"broker|--host") COMPREPLY=(); return ;;
   esac
   case "$key" in
-    "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -n --null-message -l --stdin-line --jsonl --replay --replay-speed --encode -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --ack-timeout --strict-qos --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
-    "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only --retained-quiet --retained-marker -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
-    "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --help" -- "$cur")) ;;
+    "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -n --null-message -l --stdin-line --jsonl --replay --replay-speed --encode -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --ack-timeout --strict-qos --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects -o --options-file --help" -- "$cur")) ;;
+    "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only --retained-quiet --retained-marker -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects -o --options-file --help" -- "$cur")) ;;
+    "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay -o --options-file --help" -- "$cur")) ;;
     "bench") COMPREPLY=($(compgen -W "merge --qos --messages --duration --size --publishers --subscribers --rate --latency-rate --inflight --topic --warmup --drain --connections --connect-rate --json --out --html --metrics-port -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "bench merge") COMPREPLY=($(compgen -W "--json --html --no-color --help" -- "$cur")) ;;
     "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --json -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;

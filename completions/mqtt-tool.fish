@@ -67,6 +67,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l will-delay -d 'MQT
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l no-reconnect -d 'exit with code 4 when the connection is lost instead of reconnecting'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l reconnect-period -d 'first reconnect delay; doubles up to 30 s (default: 1)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l max-reconnects -d 'give up after n failed attempts (default: never)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s o -l options-file -d 'read default options from a file, one flag per line as mosquitto_pub/sub read them; the command line overrides them' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s t -l topic -d 'topic filter, + and # allowed (repeatable)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s T -l filter-out -d 'do not print topics matching this filter (repeatable)' -x
@@ -121,6 +122,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l will-delay -d 'MQT
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l no-reconnect -d 'exit with code 4 when the connection is lost instead of reconnecting'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l reconnect-period -d 'first reconnect delay; doubles up to 30 s (default: 1)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l max-reconnects -d 'give up after n failed attempts (default: never)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s o -l options-file -d 'read default options from a file, one flag per line as mosquitto_pub/sub read them; the command line overrides them' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s t -l topic -d 'request topic' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s e -l response-topic -d 'topic to wait for the response on' -x
@@ -165,6 +167,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-payload -d 'pa
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-qos -d 'QoS of the last-will message' -x -a '0 1 2'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-retain -d 'retain the last-will message'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-delay -d 'MQTT 5 will delay interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s o -l options-file -d 'read default options from a file, one flag per line as mosquitto_pub/sub read them; the command line overrides them' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -a merge -d 'combine JSON reports of runs made at the same time on several machines'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l qos -d 'QoS levels to run, comma-separated' -x -a '0 1 2 0,1,2 1,2'
