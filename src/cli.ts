@@ -16,7 +16,7 @@ import {
   GROUP_MESSAGE,
   GROUP_OUTPUT,
 } from './option-groups.js';
-import { parseFactor, parseInteger, parseQos, parseQosList, parseSeconds, parseUserProperty } from './connection/values.js';
+import { parseFactor, parseInteger, parsePercent, parseQos, parseQosList, parseSeconds, parseUserProperty } from './connection/values.js';
 import { parseCodec } from './codecs/spec.js';
 import { VERSION } from './version.js';
 import { closest } from './io/suggest.js';
@@ -106,6 +106,8 @@ export function buildProgram(): Command {
     .addOption(messageOption('--retain-as-published', 'MQTT 5: keep the retain flag as published'))
     .addOption(messageOption('--retain-handling <n>', 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never').choices(['0', '1', '2']))
     .addOption(messageOption('--user-property <key=value>', 'MQTT 5 user property on SUBSCRIBE (repeatable)').argParser(collect((v) => parseUserProperty('--user-property', v))))
+    .addOption(messageOption('-U, --unsubscribe <filter>', 'unsubscribe from this filter first, e.g. to clear a persistent session (repeatable; without -t: then exit)').argParser(collect((v: string) => v)))
+    .addOption(messageOption('--random-filter <percent>', 'print each message with this chance, 0.1 to 100 (sampling a busy topic)').argParser((v) => parsePercent('--random-filter', v)))
     .addHelpText(
       'after',
       examples([

@@ -32,6 +32,8 @@ export interface SubFlags extends ConnectionFlags, OutputFlags {
   retainAsPublished?: boolean;
   retainHandling?: '0' | '1' | '2';
   userProperty?: Array<[string, string]>;
+  unsubscribe?: string[];
+  randomFilter?: number;
   embedded?: boolean;
   color: boolean;
 }
@@ -56,6 +58,32 @@ export function subscriptionMap(flags: SubFlags, filters: string[], version: 3 |
     map[filter] = o;
   }
   return map;
+}
+
+/** How long -U waits for the UNSUBACK. */
+const UNSUBACK_TIMEOUT_MS = 10_000;
+
+/** -U: UNSUBSCRIBE before subscribing; MQTT 5 reason codes named (0x11: there was no such subscription). */
+async function unsubscribe(session: Session, filters: string[], term: Terminal): Promise<void> {
+  // mqtt-packet puts an MQTT 5 UNSUBACK's reason codes in `granted`; a 3.1.1 UNSUBACK has none.
+  const unsuback = await new Promise<{ granted?: number[] } | undefined>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new TimeoutError(`no UNSUBACK within ${UNSUBACK_TIMEOUT_MS / 1000} s for -U ${filters.join(' ')}`, { hint: 'The broker did not answer the UNSUBSCRIBE: check its log.' })),
+      UNSUBACK_TIMEOUT_MS,
+    );
+    session.client.unsubscribe(filters, {}, (err, packet) => {
+      clearTimeout(timer);
+      if (err !== undefined && err !== null && packet === undefined) reject(new RejectedError(`unsubscribing failed: ${err.message}`));
+      else resolve(packet as { granted?: number[] } | undefined);
+    });
+  });
+  (unsuback?.granted ?? []).forEach((code, i) => {
+    if (code === 0) return;
+    const info = decodeReason('unsuback', 5, code);
+    const line = `unsubscribing from '${filters[i]}': ${info.name} (${formatCode(code)})`;
+    if (code >= 0x80) term.warn(`${line}; ${info.hint ?? info.meaning}`);
+    else term.notice(line);
+  });
 }
 
 /** SUBSCRIBE, resolved with the SUBACK that answers it (MQTT.js matches the packet id). */
@@ -93,7 +121,7 @@ function checkSuback(suback: ISubackPacket, filters: string[], version: 3 | 4 | 
 export async function runSub(flags: SubFlags): Promise<void> {
   const term = createTerminal(flags.color);
   const format = chooseFormat(flags, term);
-  for (const f of [...(flags.topic ?? []), ...(flags.filterOut ?? [])]) {
+  for (const f of [...(flags.topic ?? []), ...(flags.filterOut ?? []), ...(flags.unsubscribe ?? [])]) {
     const check = validateTopicFilter(f);
     if (!check.ok) throw new UsageError(`invalid topic filter '${shown(f)}': ${check.message} [${check.rule}]`);
   }
@@ -104,7 +132,7 @@ export async function runSub(flags: SubFlags): Promise<void> {
   const connection = await resolveConnection(flags, term, { longRunning: !oneShot, embedded: flags.embedded === true });
   try {
     const filters = flags.topic ?? (connection.spec.urlTopic === undefined ? [] : [connection.spec.urlTopic]);
-    if (filters.length === 0) throw new UsageError("no topic: give -t FILTER (e.g. -t 'sensors/#')");
+    if (filters.length === 0 && flags.unsubscribe === undefined) throw new UsageError("no topic: give -t FILTER (e.g. -t 'sensors/#'), or -U FILTER to unsubscribe");
     for (const f of filters) {
       const check = validateTopicFilter(f);
       if (!check.ok) throw new UsageError(`invalid topic filter '${shown(f)}': ${check.message} [${check.rule}]`);
@@ -173,7 +201,9 @@ class SubRun {
       this.removals.push(new Promise((resolve) => client.publish(packet.topic, Buffer.alloc(0), { qos: 1, retain: true }, () => resolve())));
     }
     const hidden =
-      (flags.skipRetained === true && packet.retain) || (flags.filterOut ?? []).some((f) => topicMatchesFilter(f, packet.topic));
+      (flags.skipRetained === true && packet.retain) ||
+      (flags.filterOut ?? []).some((f) => topicMatchesFilter(f, packet.topic)) ||
+      (flags.randomFilter !== undefined && Math.random() * 100 >= flags.randomFilter);
     if (hidden || this.printed >= (flags.count ?? Infinity)) {
       done();
       return;
@@ -209,7 +239,12 @@ class SubRun {
         .catch((err: unknown) => this.finishWith(isCliError(err) ? err : new RejectedError(`subscribing again failed: ${String(err)}`)));
     });
     try {
-      const suback = await Promise.race([subscribe(session, map, flags.userProperty), this.finished.then(() => undefined)]);
+      if (flags.unsubscribe !== undefined) {
+        await unsubscribe(session, flags.unsubscribe, term);
+        // -U alone: clear a persistent session's subscriptions and exit.
+        if (filters.length === 0) this.finishWith(undefined);
+      }
+      const suback = filters.length === 0 ? undefined : await Promise.race([subscribe(session, map, flags.userProperty), this.finished.then(() => undefined)]);
       if (suback !== undefined) {
         try {
           checkSuback(suback, filters, version, flags.qos ?? 0, term);

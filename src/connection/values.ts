@@ -94,3 +94,10 @@ export function parseFactor(flag: string, value: string): number {
   if (!Number.isFinite(n)) throw new UsageError(`invalid factor '${value}' for ${flag}: expected a number >= 0 (2 is twice as fast, 0 as fast as possible)`);
   return n;
 }
+
+/** A percentage above 0 and at most 100, such as --random-filter's. */
+export function parsePercent(flag: string, value: string): number {
+  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(n > 0 && n <= 100)) throw new UsageError(`invalid percentage '${value}' for ${flag}: expected a number above 0 and at most 100`);
+  return n;
+}

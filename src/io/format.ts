@@ -161,26 +161,117 @@ const SPECIFIERS: Record<string, (m: ReceivedMessage, o: FormatOptions) => strin
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '0': '\0', a: '\x07', e: '\x1b', v: '\v' };
 
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+function dayOfYear(d: Date): number {
+  return Math.floor((Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) - Date.UTC(d.getFullYear(), 0, 1)) / 86_400_000) + 1;
+}
+
+function utcOffset(d: Date): string {
+  const minutes = -d.getTimezoneOffset();
+  const a = Math.abs(minutes);
+  return `${minutes < 0 ? '-' : '+'}${pad2(Math.floor(a / 60))}${pad2(a % 60)}`;
+}
+
+/** mosquitto_sub's @ specifiers: strftime conversions of the receive time (local time), and @N nanoseconds. */
+const TIME_SPECIFIERS: Record<string, (d: Date, ms: number) => string> = {
+  Y: (d) => String(d.getFullYear()),
+  y: (d) => pad2(d.getFullYear() % 100),
+  C: (d) => pad2(Math.floor(d.getFullYear() / 100)),
+  m: (d) => pad2(d.getMonth() + 1),
+  d: (d) => pad2(d.getDate()),
+  e: (d) => String(d.getDate()).padStart(2, ' '),
+  H: (d) => pad2(d.getHours()),
+  I: (d) => pad2(d.getHours() % 12 === 0 ? 12 : d.getHours() % 12),
+  k: (d) => String(d.getHours()).padStart(2, ' '),
+  l: (d) => String(d.getHours() % 12 === 0 ? 12 : d.getHours() % 12).padStart(2, ' '),
+  M: (d) => pad2(d.getMinutes()),
+  S: (d) => pad2(d.getSeconds()),
+  p: (d) => (d.getHours() < 12 ? 'AM' : 'PM'),
+  P: (d) => (d.getHours() < 12 ? 'am' : 'pm'),
+  j: (d) => String(dayOfYear(d)).padStart(3, '0'),
+  a: (d) => (DAYS[d.getDay()] as string).slice(0, 3),
+  A: (d) => DAYS[d.getDay()] as string,
+  b: (d) => (MONTHS[d.getMonth()] as string).slice(0, 3),
+  h: (d) => (MONTHS[d.getMonth()] as string).slice(0, 3),
+  B: (d) => MONTHS[d.getMonth()] as string,
+  u: (d) => String(d.getDay() === 0 ? 7 : d.getDay()),
+  w: (d) => String(d.getDay()),
+  F: (d) => `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`,
+  T: (d) => `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`,
+  R: (d) => `${pad2(d.getHours())}:${pad2(d.getMinutes())}`,
+  D: (d) => `${pad2(d.getMonth() + 1)}/${pad2(d.getDate())}/${pad2(d.getFullYear() % 100)}`,
+  s: (_d, ms) => String(Math.floor(ms / 1000)),
+  z: (d) => utcOffset(d),
+  Z: (d) => new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '',
+  // The receive time has millisecond resolution: the last six digits are zero.
+  N: (_d, ms) => `${String(ms % 1000).padStart(3, '0')}000000`,
+  n: () => '\n',
+  t: () => '\t',
+};
+
+/** printf-style %[-0][width][.precision]: precision cuts, width pads (left with -, with zeros with 0). */
+interface FieldFormat {
+  readonly left: boolean;
+  readonly zero: boolean;
+  readonly width: number | undefined;
+  readonly precision: number | undefined;
+}
+
+function applyField(v: string | Buffer, f: FieldFormat): string | Buffer {
+  if (f.width === undefined && f.precision === undefined) return v;
+  const cut = f.precision === undefined ? v : typeof v === 'string' ? v.slice(0, f.precision) : v.subarray(0, f.precision);
+  const length = typeof cut === 'string' ? cut.length : cut.length;
+  if (f.width === undefined || length >= f.width) return cut;
+  const fill = (f.zero && !f.left ? '0' : ' ').repeat(f.width - length);
+  if (typeof cut === 'string') return f.left ? cut + fill : fill + cut;
+  return f.left ? Buffer.concat([cut, Buffer.from(fill)]) : Buffer.concat([Buffer.from(fill), cut]);
+}
+
 /** Parses a template into pieces; throws UsageError naming the bad specifier and its position. */
 export function parseTemplate(template: string): Piece[] {
   const pieces: Piece[] = [];
   let text = '';
   for (let i = 0; i < template.length; i++) {
     const c = template[i] as string;
-    if (c === '%' || c === '\\') {
+    if (c === '@') {
+      const next = template[i + 1];
+      if (next === undefined) throw new UsageError("-F template ends with a lone '@': write '@@' for a literal one");
+      if (next === '@') text += '@';
+      else {
+        const fn = TIME_SPECIFIERS[next];
+        if (fn === undefined) throw new UsageError(`unknown -F time specifier '@${next}' at position ${i + 1}; see the README for the @ (strftime) specifiers`);
+        if (text !== '') pieces.push(text);
+        text = '';
+        pieces.push((m) => fn(new Date(m.receivedAtMs), m.receivedAtMs));
+      }
+      i++;
+    } else if (c === '%' || c === '\\') {
       const next = template[i + 1];
       if (next === undefined) {
         throw new UsageError(`-F template ends with a lone '${c}': write '${c}${c}' for a literal one`);
       }
       if (c === '%' && next === '%') text += '%';
       else if (c === '%') {
-        const fn = SPECIFIERS[next];
+        const field = /^([-0]*)(\d*)(?:\.(\d*))?/.exec(template.slice(i + 1)) as RegExpExecArray;
+        const spec = template[i + 1 + field[0].length];
+        const fn = spec === undefined ? undefined : SPECIFIERS[spec];
         if (fn === undefined) {
-          throw new UsageError(`unknown -F specifier '%${next}' at position ${i + 1}; see the README for %t %p %q %r %m %l %x %X %b %I %U %j %J %C %D %E %F %P %R %S %A`);
+          if (spec === undefined) throw new UsageError(`-F template ends inside the specifier '${template.slice(i)}'`);
+          throw new UsageError(`unknown -F specifier '%${field[0]}${spec}' at position ${i + 1}; see the README for %t %p %q %r %m %l %x %X %b %I %U %j %J %C %D %E %F %P %R %S %A`);
         }
+        const format: FieldFormat = {
+          left: (field[1] ?? '').includes('-'),
+          zero: (field[1] ?? '').includes('0'),
+          width: field[2] === '' ? undefined : Number(field[2]),
+          precision: field[3] === undefined ? undefined : Number(field[3] === '' ? 0 : field[3]),
+        };
         if (text !== '') pieces.push(text);
         text = '';
-        pieces.push(fn);
+        pieces.push(format.width === undefined && format.precision === undefined ? fn : (m, o) => applyField(fn(m, o), format));
+        i += field[0].length;
       } else {
         const esc = ESCAPES[next];
         if (esc === undefined) throw new UsageError(`unknown -F escape '\\${next}' at position ${i + 1}`);
@@ -211,7 +302,7 @@ export function compileFormat(format: string, options: FormatOptions): Formatter
     case 'base64':
       return (m) => Buffer.from(m.payload.toString('base64') + eol);
   }
-  if (!format.includes('%')) {
+  if (!format.includes('%') && !format.includes('@')) {
     throw new UsageError(`unknown -F format '${format}': use ${NAMED_FORMATS.join(', ')} or a template with % specifiers such as '%t %p'`);
   }
   const pieces = parseTemplate(format);

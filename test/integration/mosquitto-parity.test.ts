@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { collectMessages, testClient } from '../helpers/mqtt-client.js';
 import { tempDir } from '../helpers/temp.js';
@@ -40,3 +40,46 @@ describe('-o FILE', () => {
     expect(r.stderr).toContain(`${bad}:2: expected a flag`);
   });
 });
+
+describe('sub: -U, --random-filter, field widths and time specifiers', () => {
+  const conn = (): string[] => ['-h', '127.0.0.1', '-p', String(broker.port)];
+  test('-U clears a persistent session\'s subscription: messages sent afterwards no longer queue for it', async () => {
+    const id = `parity-u-${process.pid}`;
+    expect((await runCli(['sub', ...conn(), '-i', id, '-c', '-q', '1', '-t', 'parity/u/#', '-E'])).code).toBe(0);
+    const r = await runCli(['sub', ...conn(), '-i', id, '-c', '-U', 'parity/u/#', '-U', 'parity/never/#']);
+    expect(r.code).toBe(0);
+    // MQTT 5 names the filter that had no subscription (0x11).
+    expect(r.stderr).toContain("unsubscribing from 'parity/never/#': No subscription existed (0x11)");
+    expect((await runCli(['pub', ...conn(), '-t', 'parity/u/a', '-q', '1', '-m', 'while away'])).code).toBe(0);
+    const back = await runCli(['sub', ...conn(), '-i', id, '-c', '-q', '1', '-t', 'parity/other', '-W', '1']);
+    expect(back.stdout).toBe('');
+    expect((await runCli(['sub', ...conn(), '-i', id, '-U', 'parity/other'])).code).toBe(0);
+  });
+  test('--random-filter prints about that share of the messages; 100 prints all', async () => {
+    const lines = Array.from({ length: 400 }, (_, i) => `m${i}`).join('\n');
+    const sampled = spawnSub(['-t', 'parity/rf', '-q', '1', '--random-filter', '25', '-W', '4']);
+    const all = spawnSub(['-t', 'parity/rf', '-q', '1', '--random-filter', '100', '-C', '400', '-W', '10']);
+    await Promise.all([sampled.ready, all.ready]);
+    expect((await runCli(['pub', ...conn(), '-t', 'parity/rf', '-q', '1', '-l'], { stdin: `${lines}\n` })).code).toBe(0);
+    const [s, a] = await Promise.all([sampled.done, all.done]);
+    expect(a.stdout.split('\n').filter((l) => l !== '')).toHaveLength(400);
+    const n = s.stdout.split('\n').filter((l) => l !== '').length;
+    // 400 draws at 25 %: mean 100, standard deviation about 8.7; 50..150 is more than 5 deviations either way.
+    expect(n).toBeGreaterThan(50);
+    expect(n).toBeLessThan(150);
+    expect((await runCli(['sub', '-t', 'x', '--random-filter', '0'])).stderr).toContain("invalid percentage '0' for --random-filter");
+  });
+  test('-F with printf widths and @ time specifiers, as mosquitto_sub prints them', async () => {
+    const sub = spawnSub(['-t', 'parity/fmt/#', '-C', '1', '-W', '5', '-F', '|%-14t|%8p|%.3p|%03l|@Y-@m-@d|@@|'], { TZ: 'UTC' });
+    await sub.ready;
+    expect((await runCli(['pub', ...conn(), '-t', 'parity/fmt/a', '-m', 'hello'])).code).toBe(0);
+    const r = await sub.done;
+    expect(r.stdout).toMatch(/^\|parity\/fmt\/a  \|   hello\|hel\|005\|\d{4}-\d{2}-\d{2}\|@\|\n$/);
+  });
+});
+
+function spawnSub(args: string[], env: Record<string, string> = {}) {
+  const child = spawnCli(['sub', '-h', '127.0.0.1', '-p', String(broker.port), '-d', ...args], { env });
+  const done = collect(child, 30_000);
+  return { ready: waitForStderr(child, '<-- SUBACK'), done };
+}

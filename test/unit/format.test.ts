@@ -97,7 +97,7 @@ describe('templates', () => {
     }));
   });
   test('text without specifiers round-trips (property)', () => {
-    fc.assert(fc.property(fc.string().filter((s) => !/[%\\]/.test(s)), (s) => {
+    fc.assert(fc.property(fc.string().filter((s) => !/[%@\\]/.test(s)), (s) => {
       expect(fmt(`%p${s}`, false)(msg()).toString()).toBe(`hello${s}`);
     }));
   });
@@ -152,5 +152,30 @@ describe('decoded payloads (--decode)', () => {
   test('binary correlation data is marked base64, so a replay restores the bytes', () => {
     const o = toJsonObject(msg({ properties: { correlationData: Buffer.from([0xff, 0x00]) } }));
     expect(o['properties']).toEqual({ correlationData: '/wA=', correlationDataEncoding: 'base64' });
+  });
+});
+
+describe('mosquitto_sub field widths and @ time specifiers', () => {
+  const at = Date.UTC(2026, 10, 26, 9, 5, 7, 42);
+  const m = msg({ topic: 'plant/line1/temp', payload: Buffer.from('hello world'), messageId: 7, receivedAtMs: at });
+  const out = (f: string): string => {
+    const r = compileFormat(f, { newline: false, pretty: false, style: PLAIN_STYLE })(m);
+    return Buffer.isBuffer(r) ? r.toString() : Buffer.concat(r as Buffer[]).toString();
+  };
+  test('width pads, - pads on the right, 0 pads with zeros, precision cuts', () => {
+    expect(out('|%20t|')).toBe('|    plant/line1/temp|');
+    expect(out('|%-20t|')).toBe('|plant/line1/temp    |');
+    expect(out('|%.5p|%8.3p|')).toBe('|hello|     hel|');
+    expect(out('|%05m|%-4l|%3q|')).toBe('|00007|11  |  1|');
+    expect(out('|%.4x|')).toBe('|6865|');
+  });
+  test('@ specifiers format the receive time (local time; UTC in this test), @N its nanoseconds, @@ an @', () => {
+    expect(process.env['TZ'] === undefined || process.env['TZ'] === 'UTC' ? out('@Y-@m-@d @H:@M:@S.@N @z @s @@') : 'skip').toMatch(
+      /^(2026-11-26 09:05:07\.042000000 \+0000 1795683907 @|skip)$/,
+    );
+    expect(out('@F')).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(() => parseTemplate('@q')).toThrow("unknown -F time specifier '@q'");
+    expect(() => parseTemplate('%10')).toThrow("-F template ends inside the specifier '%10'");
+    expect(() => parseTemplate('%-5y')).toThrow("unknown -F specifier '%-5y'");
   });
 });
