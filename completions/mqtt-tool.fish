@@ -85,6 +85,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l retain-as-publishe
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l retain-handling -d 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never' -x -a '0 1 2'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l user-property -d 'MQTT 5 user property on SUBSCRIBE (repeatable)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s U -l unsubscribe -d 'unsubscribe from this filter first, e.g. to clear a persistent session (repeatable; without -t: then exit)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s w -l watch -d 'on a terminal: one line per topic, updated in place (the latest message of each)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l random-filter -d 'print each message with this chance, 0.1 to 100 (sampling a busy topic)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s F -l format -d 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)' -x -a 'raw verbose jsonl hex base64'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s v -l verbose -d 'print the topic before the payload (-F verbose)'

@@ -107,6 +107,7 @@ export function buildProgram(): Command {
     .addOption(messageOption('--retain-handling <n>', 'MQTT 5: 0 send retained, 1 only for new subscriptions, 2 never').choices(['0', '1', '2']))
     .addOption(messageOption('--user-property <key=value>', 'MQTT 5 user property on SUBSCRIBE (repeatable)').argParser(collect((v) => parseUserProperty('--user-property', v))))
     .addOption(messageOption('-U, --unsubscribe <filter>', 'unsubscribe from this filter first, e.g. to clear a persistent session (repeatable; without -t: then exit)').argParser(collect((v: string) => v)))
+    .addOption(messageOption('-w, --watch', 'on a terminal: one line per topic, updated in place (the latest message of each)'))
     .addOption(messageOption('--random-filter <percent>', 'print each message with this chance, 0.1 to 100 (sampling a busy topic)').argParser((v) => parsePercent('--random-filter', v)))
     .addHelpText(
       'after',

@@ -15,6 +15,7 @@ import { v5OnlyRemedy } from './mqtt5-flags.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { BatchedWriter } from '../io/writer.js';
+import { REDRAW_MS, watchScreen } from '../io/watch-view.js';
 
 export interface SubFlags extends ConnectionFlags, OutputFlags {
   topic?: string[];
@@ -34,6 +35,7 @@ export interface SubFlags extends ConnectionFlags, OutputFlags {
   userProperty?: Array<[string, string]>;
   unsubscribe?: string[];
   randomFilter?: number;
+  watch?: boolean;
   embedded?: boolean;
   color: boolean;
 }
@@ -120,13 +122,17 @@ function checkSuback(suback: ISubackPacket, filters: string[], version: 3 | 4 | 
 
 export async function runSub(flags: SubFlags): Promise<void> {
   const term = createTerminal(flags.color);
-  const format = chooseFormat(flags, term);
+  // --watch shows a topic per line: `topic payload` unless -F says otherwise, without colours (lines are cut to the width).
+  const format = flags.watch === true && flags.format === undefined ? chooseFormat({ ...flags, verbose: true }, createTerminal(false)) : chooseFormat(flags, term);
   for (const f of [...(flags.topic ?? []), ...(flags.filterOut ?? []), ...(flags.unsubscribe ?? [])]) {
     const check = validateTopicFilter(f);
     if (!check.ok) throw new UsageError(`invalid topic filter '${shown(f)}': ${check.message} [${check.rule}]`);
   }
   if (flags.retainedOnly !== true && (flags.retainedQuiet !== undefined || flags.retainedMarker === true)) {
     throw new UsageError(`${flags.retainedQuiet !== undefined ? '--retained-quiet' : '--retained-marker'} goes with --retained-only`);
+  }
+  if (flags.watch === true && (!process.stdout.isTTY || !(process.stdout.rows > 0))) {
+    throw new UsageError('--watch draws on a terminal: stdout is not one', { hint: 'Drop --watch to print every message (to a pipe or a file).' });
   }
   const oneShot = flags.exitAfterSubscribe === true || flags.retainedOnly === true;
   const connection = await resolveConnection(flags, term, { longRunning: !oneShot, embedded: flags.embedded === true });
@@ -175,10 +181,15 @@ class SubRun {
   /** --retained-only: set once the SUBACK is in; ends the run after a quiet period. */
   private quiet: QuietTimer | undefined;
 
+  /** --watch: the latest line per topic, drawn in place. */
+  private readonly watch: WatchView | undefined;
+
   constructor(
     private readonly flags: SubFlags,
     private readonly format: Formatter,
-  ) {}
+  ) {
+    this.watch = flags.watch === true ? new WatchView() : undefined;
+  }
 
   onMessage(client: MqttClient, packet: IPublishPacket, done: (err?: Error) => void): void {
     const flags = this.flags;
@@ -205,6 +216,13 @@ class SubRun {
       (flags.filterOut ?? []).some((f) => topicMatchesFilter(f, packet.topic)) ||
       (flags.randomFilter !== undefined && Math.random() * 100 >= flags.randomFilter);
     if (hidden || this.printed >= (flags.count ?? Infinity)) {
+      done();
+      return;
+    }
+    if (this.watch !== undefined) {
+      this.watch.update(packet.topic, this.format(toReceivedMessage(packet, Date.now())));
+      this.printed++;
+      if (flags.count !== undefined && this.printed >= flags.count) this.finishWith(undefined);
       done();
       return;
     }
@@ -260,6 +278,7 @@ class SubRun {
         }
       }
       const result = await this.finished;
+      this.watch?.close();
       await this.writer.end();
       await Promise.race([Promise.all(this.removals), delay(5_000)]);
       if (result === undefined || !(result instanceof RejectedError || result.exitCode === 4)) await session.close();
@@ -270,6 +289,28 @@ class SubRun {
       this.quiet?.pause();
       disposeSignals();
     }
+  }
+}
+
+/** The terminal side of --watch: the lines, a throttled redraw, and the screen left as it was drawn. */
+class WatchView {
+  private readonly lines = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  update(topic: string, formatted: Buffer | readonly Buffer[]): void {
+    const bytes = Buffer.isBuffer(formatted) ? formatted : Buffer.concat(formatted as Buffer[]);
+    this.lines.set(topic, bytes.toString('utf8').replace(/\n$/, ''));
+    this.timer ??= setTimeout(() => this.draw(), REDRAW_MS);
+  }
+
+  private draw(): void {
+    this.timer = undefined;
+    process.stdout.write(watchScreen(this.lines, process.stdout.rows, process.stdout.columns));
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.lines.size > 0) this.draw();
   }
 }
 

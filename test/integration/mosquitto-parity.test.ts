@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { collectMessages, testClient } from '../helpers/mqtt-client.js';
 import { tempDir } from '../helpers/temp.js';
@@ -83,3 +84,26 @@ function spawnSub(args: string[], env: Record<string, string> = {}) {
   const done = collect(child, 30_000);
   return { ready: waitForStderr(child, '<-- SUBACK'), done };
 }
+
+describe('sub --watch', () => {
+  test('on a terminal: one line per topic, the latest message of each, redrawn in place', async () => {
+    const cmd = `stty rows 12 cols 60; node ${BIN} sub -h 127.0.0.1 -p ${broker.port} -t 'parity/w/#' --watch -W 3`;
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const done = collect(child, 30_000);
+    const source = await testClient(`mqtt://127.0.0.1:${broker.port}`);
+    // No SUBACK to wait for on a terminal screen: the messages are retained, so the screen ends the same
+    // whether sub subscribed before, between or after them; -W 3 ends the run.
+    for (const [t, p] of [['a', '1'], ['b', '1'], ['c', '1'], ['a', '2'], ['b', '2'], ['a', '3']] as const) await source.publishAsync(`parity/w/${t}`, p, { qos: 1, retain: true });
+    const r = await done;
+    await source.endAsync();
+    const screens = r.stdout.split('\x1b[H');
+    const last = (screens.at(-1) as string).replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split(/\r?\n/).filter((l) => l !== '');
+    // The pseudo-terminal carries stderr too: -W's notice follows the screen.
+    expect(last).toEqual(['parity/w/a 3', 'parity/w/b 2', 'parity/w/c 1', 'mqtt-tool: -W 3: time is up']);
+  });
+  test('not on a terminal: exit 2', async () => {
+    const r = await runCli(['sub', '-h', '127.0.0.1', '-p', String(broker.port), '-t', 'x', '--watch']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--watch draws on a terminal: stdout is not one');
+  });
+});

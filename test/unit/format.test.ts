@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { compileFormat, parseTemplate, PLAIN_STYLE, toJsonObject, type ReceivedMessage } from '../../src/io/format.js';
 import { LineSplitter } from '../../src/io/lines.js';
+import { watchScreen } from '../../src/io/watch-view.js';
 
 const at = new Date('2026-01-02T03:04:05.678Z');
 const msg = (over: Partial<ReceivedMessage> = {}): ReceivedMessage => ({
@@ -177,5 +178,15 @@ describe('mosquitto_sub field widths and @ time specifiers', () => {
     expect(() => parseTemplate('@q')).toThrow("unknown -F time specifier '@q'");
     expect(() => parseTemplate('%10')).toThrow("-F template ends inside the specifier '%10'");
     expect(() => parseTemplate('%-5y')).toThrow("unknown -F specifier '%-5y'");
+  });
+});
+
+describe('--watch screen', () => {
+  test('topics in order, each line cut to the width, a footer when the rows run out', () => {
+    const lines = new Map([['b', 'b 2'], ['a', 'a ' + 'x'.repeat(30)], ['c', 'c 1']]);
+    const plain = (s: string): string[] => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').split('\n').filter((l) => l !== '');
+    expect(plain(watchScreen(lines, 10, 12))).toEqual(['a xxxxxxxxx…', 'b 2', 'c 1']);
+    expect(plain(watchScreen(lines, 3, 40))).toEqual(['a ' + 'x'.repeat(30), '2 more topics below (a taller terminal shows them)'.slice(0, 39) + '…']);
+    expect(watchScreen(lines, 10, 12).startsWith('\x1b[H')).toBe(true);
   });
 });
