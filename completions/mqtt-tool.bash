@@ -47,6 +47,8 @@ _mqtt_tool() {
     "pub|-V"|"pub|--protocol-version") COMPREPLY=($(compgen -W "5 311 31 mqttv5 mqttv311 mqttv31" -- "$cur")); return ;;
     "pub|--session-expiry") COMPREPLY=(); return ;;
     "pub|--connect-timeout") COMPREPLY=(); return ;;
+    "pub|--unix") COMPREPLY=(); return ;;
+    "pub|-A"|"pub|--bind-address") COMPREPLY=(); return ;;
     "pub|--cafile") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "pub|--cert") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "pub|--key") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -85,6 +87,8 @@ _mqtt_tool() {
     "sub|-V"|"sub|--protocol-version") COMPREPLY=($(compgen -W "5 311 31 mqttv5 mqttv311 mqttv31" -- "$cur")); return ;;
     "sub|--session-expiry") COMPREPLY=(); return ;;
     "sub|--connect-timeout") COMPREPLY=(); return ;;
+    "sub|--unix") COMPREPLY=(); return ;;
+    "sub|-A"|"sub|--bind-address") COMPREPLY=(); return ;;
     "sub|--cafile") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "sub|--cert") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "sub|--key") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -119,6 +123,8 @@ _mqtt_tool() {
     "rr|-V"|"rr|--protocol-version") COMPREPLY=($(compgen -W "5 311 31 mqttv5 mqttv311 mqttv31" -- "$cur")); return ;;
     "rr|--session-expiry") COMPREPLY=(); return ;;
     "rr|--connect-timeout") COMPREPLY=(); return ;;
+    "rr|--unix") COMPREPLY=(); return ;;
+    "rr|-A"|"rr|--bind-address") COMPREPLY=(); return ;;
     "rr|--cafile") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "rr|--cert") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "rr|--key") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -160,6 +166,8 @@ _mqtt_tool() {
     "bench|-V"|"bench|--protocol-version") COMPREPLY=($(compgen -W "5 311 31 mqttv5 mqttv311 mqttv31" -- "$cur")); return ;;
     "bench|--session-expiry") COMPREPLY=(); return ;;
     "bench|--connect-timeout") COMPREPLY=(); return ;;
+    "bench|--unix") COMPREPLY=(); return ;;
+    "bench|-A"|"bench|--bind-address") COMPREPLY=(); return ;;
     "bench|--cafile") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "bench|--cert") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "bench|--key") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -211,10 +219,10 @@ _mqtt_tool() {
     "broker|-h"|"broker|--host") COMPREPLY=(); return ;;
   esac
   case "$key" in
-    "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -n --null-message -l --stdin-line --jsonl --replay --replay-speed --encode -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --ack-timeout --strict-qos --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects -o --options-file --help" -- "$cur")) ;;
-    "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only --retained-quiet --retained-marker -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -U --unsubscribe -w --watch --random-filter -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects -o --options-file --help" -- "$cur")) ;;
-    "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay -o --options-file --help" -- "$cur")) ;;
-    "bench") COMPREPLY=($(compgen -W "merge --qos --messages --duration --size --publishers --subscribers --rate --latency-rate --inflight --topic --warmup --drain --connections --connect-rate --json --out --html --metrics-port -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
+    "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -n --null-message -l --stdin-line --jsonl --replay --replay-speed --encode -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --ack-timeout --strict-qos --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects -o --options-file --help" -- "$cur")) ;;
+    "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only --retained-quiet --retained-marker -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -U --unsubscribe -w --watch --random-filter -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects -o --options-file --help" -- "$cur")) ;;
+    "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --cafile --cert --key --insecure --tls-version --alpn --servername --will-topic --will-payload --will-qos --will-retain --will-delay -o --options-file --help" -- "$cur")) ;;
+    "bench") COMPREPLY=($(compgen -W "merge --qos --messages --duration --size --publishers --subscribers --rate --latency-rate --inflight --topic --warmup --drain --connections --connect-rate --json --out --html --metrics-port -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "bench merge") COMPREPLY=($(compgen -W "--json --html --no-color --help" -- "$cur")) ;;
     "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --json -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "tls-check") COMPREPLY=($(compgen -W "--warn-days --no-mqtt --json -h --host -p --port --profile -L --url -i --id --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;

@@ -52,6 +52,9 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l connect-timeout -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l no-color -d 'no colours (NO_COLOR is honoured too)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s A -l bind-address -d 'make the connection from this local address' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l key -d 'client private key (PEM)' -r -F
@@ -110,6 +113,9 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l connect-timeout -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l no-color -d 'no colours (NO_COLOR is honoured too)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s A -l bind-address -d 'make the connection from this local address' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l key -d 'client private key (PEM)' -r -F
@@ -158,6 +164,9 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l connect-timeout -d 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l no-color -d 'no colours (NO_COLOR is honoured too)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s A -l bind-address -d 'make the connection from this local address' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l key -d 'client private key (PEM)' -r -F
@@ -209,6 +218,9 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connect-timeout 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l no-color -d 'no colours (NO_COLOR is honoured too)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s A -l bind-address -d 'make the connection from this local address' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l key -d 'client private key (PEM)' -r -F

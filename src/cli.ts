@@ -9,6 +9,7 @@ import {
   addMessageOutputOptions,
   addOptionsFileOption,
   addPayloadOptions,
+  addSocketOptions,
   addReconnectOptions,
   addTlsOptions,
   addWillOptions,
@@ -86,7 +87,7 @@ export function buildProgram(): Command {
         "mqtt-tool pub -t state/door -r -n      # clear a retained message",
       ]),
     );
-  addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addConnectionOptions(pub))))).action(async (opts) => loadCommand<typeof import('./commands/pub.js')>('pub').runPub(opts));
+  addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addSocketOptions(addConnectionOptions(pub)))))).action(async (opts) => loadCommand<typeof import('./commands/pub.js')>('pub').runPub(opts));
 
   const sub = program
     .command('sub')
@@ -118,7 +119,7 @@ export function buildProgram(): Command {
         "mqtt-tool sub -t 'old/#' --remove-retained --retained-only",
       ]),
     );
-  addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addConnectionOptions(addMessageOutputOptions(sub)))))).action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
+  addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addSocketOptions(addConnectionOptions(addMessageOutputOptions(sub))))))).action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
 
   const rr = addPayloadOptions(
     program
@@ -136,7 +137,7 @@ export function buildProgram(): Command {
         "mqtt-tool rr -t rpc/time -e rpc/time/reply -n -F jsonl",
       ]),
     );
-  addOptionsFileOption(addWillOptions(addTlsOptions(addConnectionOptions(addMessageOutputOptions(rr))))).action(async (opts) => loadCommand<typeof import('./commands/rr.js')>('rr').runRr(opts));
+  addOptionsFileOption(addWillOptions(addTlsOptions(addSocketOptions(addConnectionOptions(addMessageOutputOptions(rr)))))).action(async (opts) => loadCommand<typeof import('./commands/rr.js')>('rr').runRr(opts));
 
   const bench = program
     .command('bench')
@@ -168,7 +169,7 @@ export function buildProgram(): Command {
         'mqtt-tool bench --json --out a.json && mqtt-tool bench merge a.json b.json',
       ]),
     );
-  addTlsOptions(addConnectionOptions(bench)).action(async (opts) => loadCommand<typeof import('./commands/bench.js')>('bench').runBench(opts));
+  addTlsOptions(addSocketOptions(addConnectionOptions(bench))).action(async (opts) => loadCommand<typeof import('./commands/bench.js')>('bench').runBench(opts));
   bench
     .command('merge')
     .description('combine JSON reports of runs made at the same time on several machines')

@@ -83,6 +83,14 @@ export function addReconnectOptions<Args extends unknown[], Opts extends OptionV
     ).helpGroup(GROUP_RECONNECT));
 }
 
+/** How the connection is made beyond host and port (pub, sub, rr, bench), as mosquitto's clients spell it. */
+export function addSocketOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd
+    .addOption(new Option('--unix <path>', "connect to the broker's Unix domain socket instead of host and port (plain MQTT)").helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-A, --bind-address <address>', 'make the connection from this local address').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--nodelay', "accepted for mosquitto's clients' option files: mqtt-tool always disables Nagle's algorithm").helpGroup(GROUP_CONNECTION));
+}
+
 /**
  * -o FILE (pub, sub, rr): mosquitto-style default options, one flag per line. The file's options are
  * put in place of -o before parsing (cli.ts), so this declaration is for --help and the completions.

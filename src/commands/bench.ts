@@ -141,7 +141,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
   let stopBroker: (() => Promise<void>) | undefined;
   let connFlags = flags;
   if (flags.embedded === true) {
-    if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined) throw new UsageError('--embedded runs its own broker: drop -h, -p and -L');
+    if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined || flags.unix !== undefined) throw new UsageError('--embedded runs its own broker: drop -h, -p, -L and --unix');
     const b = await startBrokerProcess();
     stopBroker = b.stop;
     connFlags = { ...flags, host: '127.0.0.1', port: b.port, embedded: false };

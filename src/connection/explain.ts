@@ -45,6 +45,19 @@ export function explainForeignPeer(spec: ConnectionSpec, progress: Progress): Ne
 export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionSpec, progress: Progress): CliError {
   const where = describeEndpoint(spec);
   const code = err.code ?? '';
+  if (spec.unixPath !== undefined && (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ENOTSOCK')) {
+    const why = { ENOENT: 'no such socket', ECONNREFUSED: 'connection refused (nothing is listening on it)', EACCES: 'permission denied', ENOTSOCK: 'it is not a socket' }[code];
+    return new NetworkError(`cannot connect to the Unix socket ${spec.unixPath}: ${why}`, {
+      hint: code === 'EACCES' ? "Check the socket's permissions, or run as a user allowed to use it." : "Is the broker running, and does it listen on this socket (Mosquitto: 'listener 0 PATH')?",
+      cause: err,
+    });
+  }
+  if (spec.bindAddress !== undefined && (code === 'EADDRNOTAVAIL' || code === 'EINVAL')) {
+    return new NetworkError(`cannot connect from ${spec.bindAddress} (--bind-address): the address is not one of this machine's, or does not fit the broker's address family`, {
+      hint: 'Give an address of a local interface (ip addr), of the same family (IPv4 or IPv6) as the broker.',
+      cause: err,
+    });
+  }
   switch (code) {
     case 'ECONNREFUSED':
       return new NetworkError(`cannot connect to ${spec.host}:${spec.port}: connection refused (nothing is listening there)`, {

@@ -16,6 +16,8 @@ export type Transport = 'mqtt' | 'mqtts' | 'ws' | 'wss';
 export interface ConnectionFlags {
   host?: string;
   port?: number;
+  unix?: string;
+  bindAddress?: string;
   url?: string;
   id?: string;
   idPrefix?: string;
@@ -78,6 +80,10 @@ export interface ConnectionSpec {
   readonly transport: Transport;
   readonly host: string;
   readonly port: number;
+  /** --unix: a Unix domain socket instead of host and port (plain MQTT only). */
+  readonly unixPath: string | undefined;
+  /** -A: the local address outgoing connections are made from. */
+  readonly bindAddress: string | undefined;
   /** WebSocket path, e.g. /mqtt. */
   readonly path: string;
   readonly clientId: string;
@@ -275,8 +281,17 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
   if (urlPath !== undefined && !isWs) urlTopic = urlPath.slice(1);
 
   const reconnectPeriodSeconds = flags.reconnectPeriod ?? 1;
+  if (flags.unix !== undefined) {
+    const other = flags.url !== undefined ? '-L' : flags.host !== undefined ? '-h' : flags.port !== undefined ? '-p' : undefined;
+    if (other !== undefined) throw new UsageError(`--unix names the broker's socket: drop ${other}`);
+    if (secure) throw new UsageError('--unix carries plain MQTT only: drop the TLS flags (--cafile, --cert, --key, --insecure, --tls-version, --alpn, --servername)');
+    if (flags.bindAddress !== undefined) throw new UsageError('--bind-address applies to TCP connections, not to --unix');
+    if (flags.unix === '') throw new UsageError('--unix needs a socket path');
+  }
   return {
     transport,
+    unixPath: flags.unix,
+    bindAddress: flags.bindAddress,
     host: flags.host ?? fromUrl?.host ?? 'localhost',
     port: flags.port ?? fromUrl?.port ?? DEFAULT_PORTS[transport],
     path: isWs ? (urlPath ?? DEFAULT_WS_PATH) : DEFAULT_WS_PATH,
@@ -308,7 +323,8 @@ export function urlHost(host: string): string {
 }
 
 /** "mqtts://host:8883" without credentials: safe to print and to put in --json output. */
-export function describeEndpoint(spec: Pick<ConnectionSpec, 'transport' | 'host' | 'port' | 'path'>): string {
+export function describeEndpoint(spec: Pick<ConnectionSpec, 'transport' | 'host' | 'port' | 'path'> & { readonly unixPath?: string | undefined }): string {
+  if (spec.unixPath !== undefined) return `unix:${spec.unixPath}`;
   const path = spec.transport === 'ws' || spec.transport === 'wss' ? spec.path : '';
   return `${spec.transport}://${urlHost(spec.host)}:${spec.port}${path}`;
 }

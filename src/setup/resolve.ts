@@ -84,8 +84,8 @@ export async function resolveConnection(
   }
   if (!options.embedded) return { spec, webSocket: loadWebSocketLibrary(spec), release: async () => {} };
 
-  if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined) {
-    throw new UsageError('--embedded runs its own broker: drop -h, -p and -L');
+  if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined || flags.unix !== undefined) {
+    throw new UsageError('--embedded runs its own broker: drop -h, -p, -L and --unix');
   }
   if (spec.tls !== undefined) throw new UsageError('--embedded listens on plain TCP only: drop the TLS flags');
   const { loadEmbeddedBroker } = await import('../broker/load.js');

@@ -21,9 +21,11 @@ export function nameToVerify(spec: Pick<ConnectionSpec, 'host' | 'tls'>): string
  * Options for a connection that verifies as the spec says. node:tls checks the host name
  * against `servername` when one is set, so --servername needs no checkServerIdentity of ours.
  */
-export function tlsConnectionOptions(spec: ConnectionSpec): tls.ConnectionOptions {
+export function tlsConnectionOptions(spec: ConnectionSpec): tls.ConnectionOptions & { localAddress?: string } {
   const t = spec.tls;
-  const opts: tls.ConnectionOptions = { host: spec.host, port: spec.port, rejectUnauthorized: t?.rejectUnauthorized ?? true };
+  // tls.connect passes socket options such as localAddress on to net.connect.
+  const opts: tls.ConnectionOptions & { localAddress?: string } = { host: spec.host, port: spec.port, rejectUnauthorized: t?.rejectUnauthorized ?? true };
+  if (spec.bindAddress !== undefined) opts.localAddress = spec.bindAddress;
   const servername = serverName(spec);
   if (servername !== undefined) opts.servername = servername;
   if (t === undefined) return opts;

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { BIN, collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { collectMessages, testClient } from '../helpers/mqtt-client.js';
@@ -105,5 +106,50 @@ describe('sub --watch', () => {
     const r = await runCli(['sub', '-h', '127.0.0.1', '-p', String(broker.port), '-t', 'x', '--watch']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--watch draws on a terminal: stdout is not one');
+  });
+});
+
+describe('transports: --unix, --bind-address, --nodelay', () => {
+  test('--unix: publish through Mosquitto\'s Unix socket listener, seen by a TCP subscriber', async () => {
+    const sockDir = tempDir('mqtt-tool-sock-');
+    const sock = join(sockDir, 'mosquitto.sock');
+    const b = await startMosquitto({ extra: [`listener 0 ${sock}`, 'allow_anonymous true'] });
+    try {
+      const watcher = await testClient(`mqtt://127.0.0.1:${b.port}`);
+      const got = await collectMessages(watcher, 'parity/unix', 1);
+      const r = await runCli(['pub', '--unix', sock, '-t', 'parity/unix', '-q', '1', '-m', 'over a socket', '--nodelay']);
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      await got.waitFor(1);
+      await watcher.endAsync();
+      expect(got.messages[0]?.payload.toString()).toBe('over a socket');
+      const missing = await runCli(['pub', '--unix', join(sockDir, 'nope.sock'), '-t', 'x', '-m', 'y']);
+      expect(missing.code).toBe(4);
+      expect(missing.stderr).toContain(`cannot connect to the Unix socket ${join(sockDir, 'nope.sock')}: no such socket`);
+      expect((await runCli(['pub', '--unix', sock, '-h', 'x', '-t', 'x', '-m', 'y'])).stderr).toContain("--unix names the broker's socket: drop -h");
+      expect((await runCli(['pub', '--unix', sock, '--cafile', sock, '-t', 'x', '-m', 'y'])).stderr).toContain('--unix carries plain MQTT only');
+    } finally {
+      b.stop();
+    }
+  });
+  test('--bind-address: the connection comes from that local address; one that is not local is exit 4', async () => {
+    const seen: string[] = [];
+    const server = net.createServer((s) => {
+      seen.push(s.remoteAddress ?? '');
+      s.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(port), '-A', '127.0.0.2', '-t', 'x', '-m', 'y']);
+      expect(r.code).toBe(4);
+      // Every connection, the diagnosis probe after a silent close included, comes from the bound address.
+      expect(seen.length).toBeGreaterThan(0);
+      expect(new Set(seen)).toEqual(new Set(['127.0.0.2']));
+      const bad = await runCli(['pub', '-h', '127.0.0.1', '-p', String(port), '--bind-address', '192.0.2.77', '-t', 'x', '-m', 'y']);
+      expect(bad.code).toBe(4);
+      expect(bad.stderr).toContain('cannot connect from 192.0.2.77 (--bind-address)');
+    } finally {
+      server.close();
+    }
   });
 });

@@ -1,11 +1,15 @@
-/** mqtt:// : a plain TCP socket, Nagle off, writes coalesced per millisecond. */
+/** mqtt:// : a plain TCP socket (or --unix: a Unix domain socket), Nagle off, writes coalesced per millisecond. */
 import net from 'node:net';
 import type { ConnectionSpec } from '../options.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import type { Progress } from './progress.js';
 
 export function openTcp(spec: ConnectionSpec, progress: Progress): net.Socket {
-  const socket = coalesceWrites(net.connect({ host: spec.host, port: spec.port }));
+  const socket = coalesceWrites(
+    spec.unixPath !== undefined
+      ? net.connect({ path: spec.unixPath })
+      : net.connect({ host: spec.host, port: spec.port, ...(spec.bindAddress === undefined ? {} : { localAddress: spec.bindAddress }) }),
+  );
   socket.setNoDelay(true);
   socket.once('connect', () => {
     progress.tcpConnected = true;

@@ -20,7 +20,9 @@ export interface WebSocketLibrary {
 export function openWebSocket(lib: WebSocketLibrary, spec: ConnectionSpec, progress: Progress): Duplex {
   const secure = spec.tls !== undefined;
   const createConnection = (options: net.NetConnectOpts & tls.ConnectionOptions): net.Socket => {
-    const socket = secure ? tls.connect({ ...options, ...tlsConnectionOptions(spec) }) : net.connect(options);
+    const socket = secure
+      ? tls.connect({ ...options, ...tlsConnectionOptions(spec) })
+      : net.connect({ ...options, ...(spec.bindAddress === undefined ? {} : { localAddress: spec.bindAddress }) });
     socket.setNoDelay(true);
     socket.once('connect', () => {
       progress.tcpConnected = true;
