@@ -17,8 +17,9 @@ export function promptPassword(label: string): Promise<string> {
   const output = new tty.WriteStream(fd);
   return new Promise((resolve) => {
     let value = '';
-    output.write(label);
+    // Echo off before the prompt shows: a password typed the moment it appears is never echoed.
     input.setRawMode(true);
+    output.write(label);
     input.setEncoding('utf8');
     const finish = (): void => {
       input.setRawMode(false);

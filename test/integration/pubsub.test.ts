@@ -124,7 +124,7 @@ describe('pub', () => {
     expect(r.code).toBe(0);
     const got = await sub.done;
     expect(got.stdout).toBe(input);
-  });
+  }, 90_000);
 
   test('-l: empty lines are empty messages and a last unterminated line is sent', async () => {
     const topic = uniq('edge');
