@@ -55,13 +55,21 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l no-color -d 'no co
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s A -l bind-address -d 'make the connection from this local address' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l key -d 'client private key (PEM)' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l insecure -d 'do not verify the broker certificate or host name (prints a warning)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l tls-version -d 'TLS version to use' -x -a 'tlsv1.2 tlsv1.3'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l alpn -d 'ALPN protocols, comma-separated (e.g. mqtt)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l servername -d 'TLS SNI name and the name the certificate must match (default: the host)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l key-password-file -d 'the passphrase of an encrypted --key, from a file' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l ciphers -d 'TLS 1.2 cipher list, OpenSSL syntax (e.g. ECDHE-RSA-AES128-GCM-SHA256)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l tls13-ciphers -d 'TLS 1.3 cipher suites, colon-separated (e.g. TLS_AES_256_GCM_SHA384)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l tls-keylog -d 'append the TLS session secrets to this file (NSS key log format, for Wireshark)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l psk -d 'TLS-PSK key in hexadecimal instead of certificates (TLS 1.2); needs --psk-identity' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l psk-identity -d 'TLS-PSK identity' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l will-topic -d 'topic of the last-will message' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l will-payload -d 'payload of the last-will message' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l will-qos -d 'QoS of the last-will message' -x -a '0 1 2'
@@ -116,13 +124,21 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l no-color -d 'no co
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s A -l bind-address -d 'make the connection from this local address' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l key -d 'client private key (PEM)' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l insecure -d 'do not verify the broker certificate or host name (prints a warning)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l tls-version -d 'TLS version to use' -x -a 'tlsv1.2 tlsv1.3'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l alpn -d 'ALPN protocols, comma-separated (e.g. mqtt)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l servername -d 'TLS SNI name and the name the certificate must match (default: the host)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l key-password-file -d 'the passphrase of an encrypted --key, from a file' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l ciphers -d 'TLS 1.2 cipher list, OpenSSL syntax (e.g. ECDHE-RSA-AES128-GCM-SHA256)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l tls13-ciphers -d 'TLS 1.3 cipher suites, colon-separated (e.g. TLS_AES_256_GCM_SHA384)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l tls-keylog -d 'append the TLS session secrets to this file (NSS key log format, for Wireshark)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l psk -d 'TLS-PSK key in hexadecimal instead of certificates (TLS 1.2); needs --psk-identity' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l psk-identity -d 'TLS-PSK identity' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l will-topic -d 'topic of the last-will message' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l will-payload -d 'payload of the last-will message' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l will-qos -d 'QoS of the last-will message' -x -a '0 1 2'
@@ -167,13 +183,21 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l no-color -d 'no col
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s A -l bind-address -d 'make the connection from this local address' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l key -d 'client private key (PEM)' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l insecure -d 'do not verify the broker certificate or host name (prints a warning)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l tls-version -d 'TLS version to use' -x -a 'tlsv1.2 tlsv1.3'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l alpn -d 'ALPN protocols, comma-separated (e.g. mqtt)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l servername -d 'TLS SNI name and the name the certificate must match (default: the host)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l key-password-file -d 'the passphrase of an encrypted --key, from a file' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l ciphers -d 'TLS 1.2 cipher list, OpenSSL syntax (e.g. ECDHE-RSA-AES128-GCM-SHA256)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l tls13-ciphers -d 'TLS 1.3 cipher suites, colon-separated (e.g. TLS_AES_256_GCM_SHA384)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l tls-keylog -d 'append the TLS session secrets to this file (NSS key log format, for Wireshark)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l psk -d 'TLS-PSK key in hexadecimal instead of certificates (TLS 1.2); needs --psk-identity' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l psk-identity -d 'TLS-PSK identity' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-topic -d 'topic of the last-will message' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-payload -d 'payload of the last-will message' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-qos -d 'QoS of the last-will message' -x -a '0 1 2'
@@ -221,13 +245,21 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l no-color -d 'no 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s A -l bind-address -d 'make the connection from this local address' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l key -d 'client private key (PEM)' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l insecure -d 'do not verify the broker certificate or host name (prints a warning)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l tls-version -d 'TLS version to use' -x -a 'tlsv1.2 tlsv1.3'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l alpn -d 'ALPN protocols, comma-separated (e.g. mqtt)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l servername -d 'TLS SNI name and the name the certificate must match (default: the host)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l key-password-file -d 'the passphrase of an encrypted --key, from a file' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l ciphers -d 'TLS 1.2 cipher list, OpenSSL syntax (e.g. ECDHE-RSA-AES128-GCM-SHA256)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l tls13-ciphers -d 'TLS 1.3 cipher suites, colon-separated (e.g. TLS_AES_256_GCM_SHA384)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l tls-keylog -d 'append the TLS session secrets to this file (NSS key log format, for Wireshark)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l psk -d 'TLS-PSK key in hexadecimal instead of certificates (TLS 1.2); needs --psk-identity' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l psk-identity -d 'TLS-PSK identity' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l test-topic -d 'topic prefix for the round-trip test (a unique level is added)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l check-will -d 'also check that a will is delivered when a client drops'
@@ -250,13 +282,21 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l connect-timeo
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l no-color -d 'no colours (NO_COLOR is honoured too)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l key -d 'client private key (PEM)' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l insecure -d 'do not verify the broker certificate or host name (prints a warning)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l tls-version -d 'TLS version to use' -x -a 'tlsv1.2 tlsv1.3'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l alpn -d 'ALPN protocols, comma-separated (e.g. mqtt)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l servername -d 'TLS SNI name and the name the certificate must match (default: the host)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l key-password-file -d 'the passphrase of an encrypted --key, from a file' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l ciphers -d 'TLS 1.2 cipher list, OpenSSL syntax (e.g. ECDHE-RSA-AES128-GCM-SHA256)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l tls13-ciphers -d 'TLS 1.3 cipher suites, colon-separated (e.g. TLS_AES_256_GCM_SHA384)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l tls-keylog -d 'append the TLS session secrets to this file (NSS key log format, for Wireshark)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l psk -d 'TLS-PSK key in hexadecimal instead of certificates (TLS 1.2); needs --psk-identity' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l psk-identity -d 'TLS-PSK identity' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l warn-days -d 'warn when a certificate expires within this many days' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l no-mqtt -d 'do not send an MQTT CONNECT over the verified connection'
@@ -279,13 +319,21 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l connect-time
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l no-color -d 'no colours (NO_COLOR is honoured too)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l cafile -d 'trust this CA bundle (PEM); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l cert -d 'client certificate (PEM); needs --key' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l key -d 'client private key (PEM)' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l insecure -d 'do not verify the broker certificate or host name (prints a warning)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l tls-version -d 'TLS version to use' -x -a 'tlsv1.2 tlsv1.3'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l alpn -d 'ALPN protocols, comma-separated (e.g. mqtt)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l servername -d 'TLS SNI name and the name the certificate must match (default: the host)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l key-password-file -d 'the passphrase of an encrypted --key, from a file' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l ciphers -d 'TLS 1.2 cipher list, OpenSSL syntax (e.g. ECDHE-RSA-AES128-GCM-SHA256)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l tls13-ciphers -d 'TLS 1.3 cipher suites, colon-separated (e.g. TLS_AES_256_GCM_SHA384)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l tls-keylog -d 'append the TLS session secrets to this file (NSS key log format, for Wireshark)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l psk -d 'TLS-PSK key in hexadecimal instead of certificates (TLS 1.2); needs --psk-identity' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l psk-identity -d 'TLS-PSK identity' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from broker' -s p -l port -d 'port to listen on' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from broker' -s h -l host -d 'address to listen on' -x

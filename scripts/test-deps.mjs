@@ -14,6 +14,9 @@ const NEEDS = [
   // The interop suite: RabbitMQ's MQTT plugin and ejabberd's mod_mqtt (both bring Erlang and epmd).
   { pkg: 'rabbitmq-server', probe: 'test -x /usr/lib/rabbitmq/bin/rabbitmq-server' },
   { pkg: 'ejabberd', probe: 'command -v ejabberdctl || test -x /usr/sbin/ejabberdctl' },
+  // TLS tests: the system CA bundle (--tls-use-os-certs) and openssl (an encrypted client key).
+  { pkg: 'ca-certificates', probe: 'test -s /etc/ssl/certs/ca-certificates.crt' },
+  { pkg: 'openssl', probe: 'command -v openssl' },
   // bench --html is checked the way a person looks at it: in headless Chromium.
   { pkg: 'chromium', probe: 'test -x /usr/bin/chromium' },
 ];

@@ -15,7 +15,7 @@ export const GROUP_MESSAGE = 'Message:';
 export const GROUP_OUTPUT = 'Output:';
 
 /** Options whose values are file paths: completions offer files for them. */
-export const FILE_OPTIONS = new Set(['--cafile', '--cert', '--key', '--password-file', '--file', '--out', '--html', '--options-file']);
+export const FILE_OPTIONS = new Set(['--cafile', '--capath', '--cert', '--key', '--key-password-file', '--tls-keylog', '--password-file', '--file', '--out', '--html', '--options-file']);
 
 /** A flag that may be given once: a second -m would silently replace the first (mosquitto_pub refuses it too). */
 function once(flag: string) {
@@ -54,13 +54,21 @@ export function addConnectionOptions<Args extends unknown[], Opts extends Option
 
 export function addTlsOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
   return cmd
-    .addOption(new Option('--cafile <file>', 'trust this CA bundle (PEM); implies TLS').helpGroup(GROUP_TLS))
+    .addOption(new Option('--cafile <file>', "trust this CA bundle (PEM) instead of the default (Node's bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS").helpGroup(GROUP_TLS))
+    .addOption(new Option('--capath <dir>', 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both').helpGroup(GROUP_TLS))
+    .addOption(new Option('--tls-use-os-certs', "trust the operating system's CA certificates (with --cafile/--capath, those too)").helpGroup(GROUP_TLS))
     .addOption(new Option('--cert <file>', 'client certificate (PEM); needs --key').helpGroup(GROUP_TLS))
     .addOption(new Option('--key <file>', 'client private key (PEM)').helpGroup(GROUP_TLS))
     .addOption(new Option('--insecure', 'do not verify the broker certificate or host name (prints a warning)').helpGroup(GROUP_TLS))
     .addOption(new Option('--tls-version <version>', 'TLS version to use').choices(['tlsv1.2', 'tlsv1.3']).helpGroup(GROUP_TLS))
     .addOption(new Option('--alpn <protocols>', 'ALPN protocols, comma-separated (e.g. mqtt)').argParser((v) => v.split(',').filter((p) => p !== '')).helpGroup(GROUP_TLS))
-    .addOption(new Option('--servername <name>', 'TLS SNI name and the name the certificate must match (default: the host)').helpGroup(GROUP_TLS));
+    .addOption(new Option('--servername <name>', 'TLS SNI name and the name the certificate must match (default: the host)').helpGroup(GROUP_TLS))
+    .addOption(new Option('--key-password-file <file>', 'the passphrase of an encrypted --key, from a file').helpGroup(GROUP_TLS))
+    .addOption(new Option('--ciphers <list>', 'TLS 1.2 cipher list, OpenSSL syntax (e.g. ECDHE-RSA-AES128-GCM-SHA256)').helpGroup(GROUP_TLS))
+    .addOption(new Option('--tls13-ciphers <list>', 'TLS 1.3 cipher suites, colon-separated (e.g. TLS_AES_256_GCM_SHA384)').helpGroup(GROUP_TLS))
+    .addOption(new Option('--tls-keylog <file>', 'append the TLS session secrets to this file (NSS key log format, for Wireshark)').helpGroup(GROUP_TLS))
+    .addOption(new Option('--psk <hex>', 'TLS-PSK key in hexadecimal instead of certificates (TLS 1.2); needs --psk-identity').helpGroup(GROUP_TLS))
+    .addOption(new Option('--psk-identity <identity>', 'TLS-PSK identity').helpGroup(GROUP_TLS));
 }
 
 export function addWillOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {

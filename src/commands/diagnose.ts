@@ -23,7 +23,7 @@ export async function runDiagnose(flags: DiagnoseFlags): Promise<void> {
   try {
     const spec = connection.spec;
     const urlParts = flags.url === undefined ? undefined : parseBrokerUrl(flags.url);
-    const plainAsked = buildConnectionSpec({ url: flags.url }, { env: {}, readFile: () => Buffer.alloc(0), randomId: () => '', longRunning: false }).transport;
+    const plainAsked = buildConnectionSpec({ url: flags.url }, { env: {}, readFile: () => Buffer.alloc(0), readCaDirectory: () => [], osCaCertificates: () => [], randomId: () => '', longRunning: false }).transport;
     const layout: TextLayout = { nameWidth: 13, showMs: true, columns: term.stdoutColumns };
     if (flags.json !== true) process.stdout.write(`diagnosing ${describeEndpoint(spec)}\n`);
     const steps = await diagnose(

@@ -5,7 +5,7 @@
  */
 import type { IConnackPacket, IDisconnectPacket } from 'mqtt-packet';
 import { ConnackError, type CliError, NetworkError, RejectedError, TimeoutError, TlsError } from '../errors.js';
-import { explainTlsCode } from '../tls/verify-errors.js';
+import { explainTlsAlert, explainTlsCode } from '../tls/verify-errors.js';
 import { nameToVerify } from '../tls/options.js';
 import { describeEndpoint, urlHost, type ConnectionSpec } from './options.js';
 import { classifyPeerReply } from './peer-reply.js';
@@ -105,6 +105,12 @@ export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionS
   }
   const tlsProblem = explainTlsCode(code, { name: nameToVerify(spec) });
   if (tlsProblem !== undefined) return new TlsError(`TLS: ${tlsProblem.finding} (${code})`, { hint: tlsProblem.hint, cause: err });
+  // Other alerts from the broker arrive as EPROTO, with OpenSSL's name of the alert in the message.
+  const alert = /alert ([a-z0-9 ]+?)(?::|$)/i.exec(err.message)?.[1];
+  if (spec.tls !== undefined && alert !== undefined) {
+    const { finding, hint } = explainTlsAlert(alert.toLowerCase(), spec.tls.psk !== undefined);
+    return new TlsError(`TLS: ${finding}`, { hint, cause: err });
+  }
   if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || /certificate/i.test(err.message)) {
     return new TlsError(`TLS: ${err.message}${code === '' ? '' : ` (${code})`}`, { cause: err });
   }

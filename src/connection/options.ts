@@ -36,6 +36,14 @@ export interface ConnectionFlags {
   tlsVersion?: string;
   alpn?: string[];
   servername?: string;
+  capath?: string;
+  tlsUseOsCerts?: boolean;
+  ciphers?: string;
+  tls13Ciphers?: string;
+  tlsKeylog?: string;
+  psk?: string;
+  pskIdentity?: string;
+  keyPasswordFile?: string;
   willTopic?: string;
   willPayload?: string;
   willQos?: Qos;
@@ -59,6 +67,14 @@ export interface TlsSpec {
   readonly alpn: readonly string[] | undefined;
   /** SNI name; undefined means "the host, unless it is an IP address". */
   readonly servername: string | undefined;
+  /** OpenSSL cipher list: --tls13-ciphers' suites, then --ciphers' (TLS 1.2) ciphers. */
+  readonly ciphers: string | undefined;
+  /** The passphrase of an encrypted --key (--key-password-file). */
+  readonly passphrase: string | undefined;
+  /** TLS-PSK instead of certificates (TLS 1.2). */
+  readonly psk: { readonly key: Buffer; readonly identity: string } | undefined;
+  /** --tls-keylog: the file the session keys are appended to (NSS key log format). */
+  readonly keylogFile: string | undefined;
 }
 
 export interface WillSpec {
@@ -109,6 +125,10 @@ export interface SpecContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads a file named by a flag; throws UsageError naming the flag when it cannot. */
   readonly readFile: (flag: string, path: string) => Buffer;
+  /** The certificates (PEM) of a CA directory (--capath); throws UsageError naming the flag when it cannot. */
+  readonly readCaDirectory: (flag: string, dir: string) => Buffer[];
+  /** The operating system's trusted CA certificates (PEM), for --tls-use-os-certs. */
+  readonly osCaCertificates: () => string[];
   /** Random suffix source for client ids. */
   readonly randomId: () => string;
   /** One-shot commands never reconnect: a retry would hide a refusal the user must see. */
@@ -177,18 +197,56 @@ function tlsVersion(value: string): SecureVersion {
   return v;
 }
 
+/** --cafile, --capath and --tls-use-os-certs together: the CAs to trust, or undefined for Node's own list. */
+function trustedCas(flags: ConnectionFlags, ctx: SpecContext): Buffer[] | undefined {
+  const cas: Buffer[] = [];
+  if (flags.cafile !== undefined) cas.push(ctx.readFile('--cafile', flags.cafile));
+  if (flags.capath !== undefined) {
+    const found = ctx.readCaDirectory('--capath', flags.capath);
+    if (found.length === 0) throw new UsageError(`--capath '${flags.capath}' holds no certificate (.pem, .crt, or OpenSSL hash names like 1a2b3c4d.0)`);
+    cas.push(...found);
+  }
+  if (flags.tlsUseOsCerts === true) {
+    const os = ctx.osCaCertificates();
+    if (os.length === 0) throw new UsageError('--tls-use-os-certs: no CA certificates of the operating system were found', { hint: 'Install them (Debian: apt-get install ca-certificates), or give --cafile.' });
+    cas.push(...os.map((pem) => Buffer.from(pem)));
+  }
+  return cas.length === 0 ? undefined : cas;
+}
+
+function buildPsk(flags: ConnectionFlags): TlsSpec['psk'] {
+  if (flags.psk === undefined && flags.pskIdentity === undefined) return undefined;
+  if (flags.psk === undefined || flags.pskIdentity === undefined) throw new UsageError('--psk and --psk-identity go together: give both');
+  if (!/^([0-9a-fA-F]{2})+$/.test(flags.psk)) throw new UsageError('--psk must be the key in hexadecimal (an even number of 0-9, a-f), as in Mosquitto\'s psk_file');
+  if (flags.cert !== undefined || flags.cafile !== undefined || flags.capath !== undefined) {
+    throw new UsageError('--psk replaces certificates: drop --cafile, --capath, --cert and --key');
+  }
+  if (flags.tlsVersion === 'tlsv1.3') throw new UsageError('--psk works with TLS 1.2 here (Node has no TLS 1.3 PSK for clients): drop --tls-version tlsv1.3');
+  return { key: Buffer.from(flags.psk, 'hex'), identity: flags.pskIdentity };
+}
+
 function buildTls(flags: ConnectionFlags, ctx: SpecContext): TlsSpec {
   if ((flags.cert === undefined) !== (flags.key === undefined)) {
     throw new UsageError('--cert and --key go together: give both, or neither');
   }
+  if (flags.keyPasswordFile !== undefined && flags.key === undefined) throw new UsageError('--key-password-file goes with --key');
   const version = flags.tlsVersion === undefined ? undefined : tlsVersion(flags.tlsVersion);
+  const psk = buildPsk(flags);
+  const ciphers = [flags.tls13Ciphers, flags.ciphers].filter((c): c is string => c !== undefined && c !== '').join(':');
+  const cas = trustedCas(flags, ctx);
   return {
-    ca: flags.cafile === undefined ? undefined : ctx.readFile('--cafile', flags.cafile),
+    psk,
+    // PSK needs PSK cipher suites, which OpenSSL leaves out by default; at most TLS 1.2.
+    ciphers: ciphers !== '' ? ciphers : psk !== undefined ? 'PSK:ECDHE-PSK:DHE-PSK:!aNULL' : undefined,
+    passphrase: flags.keyPasswordFile === undefined ? undefined : ctx.readFile('--key-password-file', flags.keyPasswordFile).toString('utf8').replace(/\r?\n$/, ''),
+    keylogFile: flags.tlsKeylog,
+    // One PEM bundle; each file ends in a newline, so no certificate runs into the next.
+    ca: cas === undefined ? undefined : cas.length === 1 ? cas[0] : Buffer.concat(cas.map((c) => (c.at(-1) === 0x0a ? c : Buffer.concat([c, Buffer.from('\n')])))),
     cert: flags.cert === undefined ? undefined : ctx.readFile('--cert', flags.cert),
     key: flags.key === undefined ? undefined : ctx.readFile('--key', flags.key),
     rejectUnauthorized: flags.insecure !== true,
     minVersion: version,
-    maxVersion: version,
+    maxVersion: psk !== undefined ? 'TLSv1.2' : version,
     alpn: flags.alpn,
     servername: flags.servername,
   };
@@ -238,7 +296,9 @@ function pickPassword(
 export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): ConnectionSpec {
   const fromUrl = flags.url === undefined ? undefined : parseBrokerUrl(flags.url);
   const hasTlsFlags = flags.cafile !== undefined || flags.cert !== undefined || flags.insecure === true ||
-    flags.tlsVersion !== undefined || flags.alpn !== undefined || flags.servername !== undefined;
+    flags.tlsVersion !== undefined || flags.alpn !== undefined || flags.servername !== undefined || flags.capath !== undefined ||
+    flags.tlsUseOsCerts === true || flags.ciphers !== undefined || flags.tls13Ciphers !== undefined || flags.tlsKeylog !== undefined ||
+    flags.psk !== undefined || flags.pskIdentity !== undefined;
   let transport: Transport = fromUrl?.transport ?? 'mqtt';
   // Like mosquitto_pub --cafile: asking for TLS settings on a plain transport means TLS.
   if (hasTlsFlags && transport === 'mqtt') transport = 'mqtts';

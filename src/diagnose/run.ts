@@ -41,7 +41,10 @@ const WAIT_MS = 5_000;
 const SYS_WAIT_MS = 1_000;
 
 /** TLS with nothing of the user's: to ask whether a plain port really expects TLS. */
-const PROBE_TLS: TlsSpec = { ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: false, minVersion: undefined, maxVersion: undefined, alpn: undefined, servername: undefined };
+const PROBE_TLS: TlsSpec = {
+  ca: undefined, cert: undefined, key: undefined, rejectUnauthorized: false, minVersion: undefined, maxVersion: undefined, alpn: undefined, servername: undefined,
+  ciphers: undefined, passphrase: undefined, psk: undefined, keylogFile: undefined,
+};
 
 function tlsFinding(spec: ConnectionSpec, info: HandshakeResult): StepResult {
   const ms = info.ms;

@@ -3,10 +3,11 @@
  * starts the embedded broker when asked, and prints the warnings a user must see.
  */
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { loadBundle } from '../lazy.js';
 import { UsageError } from '../errors.js';
 import { readUserFile } from '../io/files.js';
+import { osCaCertificates, readCaDirectory } from './ca-files.js';
 import type { Terminal } from '../io/terminal.js';
 import { buildConnectionSpec, type ConnectionFlags, type ConnectionSpec } from '../connection/options.js';
 import type { WebSocketLibrary } from '../connection/transport/ws.js';
@@ -31,7 +32,7 @@ function warnIfReadableByOthers(term: Terminal, flag: string, path: string): voi
 }
 
 /** A key that does not belong to its certificate fails every handshake; say so before connecting. */
-function checkKeyMatchesCert(certPem: Buffer, keyPem: Buffer): void {
+function checkKeyMatchesCert(certPem: Buffer, keyPem: Buffer, passphrase: string | undefined): void {
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(certPem);
@@ -40,9 +41,12 @@ function checkKeyMatchesCert(certPem: Buffer, keyPem: Buffer): void {
   }
   let key: ReturnType<typeof createPrivateKey>;
   try {
-    key = createPrivateKey(keyPem);
-  } catch {
-    throw new UsageError('--key is not a readable PEM private key (encrypted keys are not supported)', { hint: 'Pass an unencrypted PEM private key.' });
+    key = createPrivateKey(passphrase === undefined ? keyPem : { key: keyPem, passphrase });
+  } catch (err) {
+    const encrypted = /ENCRYPTED/.test(keyPem.toString('latin1')) || /passphrase|bad decrypt/i.test((err as Error).message);
+    if (encrypted && passphrase === undefined) throw new UsageError('--key is encrypted: give its passphrase with --key-password-file FILE');
+    if (encrypted) throw new UsageError('--key could not be decrypted with the passphrase of --key-password-file: wrong passphrase');
+    throw new UsageError('--key is not a readable PEM private key', { hint: 'Pass the private key in PEM form (-----BEGIN PRIVATE KEY-----).' });
   }
   if (!cert.checkPrivateKey(key)) {
     throw new UsageError('--key does not match --cert: the private key belongs to another certificate', { hint: 'Pass the key that was generated with this certificate.' });
@@ -70,12 +74,24 @@ export async function resolveConnection(
   let spec = buildConnectionSpec(flags, {
     env: process.env,
     readFile: readUserFile,
+    readCaDirectory,
+    osCaCertificates,
     randomId: () => randomBytes(6).toString('hex'),
     longRunning: options.longRunning,
   });
   if (flags.key !== undefined) warnIfReadableByOthers(term, '--key', flags.key);
-  if (spec.tls?.cert !== undefined && spec.tls.key !== undefined) checkKeyMatchesCert(spec.tls.cert, spec.tls.key);
+  if (spec.tls?.cert !== undefined && spec.tls.key !== undefined) checkKeyMatchesCert(spec.tls.cert, spec.tls.key, spec.tls.passphrase);
   if (flags.passwordFile !== undefined) warnIfReadableByOthers(term, '--password-file', flags.passwordFile);
+  if (flags.keyPasswordFile !== undefined) warnIfReadableByOthers(term, '--key-password-file', flags.keyPasswordFile);
+  const keylog = spec.tls?.keylogFile;
+  if (keylog !== undefined) {
+    try {
+      closeSync(openSync(keylog, 'a', 0o600));
+    } catch (err) {
+      throw new UsageError(`cannot write --tls-keylog '${keylog}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    term.notice(`--tls-keylog: TLS session secrets go to ${keylog}; anyone who can read it can decrypt this traffic`);
+  }
   if (spec.tls !== undefined && !spec.tls.rejectUnauthorized) {
     term.warn('--insecure: the broker certificate and host name are NOT verified; anyone in the path can read and change this traffic');
   }

@@ -35,5 +35,13 @@ export function tlsConnectionOptions(spec: ConnectionSpec): tls.ConnectionOption
   if (t.minVersion !== undefined) opts.minVersion = t.minVersion;
   if (t.maxVersion !== undefined) opts.maxVersion = t.maxVersion;
   if (t.alpn !== undefined) opts.ALPNProtocols = [...t.alpn];
+  if (t.ciphers !== undefined) opts.ciphers = t.ciphers;
+  if (t.passphrase !== undefined) opts.passphrase = t.passphrase;
+  const psk = t.psk;
+  if (psk !== undefined) {
+    opts.pskCallback = () => ({ psk: psk.key, identity: psk.identity });
+    // No certificate to check under PSK: the shared key authenticates the broker.
+    opts.checkServerIdentity = () => undefined;
+  }
   return opts;
 }

@@ -64,8 +64,8 @@ export function explainTlsCode(code: string, ctx: TlsProblemContext): TlsProblem
       return { finding: 'the broker requires a client certificate', hint: 'Pass --cert and --key.' };
     case 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE':
       return {
-        finding: 'the TLS handshake failed (no common cipher or version, or a client certificate is required)',
-        hint: 'Try another --tls-version, or pass --cert and --key.',
+        finding: "the broker ended the TLS handshake with the alert 'handshake failure' (no common cipher or version, a client certificate it requires, or an unknown PSK identity)",
+        hint: "Compare --ciphers / --tls13-ciphers and --tls-version with the broker's, pass --cert and --key if it wants a client certificate; with --psk, check --psk-identity.",
       };
     case 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION':
     case 'ERR_SSL_UNSUPPORTED_PROTOCOL':
@@ -82,4 +82,21 @@ export function explainTlsCode(code: string, ctx: TlsProblemContext): TlsProblem
 /** True for the codes that mean "the peer answered, but not in TLS". */
 export function isNotTlsCode(code: string): boolean {
   return code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG';
+}
+
+/** A TLS alert the broker sent, by its OpenSSL name ("bad record mac"), in words; undefined for alerts named elsewhere. */
+export function explainTlsAlert(alert: string, usesPsk: boolean): { finding: string; hint: string } {
+  switch (alert) {
+    case 'unknown psk identity':
+      return { finding: "the broker does not know this PSK identity (alert 'unknown psk identity')", hint: "Check --psk-identity against the broker's psk_file." };
+    case 'bad record mac':
+    case 'decrypt error':
+      if (usesPsk) return { finding: `the TLS-PSK key does not match the broker's (alert '${alert}')`, hint: "Check --psk against the key for this identity in the broker's psk_file." };
+      break;
+    case 'handshake failure':
+      return explainTlsCode('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', { name: '' }) as { finding: string; hint: string };
+    case 'insufficient security':
+      return { finding: "the broker accepts none of the offered ciphers (alert 'insufficient security')", hint: "Compare --ciphers / --tls13-ciphers with the broker's." };
+  }
+  return { finding: `the broker ended the TLS handshake with the alert '${alert}'`, hint: 'The broker log says why; `mqtt-tool tls-check` shows what the port offers.' };
 }

@@ -17,7 +17,7 @@ afterAll(async () => {
 async function session(): Promise<Session> {
   const spec = buildConnectionSpec(
     { host: '127.0.0.1', port: broker.port },
-    { env: {}, readFile: () => Buffer.alloc(0), randomId: () => Math.random().toString(16).slice(2), longRunning: false },
+    { env: {}, readFile: () => Buffer.alloc(0), readCaDirectory: () => [], osCaCertificates: () => [], randomId: () => Math.random().toString(16).slice(2), longRunning: false },
   );
   return connect(spec, { notice: () => {} });
 }

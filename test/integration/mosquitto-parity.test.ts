@@ -1,5 +1,6 @@
 /** What a mosquitto_pub/sub user reaches for, against a real Mosquitto. */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -8,6 +9,7 @@ import { BIN, collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { collectMessages, testClient } from '../helpers/mqtt-client.js';
 import { tempDir } from '../helpers/temp.js';
+import { freePort } from '../helpers/ports.js';
 
 const dir = tempDir('mqtt-tool-parity-');
 let broker: Mosquitto;
@@ -150,6 +152,93 @@ describe('transports: --unix, --bind-address, --nodelay', () => {
       expect(bad.stderr).toContain('cannot connect from 192.0.2.77 (--bind-address)');
     } finally {
       server.close();
+    }
+  });
+});
+
+describe('TLS: --capath, --tls-use-os-certs, ciphers, --tls-keylog, PSK, encrypted keys', () => {
+  const TLS = new URL('../fixtures/tls/', import.meta.url).pathname;
+  let tlsBroker: Mosquitto;
+  beforeAll(async () => {
+    tlsBroker = await startMosquitto({
+      tls: { cert: `${TLS}valid-chain.crt`, key: `${TLS}valid.key`, ca: `${TLS}ca.crt` },
+      extra: ['ciphers ECDHE-RSA-AES256-GCM-SHA384', 'ciphers_tls1.3 TLS_AES_256_GCM_SHA384'],
+    });
+  });
+  afterAll(() => tlsBroker.stop());
+  const tlsConn = (): string[] => ['-h', 'localhost', '-p', String(tlsBroker.port)];
+  const pub = (args: string[]) => runCli(['pub', ...tlsConn(), '-t', 'parity/tls', '-m', 'x', '-q', '1', ...args]);
+
+  test('--capath trusts the certificates of a directory; --tls-use-os-certs trusts the system\'s, and with --cafile both', async () => {
+    const cas = tempDir('mqtt-tool-capath-');
+    writeFileSync(join(cas, 'private-root.pem'), readFileSync(`${TLS}ca.crt`));
+    expect(await pub(['--capath', cas])).toMatchObject({ code: 0, stderr: '' });
+    const osOnly = await pub(['--tls-use-os-certs']);
+    expect(osOnly.code).toBe(5);
+    expect(osOnly.stderr).toMatch(/TLS: .*(issuer|CA|trusted|verify)/i);
+    expect(await pub(['--tls-use-os-certs', '--cafile', `${TLS}ca.crt`])).toMatchObject({ code: 0, stderr: '' });
+    const empty = tempDir('mqtt-tool-capath-empty-');
+    expect((await pub(['--capath', empty])).stderr).toContain(`--capath '${empty}' holds no certificate`);
+  });
+
+  test('--ciphers (TLS 1.2) and --tls13-ciphers: a match connects, a mismatch is exit 5 naming the alert', async () => {
+    const ca = ['--cafile', `${TLS}ca.crt`];
+    expect(await pub([...ca, '--tls-version', 'tlsv1.2', '--ciphers', 'ECDHE-RSA-AES256-GCM-SHA384'])).toMatchObject({ code: 0, stderr: '' });
+    const no12 = await pub([...ca, '--tls-version', 'tlsv1.2', '--ciphers', 'ECDHE-RSA-AES128-GCM-SHA256']);
+    expect(no12.code).toBe(5);
+    expect(no12.stderr).toContain("alert 'handshake failure'");
+    expect(await pub([...ca, '--tls-version', 'tlsv1.3', '--tls13-ciphers', 'TLS_AES_256_GCM_SHA384'])).toMatchObject({ code: 0, stderr: '' });
+    const no13 = await pub([...ca, '--tls-version', 'tlsv1.3', '--tls13-ciphers', 'TLS_AES_128_GCM_SHA256']);
+    expect(no13.code).toBe(5);
+    expect(no13.stderr).toContain('TLS: ');
+  });
+
+  test('--tls-keylog appends the session secrets in NSS key log format', async () => {
+    const file = join(dir, 'keys.log');
+    const r = await pub(['--cafile', `${TLS}ca.crt`, '--tls-keylog', file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`--tls-keylog: TLS session secrets go to ${file}`);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines.some((l) => /^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]+$/.test(l))).toBe(true);
+    expect(statSync(file).mode & 0o077).toBe(0);
+    expect((await pub(['--cafile', `${TLS}ca.crt`, '--tls-keylog', '/nonexistent/dir/keys'])).stderr).toContain("cannot write --tls-keylog '/nonexistent/dir/keys': ENOENT");
+  });
+
+  test('an encrypted --key with --key-password-file; without it, or with a wrong one, exit 2 saying so', async () => {
+    const b = await startMosquitto({ tls: { cert: `${TLS}valid-chain.crt`, key: `${TLS}valid.key`, ca: `${TLS}ca.crt`, requireCertificate: true } });
+    try {
+      const encrypted = join(dir, 'client-enc.key');
+      execFileSync('openssl', ['pkey', '-in', `${TLS}client.key`, '-aes256', '-passout', 'pass:s3cret', '-out', encrypted]);
+      const pw = join(dir, 'key-pw');
+      writeFileSync(pw, 's3cret\n', { mode: 0o600 });
+      const args = ['pub', '-h', 'localhost', '-p', String(b.port), '--cafile', `${TLS}ca.crt`, '--cert', `${TLS}client-chain.crt`, '--key', encrypted, '-t', 'x', '-m', 'y'];
+      expect(await runCli([...args, '--key-password-file', pw])).toMatchObject({ code: 0, stderr: '' });
+      const missing = await runCli(args);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('--key is encrypted: give its passphrase with --key-password-file FILE');
+      writeFileSync(pw, 'wrong\n');
+      expect((await runCli([...args, '--key-password-file', pw])).stderr).toContain('wrong passphrase');
+    } finally {
+      b.stop();
+    }
+  });
+
+  test('TLS-PSK against a psk_file listener; a wrong key or identity is exit 5 naming the alert', async () => {
+    const pskFile = join(dir, 'psk');
+    writeFileSync(pskFile, 'dev1:0a1b2c3d4e5f\n');
+    const port = await freePort();
+    const b = await startMosquitto({ extra: [`listener ${port} 127.0.0.1`, 'psk_hint mqtt-tool-test', `psk_file ${pskFile}`, 'use_identity_as_username false'] });
+    try {
+      const psk = (key: string, id: string) => runCli(['pub', '-h', '127.0.0.1', '-p', String(port), '--psk', key, '--psk-identity', id, '-t', 'x', '-m', 'y', '-q', '1']);
+      expect(await psk('0a1b2c3d4e5f', 'dev1')).toMatchObject({ code: 0, stderr: '' });
+      const wrongKey = await psk('0a1b2c3d4e5e', 'dev1');
+      expect(wrongKey.code).toBe(5);
+      expect(wrongKey.stderr).toContain("TLS: the TLS-PSK key does not match the broker's");
+      const wrongId = await psk('0a1b2c3d4e5f', 'nobody');
+      expect(wrongId.code).toBe(5);
+      expect(wrongId.stderr).toContain("the broker does not know this PSK identity (alert 'unknown psk identity')");
+    } finally {
+      b.stop();
     }
   });
 });

@@ -17,7 +17,7 @@ import { freshProgress, type Progress } from '../../src/connection/transport/pro
 import { ExitCode } from '../../src/errors.js';
 
 const spec = (flags: ConnectionFlags, longRunning = false) =>
-  buildConnectionSpec(flags, { env: {}, readFile: () => Buffer.from('CA'), randomId: () => 'x', longRunning });
+  buildConnectionSpec(flags, { env: {}, readFile: () => Buffer.from('CA'), readCaDirectory: () => [], osCaCertificates: () => [], randomId: () => 'x', longRunning });
 const progress = (over: Partial<Progress>): Progress => ({ ...freshProgress(), ...over });
 const errno = (code: string, message = code): NodeJS.ErrnoException => Object.assign(new Error(message), { code });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
+import { tlsConnectionOptions } from '../../src/tls/options.js';
 import {
   buildConnectionSpec,
   describeEndpoint,
@@ -18,6 +19,11 @@ const ctx = (over: Partial<SpecContext> = {}): SpecContext => ({
     if (body === undefined) throw new UsageError(`cannot read ${flag} '${path}'`);
     return Buffer.from(body);
   },
+  readCaDirectory: (flag, dir) => {
+    if (dir !== '/cas') throw new UsageError(`cannot read ${flag} '${dir}'`);
+    return [Buffer.from('CA1\n'), Buffer.from('CA2')];
+  },
+  osCaCertificates: () => ['OS1'],
   randomId: () => 'abc123',
   longRunning: false,
   ...over,
@@ -176,4 +182,32 @@ describe('toMqttOptions', () => {
     expect(o.password?.toString()).toBe('p');
   });
   test('MQTT 3.1 uses MQIsdp', () => expect(toMqttOptions(spec({ protocolVersion: 3 })).protocolId).toBe('MQIsdp'));
+});
+
+describe('TLS as mosquitto_pub spells it: --capath, --tls-use-os-certs, ciphers, PSK, key passphrase, key log', () => {
+  test('--capath and --tls-use-os-certs add to --cafile; each alone implies TLS', () => {
+    expect(spec({ cafile: '/ca.pem', capath: '/cas' }).tls?.ca?.toString()).toBe('CA\nCA1\nCA2\n');
+    expect(spec({ tlsUseOsCerts: true }).tls?.ca?.toString()).toBe('OS1');
+    expect(spec({ capath: '/cas' }).transport).toBe('mqtts');
+    expect(() => spec({ capath: '/cas' }, { readCaDirectory: () => [] })).toThrow("--capath '/cas' holds no certificate");
+    expect(() => spec({ tlsUseOsCerts: true }, { osCaCertificates: () => [] })).toThrow('no CA certificates of the operating system');
+  });
+  test('--tls13-ciphers and --ciphers make one OpenSSL list, TLS 1.3 suites first', () => {
+    expect(spec({ ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', tls13Ciphers: 'TLS_AES_256_GCM_SHA384' }).tls?.ciphers).toBe('TLS_AES_256_GCM_SHA384:ECDHE-RSA-AES128-GCM-SHA256');
+    expect(tlsConnectionOptions(spec({ ciphers: 'AES128-SHA' })).ciphers).toBe('AES128-SHA');
+  });
+  test('PSK: hex key and identity together, TLS 1.2, PSK suites, no certificate flags', () => {
+    const s = spec({ psk: '0a1B', pskIdentity: 'dev1' });
+    expect(s.tls).toMatchObject({ psk: { key: Buffer.from([0x0a, 0x1b]), identity: 'dev1' }, maxVersion: 'TLSv1.2', ciphers: 'PSK:ECDHE-PSK:DHE-PSK:!aNULL' });
+    expect(tlsConnectionOptions(s).pskCallback?.(null)).toEqual({ psk: Buffer.from([0x0a, 0x1b]), identity: 'dev1' });
+    expect(() => spec({ psk: 'abc', pskIdentity: 'x' })).toThrow('--psk must be the key in hexadecimal');
+    expect(() => spec({ psk: 'ab' })).toThrow('--psk and --psk-identity go together');
+    expect(() => spec({ psk: 'ab', pskIdentity: 'x', cafile: '/ca.pem' })).toThrow('--psk replaces certificates');
+  });
+  test('--key-password-file: the passphrase without its trailing newline; --tls-keylog kept for the transport', () => {
+    const s = spec({ cert: '/cert.pem', key: '/key.pem', keyPasswordFile: '/pw', tlsKeylog: '/tmp/keys' });
+    expect(tlsConnectionOptions(s).passphrase).toBe('secret');
+    expect(s.tls?.keylogFile).toBe('/tmp/keys');
+    expect(() => spec({ keyPasswordFile: '/pw', cafile: '/ca.pem' })).toThrow('--key-password-file goes with --key');
+  });
 });

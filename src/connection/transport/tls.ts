@@ -1,4 +1,5 @@
 /** mqtts:// : TLS over TCP, verified as the spec says, writes coalesced per millisecond. */
+import { appendFileSync } from 'node:fs';
 import tls from 'node:tls';
 import type { ConnectionSpec } from '../options.js';
 import { tlsConnectionOptions } from '../../tls/options.js';
@@ -13,5 +14,12 @@ export function openTls(spec: ConnectionSpec, progress: Progress): tls.TLSSocket
   socket.once('secureConnect', () => {
     progress.tlsEstablished = true;
   });
+  writeKeylog(socket, spec);
   return socket;
+}
+
+/** --tls-keylog: the session secrets in NSS key log format, for Wireshark (setup checked the file is writable). */
+export function writeKeylog(socket: tls.TLSSocket, spec: ConnectionSpec): void {
+  const file = spec.tls?.keylogFile;
+  if (file !== undefined) socket.on('keylog', (line: Buffer) => appendFileSync(file, line, { mode: 0o600 }));
 }

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import type * as WsModule from 'ws';
 import { describeEndpoint, type ConnectionSpec } from '../options.js';
 import { tlsConnectionOptions } from '../../tls/options.js';
+import { writeKeylog } from './tls.js';
 import type { Progress } from './progress.js';
 
 /** The parts of the `ws` package this transport uses. */
@@ -28,6 +29,7 @@ export function openWebSocket(lib: WebSocketLibrary, spec: ConnectionSpec, progr
       progress.tcpConnected = true;
     });
     if (secure) {
+      writeKeylog(socket as tls.TLSSocket, spec);
       socket.once('secureConnect', () => {
         progress.tlsEstablished = true;
       });
