@@ -84,7 +84,7 @@ describe('zsh', () => {
     const out = execFileSync('zsh', ['-c', script], { encoding: 'utf8' });
     expect(out).toMatch(/^pub:publish messages/m);
     expect(out).toContain('-q[quality of service 0, 1 or 2 (default 0)]:value:(0 1 2)');
-    expect(out).toContain('--cafile[trust this CA bundle (PEM); implies TLS]:file:_files');
+    expect(out).toContain('--cafile[trust this CA bundle (PEM) instead of the default (Nodes bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS]:file:_files');
   });
   test('profile show completes the profile names', () => {
     const script = `
