@@ -79,6 +79,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l no-reconnect -d 'e
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l reconnect-period -d 'first reconnect delay; doubles up to 30 s (default: 1)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l max-reconnects -d 'give up after n failed attempts (default: never)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s o -l options-file -d 'read default options from a file, one flag per line as mosquitto_pub/sub read them; the command line overrides them' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s D -l property -d 'MQTT 5 property: -D COMMAND PROPERTY VALUE, COMMAND connect, publish, subscribe, unsubscribe, disconnect or will; -D COMMAND user-property KEY VALUE (repeatable)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s t -l topic -d 'topic filter, + and # allowed (repeatable)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s T -l filter-out -d 'do not print topics matching this filter (repeatable)' -x
@@ -148,6 +149,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l no-reconnect -d 'e
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l reconnect-period -d 'first reconnect delay; doubles up to 30 s (default: 1)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l max-reconnects -d 'give up after n failed attempts (default: never)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s o -l options-file -d 'read default options from a file, one flag per line as mosquitto_pub/sub read them; the command line overrides them' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s D -l property -d 'MQTT 5 property: -D COMMAND PROPERTY VALUE, COMMAND connect, publish, subscribe, unsubscribe, disconnect or will; -D COMMAND user-property KEY VALUE (repeatable)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s t -l topic -d 'request topic' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s e -l response-topic -d 'topic to wait for the response on' -x
@@ -204,6 +206,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-qos -d 'QoS of
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-retain -d 'retain the last-will message'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l will-delay -d 'MQTT 5 will delay interval' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s o -l options-file -d 'read default options from a file, one flag per line as mosquitto_pub/sub read them; the command line overrides them' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s D -l property -d 'MQTT 5 property: -D COMMAND PROPERTY VALUE, COMMAND connect, publish, subscribe, unsubscribe, disconnect or will; -D COMMAND user-property KEY VALUE (repeatable)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -a merge -d 'combine JSON reports of runs made at the same time on several machines'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l qos -d 'QoS levels to run, comma-separated' -x -a '0 1 2 0,1,2 1,2'

@@ -9,6 +9,7 @@ import {
   addMessageOutputOptions,
   addOptionsFileOption,
   addPayloadOptions,
+  addPropertyOption,
   addSocketOptions,
   addReconnectOptions,
   addTlsOptions,
@@ -87,7 +88,7 @@ export function buildProgram(): Command {
         "mqtt-tool pub -t state/door -r -n      # clear a retained message",
       ]),
     );
-  addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addSocketOptions(addConnectionOptions(pub)))))).action(async (opts) => loadCommand<typeof import('./commands/pub.js')>('pub').runPub(opts));
+  addPropertyOption(addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addSocketOptions(addConnectionOptions(pub))))))).action(async (opts) => loadCommand<typeof import('./commands/pub.js')>('pub').runPub(opts));
 
   const sub = program
     .command('sub')
@@ -119,7 +120,7 @@ export function buildProgram(): Command {
         "mqtt-tool sub -t 'old/#' --remove-retained --retained-only",
       ]),
     );
-  addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addSocketOptions(addConnectionOptions(addMessageOutputOptions(sub))))))).action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
+  addPropertyOption(addOptionsFileOption(addReconnectOptions(addWillOptions(addTlsOptions(addSocketOptions(addConnectionOptions(addMessageOutputOptions(sub)))))))).action(async (opts) => loadCommand<typeof import('./commands/sub.js')>('sub').runSub(opts));
 
   const rr = addPayloadOptions(
     program
@@ -137,7 +138,7 @@ export function buildProgram(): Command {
         "mqtt-tool rr -t rpc/time -e rpc/time/reply -n -F jsonl",
       ]),
     );
-  addOptionsFileOption(addWillOptions(addTlsOptions(addSocketOptions(addConnectionOptions(addMessageOutputOptions(rr)))))).action(async (opts) => loadCommand<typeof import('./commands/rr.js')>('rr').runRr(opts));
+  addPropertyOption(addOptionsFileOption(addWillOptions(addTlsOptions(addSocketOptions(addConnectionOptions(addMessageOutputOptions(rr))))))).action(async (opts) => loadCommand<typeof import('./commands/rr.js')>('rr').runRr(opts));
 
   const bench = program
     .command('bench')

@@ -99,6 +99,16 @@ export function addSocketOptions<Args extends unknown[], Opts extends OptionValu
     .addOption(new Option('--nodelay', "accepted for mosquitto's clients' option files: mqtt-tool always disables Nagle's algorithm").helpGroup(GROUP_CONNECTION));
 }
 
+/** -D COMMAND PROPERTY VALUE (pub, sub, rr): MQTT 5 properties of any packet the command sends, as mosquitto spells them. */
+export function addPropertyOption<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd.addOption(
+    new Option(
+      '-D, --property <words...>',
+      'MQTT 5 property: -D COMMAND PROPERTY VALUE, COMMAND connect, publish, subscribe, unsubscribe, disconnect or will; -D COMMAND user-property KEY VALUE (repeatable)',
+    ).helpGroup(GROUP_CONNECTION),
+  );
+}
+
 /**
  * -o FILE (pub, sub, rr): mosquitto-style default options, one flag per line. The file's options are
  * put in place of -o before parsing (cli.ts), so this declaration is for --help and the completions.

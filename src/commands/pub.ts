@@ -17,6 +17,7 @@ import { createTerminal, type Terminal } from '../io/terminal.js';
 import type { CodecSpec } from '../codecs/spec.js';
 import type { Codec } from '../codecs/codec.js';
 import { loadCodec } from '../setup/codecs.js';
+import { mergeProperties, parseProperties } from '../setup/properties.js';
 import { parseRecord, replayDue, type JsonlRecord } from '../io/jsonl-record.js';
 
 export interface PubFlags extends ConnectionFlags, PayloadFlags {
@@ -36,6 +37,7 @@ export interface PubFlags extends ConnectionFlags, PayloadFlags {
   ackTimeout?: number;
   strictQos?: boolean;
   encode?: CodecSpec;
+  property?: string[];
   replay?: boolean;
   replaySpeed?: number;
   embedded?: boolean;
@@ -156,7 +158,9 @@ export async function runPub(flags: PubFlags): Promise<void> {
   const source = pickPayloadSource(flags, true);
   const lineMode = source.kind === 'lines' || source.kind === 'jsonl';
   checkRecordFlags(flags, source.kind === 'jsonl');
-  const connection = await resolveConnection(flags, term, { longRunning: lineMode, embedded: flags.embedded === true });
+  const d = parseProperties(flags.property ?? [], flags.willTopic === undefined ? ['connect', 'publish', 'disconnect'] : ['connect', 'publish', 'disconnect', 'will'], 'pub');
+  if (d.publish !== undefined && source.kind === 'jsonl') throw new UsageError("--jsonl takes each message's MQTT 5 properties from its line: drop -D publish");
+  const connection = await resolveConnection({ ...flags, mqtt5Properties: d }, term, { longRunning: lineMode, embedded: flags.embedded === true });
   try {
     // --jsonl: every line names its topic.
     const topic = source.kind === 'jsonl' ? '' : (flags.topic ?? connection.spec.urlTopic);
@@ -165,7 +169,12 @@ export async function runPub(flags: PubFlags): Promise<void> {
       const check = validateTopicName(topic);
       if (!check.ok) throw new UsageError(`invalid topic: ${check.message} [${check.rule}]`);
     }
-    let opts = publishOptions(flags, connection.spec.protocolVersion);
+    const withD = (o: ReturnType<typeof publishOptions>): ReturnType<typeof publishOptions> => {
+      if (d.publish === undefined) return o;
+      if (connection.spec.protocolVersion !== 5) throw new UsageError('-D publish properties need MQTT 5: drop -V 311, or the -D options');
+      return { ...o, properties: mergeProperties(o.properties, d.publish, 'publish') };
+    };
+    let opts = withD(publishOptions(flags, connection.spec.protocolVersion));
     if (flags.repeat !== undefined && lineMode) throw new UsageError(`--repeat cannot be combined with ${source.kind === 'jsonl' ? '--jsonl' : '-l'}`);
     const codec = flags.encode === undefined ? undefined : loadCodec(flags.encode, '--encode');
     if (codec !== undefined && source.kind === 'null') throw new UsageError('--encode has nothing to encode in -n (a zero-length message)');
@@ -177,6 +186,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
       notice: term.notice,
       ackTap,
       webSocket: connection.webSocket,
+      needsMqtt5: flags.property === undefined ? undefined : '-D (MQTT 5 properties)',
       // --jsonl lines carry their own QoS.
       keepSession: lineMode && (flags.qos ?? (source.kind === 'jsonl' ? 2 : 0)) > 0,
     });

@@ -4,6 +4,7 @@ import type { IPublishPacket } from 'mqtt';
 import { connect } from '../connection/session.js';
 import type { ConnectionFlags } from '../connection/options.js';
 import { resolveConnection } from '../setup/resolve.js';
+import { mergeProperties, parseProperties } from '../setup/properties.js';
 import { pickPayloadSource, readPayload, type PayloadFlags } from '../io/payload.js';
 import { validateTopicFilter, validateTopicName } from '../connection/topics.js';
 import type { Qos } from '../connection/values.js';
@@ -20,6 +21,7 @@ export interface RrFlags extends ConnectionFlags, OutputFlags, PayloadFlags {
   responseTopic?: string;
   qos?: Qos;
   timeout?: number;
+  property?: string[];
   embedded?: boolean;
   color: boolean;
 }
@@ -33,7 +35,8 @@ export async function runRr(flags: RrFlags): Promise<void> {
   const source = pickPayloadSource(flags, false);
   // rr has no -l or --jsonl, so the source is always a single message.
   const payload = await readPayload(source as Exclude<typeof source, { kind: 'lines' | 'jsonl' }>);
-  const connection = await resolveConnection(flags, term, { longRunning: false, embedded: flags.embedded === true });
+  const d = parseProperties(flags.property ?? [], ['connect', 'publish', 'subscribe', 'disconnect', ...(flags.willTopic === undefined ? [] : ['will' as const])], 'rr');
+  const connection = await resolveConnection({ ...flags, mqtt5Properties: d }, term, { longRunning: false, embedded: flags.embedded === true });
   const topic = flags.topic ?? connection.spec.urlTopic;
   if (topic === undefined) throw new UsageError('no request topic: give -t TOPIC (or a topic in the -L URL)');
   const t = validateTopicName(topic);
@@ -64,7 +67,7 @@ export async function runRr(flags: RrFlags): Promise<void> {
     done();
   };
   try {
-    session.client.subscribe(flags.responseTopic, { qos }, (err, granted) => {
+    session.client.subscribe(flags.responseTopic, { qos, ...(d.subscribe === undefined ? {} : { properties: d.subscribe as never }) }, (err, granted) => {
       const code = granted?.[0]?.qos ?? 0;
       if (code >= 0x80 || (err !== null && err !== undefined)) {
         const info = decodeReason('suback', 5, code);
@@ -74,7 +77,7 @@ export async function runRr(flags: RrFlags): Promise<void> {
       session.client.publish(
         topic,
         payload,
-        { qos, properties: { responseTopic: flags.responseTopic, correlationData: correlation } },
+        { qos, properties: mergeProperties({ responseTopic: flags.responseTopic, correlationData: correlation }, d.publish, 'publish') },
         (pubErr?: Error) => {
           const c = (pubErr as { code?: unknown } | undefined)?.code;
           if (typeof c === 'number' && c >= 0x80) {

@@ -16,6 +16,7 @@ import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { BatchedWriter } from '../io/writer.js';
 import { REDRAW_MS, watchScreen } from '../io/watch-view.js';
+import { mergeProperties, parseProperties, type PropertySet, type PropertyValue } from '../setup/properties.js';
 
 export interface SubFlags extends ConnectionFlags, OutputFlags {
   topic?: string[];
@@ -34,6 +35,7 @@ export interface SubFlags extends ConnectionFlags, OutputFlags {
   retainHandling?: '0' | '1' | '2';
   userProperty?: Array<[string, string]>;
   unsubscribe?: string[];
+  property?: string[];
   randomFilter?: number;
   watch?: boolean;
   embedded?: boolean;
@@ -66,14 +68,14 @@ export function subscriptionMap(flags: SubFlags, filters: string[], version: 3 |
 const UNSUBACK_TIMEOUT_MS = 10_000;
 
 /** -U: UNSUBSCRIBE before subscribing; MQTT 5 reason codes named (0x11: there was no such subscription). */
-async function unsubscribe(session: Session, filters: string[], term: Terminal): Promise<void> {
+async function unsubscribe(session: Session, filters: string[], term: Terminal, properties: Record<string, PropertyValue> | undefined): Promise<void> {
   // mqtt-packet puts an MQTT 5 UNSUBACK's reason codes in `granted`; a 3.1.1 UNSUBACK has none.
   const unsuback = await new Promise<{ granted?: number[] } | undefined>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new TimeoutError(`no UNSUBACK within ${UNSUBACK_TIMEOUT_MS / 1000} s for -U ${filters.join(' ')}`, { hint: 'The broker did not answer the UNSUBSCRIBE: check its log.' })),
       UNSUBACK_TIMEOUT_MS,
     );
-    session.client.unsubscribe(filters, {}, (err, packet) => {
+    session.client.unsubscribe(filters, properties === undefined ? {} : { properties: properties as never }, (err, packet) => {
       clearTimeout(timer);
       if (err !== undefined && err !== null && packet === undefined) reject(new RejectedError(`unsubscribing failed: ${err.message}`));
       else resolve(packet as { granted?: number[] } | undefined);
@@ -89,11 +91,15 @@ async function unsubscribe(session: Session, filters: string[], term: Terminal):
 }
 
 /** SUBSCRIBE, resolved with the SUBACK that answers it (MQTT.js matches the packet id). */
-function subscribe(session: Session, map: ISubscriptionMap, userProperty: Array<[string, string]> | undefined): Promise<ISubackPacket> {
-  const props =
-    userProperty === undefined
-      ? {}
-      : { properties: { userProperties: Object.fromEntries(userProperty.map(([k, v]) => [k, v])) } };
+function subscribe(
+  session: Session,
+  map: ISubscriptionMap,
+  userProperty: Array<[string, string]> | undefined,
+  fromD: Record<string, PropertyValue> | undefined,
+): Promise<ISubackPacket> {
+  const fromFlags = userProperty === undefined ? undefined : { userProperties: Object.fromEntries(userProperty.map(([k, v]) => [k, v])) };
+  const merged = mergeProperties(fromFlags, fromD, 'subscribe');
+  const props = merged === undefined ? {} : { properties: merged as never };
   return new Promise((resolve, reject) => {
     session.client.subscribe(map, props, (err, _granted, suback) => {
       // A refusal arrives as an error that carries its SUBACK: checkSuback names each refused filter.
@@ -135,7 +141,12 @@ export async function runSub(flags: SubFlags): Promise<void> {
     throw new UsageError('--watch draws on a terminal: stdout is not one', { hint: 'Drop --watch to print every message (to a pipe or a file).' });
   }
   const oneShot = flags.exitAfterSubscribe === true || flags.retainedOnly === true;
-  const connection = await resolveConnection(flags, term, { longRunning: !oneShot, embedded: flags.embedded === true });
+  const d = parseProperties(
+    flags.property ?? [],
+    ['connect', 'subscribe', 'disconnect', ...(flags.unsubscribe === undefined ? [] : ['unsubscribe' as const]), ...(flags.willTopic === undefined ? [] : ['will' as const])],
+    'sub',
+  );
+  const connection = await resolveConnection({ ...flags, mqtt5Properties: d }, term, { longRunning: !oneShot, embedded: flags.embedded === true });
   try {
     const filters = flags.topic ?? (connection.spec.urlTopic === undefined ? [] : [connection.spec.urlTopic]);
     if (filters.length === 0 && flags.unsubscribe === undefined) throw new UsageError("no topic: give -t FILTER (e.g. -t 'sensors/#'), or -U FILTER to unsubscribe");
@@ -144,11 +155,13 @@ export async function runSub(flags: SubFlags): Promise<void> {
       if (!check.ok) throw new UsageError(`invalid topic filter '${shown(f)}': ${check.message} [${check.rule}]`);
     }
     let map = subscriptionMap(flags, filters, connection.spec.protocolVersion);
-    const run = new SubRun(flags, format);
-    const session = await connect(
-      connection.spec,
-      { notice: term.notice, webSocket: connection.webSocket, handleMessage: (client, packet, done) => run.onMessage(client, packet, done) },
-    );
+    const run = new SubRun(flags, format, d);
+    const session = await connect(connection.spec, {
+      notice: term.notice,
+      webSocket: connection.webSocket,
+      handleMessage: (client, packet, done) => run.onMessage(client, packet, done),
+      needsMqtt5: flags.property === undefined ? undefined : '-D (MQTT 5 properties)',
+    });
     if (session.spec.protocolVersion !== connection.spec.protocolVersion) {
       try {
         map = subscriptionMap(flags, filters, session.spec.protocolVersion, true);
@@ -187,6 +200,7 @@ class SubRun {
   constructor(
     private readonly flags: SubFlags,
     private readonly format: Formatter,
+    private readonly properties: PropertySet = {},
   ) {
     this.watch = flags.watch === true ? new WatchView() : undefined;
   }
@@ -252,17 +266,17 @@ class SubRun {
     session.client.on('connect', (connack: IConnackPacket) => {
       if (connack.sessionPresent) return;
       if (!session.spec.clean) term.warn('the broker did not keep our session (session present = 0): messages sent while we were away are lost; subscribing again');
-      subscribe(session, map, flags.userProperty)
+      subscribe(session, map, flags.userProperty, this.properties.subscribe)
         .then((suback) => checkSuback(suback, filters, version, flags.qos ?? 0, term))
         .catch((err: unknown) => this.finishWith(isCliError(err) ? err : new RejectedError(`subscribing again failed: ${String(err)}`)));
     });
     try {
       if (flags.unsubscribe !== undefined) {
-        await unsubscribe(session, flags.unsubscribe, term);
+        await unsubscribe(session, flags.unsubscribe, term, this.properties.unsubscribe);
         // -U alone: clear a persistent session's subscriptions and exit.
         if (filters.length === 0) this.finishWith(undefined);
       }
-      const suback = filters.length === 0 ? undefined : await Promise.race([subscribe(session, map, flags.userProperty), this.finished.then(() => undefined)]);
+      const suback = filters.length === 0 ? undefined : await Promise.race([subscribe(session, map, flags.userProperty, this.properties.subscribe), this.finished.then(() => undefined)]);
       if (suback !== undefined) {
         try {
           checkSuback(suback, filters, version, flags.qos ?? 0, term);

@@ -18,6 +18,8 @@ export interface ConnectionFlags {
   port?: number;
   unix?: string;
   bindAddress?: string;
+  /** -D connect / will / disconnect: MQTT 5 properties of those packets (parsed by setup/properties.ts). */
+  mqtt5Properties?: { connect?: Mqtt5Properties; will?: Mqtt5Properties; disconnect?: Mqtt5Properties };
   url?: string;
   id?: string;
   idPrefix?: string;
@@ -57,6 +59,9 @@ export interface ConnectionFlags {
 
 export type PasswordSource = 'flag' | 'file' | 'url' | 'env';
 
+/** MQTT 5 properties by their MQTT.js names, e.g. { receiveMaximum: 10, userProperties: { k: ['v'] } }. */
+export type Mqtt5Properties = Readonly<Record<string, number | boolean | string | Buffer | Record<string, string[]>>>;
+
 export interface TlsSpec {
   readonly ca: Buffer | undefined;
   readonly cert: Buffer | undefined;
@@ -83,6 +88,8 @@ export interface WillSpec {
   readonly qos: Qos;
   readonly retain: boolean;
   readonly delaySeconds: number | undefined;
+  /** -D will: the will message's properties. */
+  readonly properties: Mqtt5Properties | undefined;
 }
 
 export interface ReconnectPolicy {
@@ -100,6 +107,10 @@ export interface ConnectionSpec {
   readonly unixPath: string | undefined;
   /** -A: the local address outgoing connections are made from. */
   readonly bindAddress: string | undefined;
+  /** -D connect: CONNECT properties beyond the session expiry. */
+  readonly connectProperties: Mqtt5Properties | undefined;
+  /** -D disconnect: DISCONNECT properties. */
+  readonly disconnectProperties: Mqtt5Properties | undefined;
   /** WebSocket path, e.g. /mqtt. */
   readonly path: string;
   readonly clientId: string;
@@ -271,6 +282,7 @@ function buildWill(flags: ConnectionFlags, version: ProtocolVersion): WillSpec |
     qos: flags.willQos ?? 0,
     retain: flags.willRetain === true,
     delaySeconds: flags.willDelay,
+    properties: flags.mqtt5Properties?.will,
   };
 }
 
@@ -341,6 +353,12 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
   if (urlPath !== undefined && !isWs) urlTopic = urlPath.slice(1);
 
   const reconnectPeriodSeconds = flags.reconnectPeriod ?? 1;
+  const d = flags.mqtt5Properties;
+  if (d !== undefined && (d.connect !== undefined || d.will !== undefined || d.disconnect !== undefined) && protocolVersion !== 5) {
+    throw new UsageError('-D properties need MQTT 5: drop -V 311, or the -D options');
+  }
+  if (d?.connect?.['sessionExpiryInterval'] !== undefined && flags.sessionExpiry !== undefined) throw new UsageError('--session-expiry and -D connect session-expiry-interval say the same: give one');
+  if (d?.will?.['willDelayInterval'] !== undefined && flags.willDelay !== undefined) throw new UsageError('--will-delay and -D will will-delay-interval say the same: give one');
   if (flags.unix !== undefined) {
     const other = flags.url !== undefined ? '-L' : flags.host !== undefined ? '-h' : flags.port !== undefined ? '-p' : undefined;
     if (other !== undefined) throw new UsageError(`--unix names the broker's socket: drop ${other}`);
@@ -352,6 +370,8 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
     transport,
     unixPath: flags.unix,
     bindAddress: flags.bindAddress,
+    connectProperties: flags.mqtt5Properties?.connect,
+    disconnectProperties: flags.mqtt5Properties?.disconnect,
     host: flags.host ?? fromUrl?.host ?? 'localhost',
     port: flags.port ?? fromUrl?.port ?? DEFAULT_PORTS[transport],
     path: isWs ? (urlPath ?? DEFAULT_WS_PATH) : DEFAULT_WS_PATH,
@@ -417,13 +437,16 @@ export function toMqttOptions(spec: ConnectionSpec): IClientOptions {
     // MQTT 5 ends a session at disconnect unless an expiry is set; -c means "keep it", as in mosquitto.
     opts.properties = { sessionExpiryInterval: 0xffffffff };
   }
+  if (spec.protocolVersion === 5 && spec.connectProperties !== undefined) opts.properties = { ...opts.properties, ...spec.connectProperties } as IClientOptions['properties'];
   if (spec.will !== undefined) {
     opts.will = {
       topic: spec.will.topic,
       payload: spec.will.payload,
       qos: spec.will.qos,
       retain: spec.will.retain,
-      ...(spec.will.delaySeconds !== undefined ? { properties: { willDelayInterval: spec.will.delaySeconds } } : {}),
+      ...(spec.will.delaySeconds !== undefined || spec.will.properties !== undefined
+        ? { properties: { ...spec.will.properties, ...(spec.will.delaySeconds === undefined ? {} : { willDelayInterval: spec.will.delaySeconds }) } }
+        : {}),
     };
   }
   return opts;

@@ -243,7 +243,9 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
     ended: supervise(client, spec, options.notice, () => streamError, progress, schedule),
     close: async () => {
       // The kept session ends with us: MQTT 5 by a zero expiry on DISCONNECT [MQTT-3.14.2-2], 3.1.1 by a clean connection.
-      await closeClient(client, keep && spec.protocolVersion === 5 ? { properties: { sessionExpiryInterval: 0 } } : {});
+      // -D disconnect properties go on the DISCONNECT; the user's session expiry there wins over ours.
+      const properties = { ...(keep && spec.protocolVersion === 5 ? { sessionExpiryInterval: 0 } : {}), ...spec.disconnectProperties };
+      await closeClient(client, Object.keys(properties).length > 0 ? { properties } : {});
       if (keep && spec.protocolVersion !== 5) await dropSession(spec, options);
     },
   };

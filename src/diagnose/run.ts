@@ -455,7 +455,7 @@ async function willCheck(client: MqttClient, spec: ConnectionSpec, topic: string
   const arrival = waitForMessage(client, topic, WAIT_MS);
   try {
     const dying = await connect(
-      { ...spec, clientId: `${spec.clientId}-w`, will: { topic, payload: Buffer.from('diagnose will'), qos: 1, retain: false, delaySeconds: undefined } },
+      { ...spec, clientId: `${spec.clientId}-w`, will: { topic, payload: Buffer.from('diagnose will'), qos: 1, retain: false, delaySeconds: undefined, properties: undefined } },
       dial,
     );
     dying.client.stream.destroy();

@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IPublishPacket } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
@@ -240,5 +241,44 @@ describe('TLS: --capath, --tls-use-os-certs, ciphers, --tls-keylog, PSK, encrypt
     } finally {
       b.stop();
     }
+  });
+});
+
+describe('-D COMMAND PROPERTY VALUE', () => {
+  const conn = (): string[] => ['-h', '127.0.0.1', '-p', String(broker.port)];
+  test('publish properties, user properties from -D and --user-property together', async () => {
+    const watcher = await testClient(`mqtt://127.0.0.1:${broker.port}`, { protocolVersion: 5 });
+    const got: Array<IPublishPacket['properties']> = [];
+    watcher.on('message', (_t, _p, packet) => got.push(packet.properties));
+    await watcher.subscribeAsync('parity/d/pub', { qos: 1 });
+    const r = await runCli(['pub', ...conn(), '-t', 'parity/d/pub', '-q', '1', '-m', 'x', '-D', 'publish', 'user-property', 'k', 'v1', '--user-property', 'k=v0', '-D', 'publish', 'content-type', 'text/plain', '-D', 'publish', 'message-expiry-interval', '60']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((res) => setTimeout(res, 20));
+    await watcher.endAsync();
+    expect(got[0]).toMatchObject({ contentType: 'text/plain', userProperties: { k: ['v0', 'v1'] } });
+    expect(got[0]?.messageExpiryInterval).toBeGreaterThan(50);
+  });
+  test('-D subscribe subscription-identifier comes back on each message (%S)', async () => {
+    const sub = spawnSub(['-t', 'parity/d/sid', '-D', 'subscribe', 'subscription-identifier', '7', '-F', '%S %p', '-C', '1', '-W', '5']);
+    await sub.ready;
+    expect((await runCli(['pub', ...conn(), '-t', 'parity/d/sid', '-m', 'x'])).code).toBe(0);
+    expect((await sub.done).stdout).toBe('7 x\n');
+  });
+  test('-D connect maximum-packet-size: the broker sends this client nothing larger', async () => {
+    const sub = spawnSub(['-t', 'parity/d/max', '-D', 'connect', 'maximum-packet-size', '100', '-C', '1', '-W', '5']);
+    await sub.ready;
+    expect((await runCli(['pub', ...conn(), '-t', 'parity/d/max', '-q', '1', '-m', 'x'.repeat(300)])).code).toBe(0);
+    expect((await runCli(['pub', ...conn(), '-t', 'parity/d/max', '-q', '1', '-m', 'small'])).code).toBe(0);
+    expect((await sub.done).stdout).toBe('small\n');
+  });
+  test('-D connect authentication-method: a broker without it refuses, named (exit 3)', async () => {
+    const r = await runCli(['pub', ...conn(), '-t', 'x', '-m', 'y', '-D', 'connect', 'authentication-method', 'SCRAM-SHA-256']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('Bad authentication method (0x8C)');
+  });
+  test('-D with -V 311 is refused', async () => {
+    const r = await runCli(['pub', ...conn(), '-V', '311', '-t', 'x', '-m', 'y', '-D', 'connect', 'receive-maximum', '5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('-D properties need MQTT 5');
   });
 });
