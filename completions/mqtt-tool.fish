@@ -39,7 +39,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s p -l port -d 'brok
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s I -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
@@ -47,7 +47,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l password-prompt -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -55,6 +55,8 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l no-color -d 'no co
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s A -l bind-address -d 'make the connection from this local address' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l proxy -d 'connect through a SOCKS5 proxy: socks5h://[user:pass@]host[:port] (the proxy resolves the broker name)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s S -l srv -d 'find the broker of the -h domain by DNS SRV (_mqtt._tcp, _secure-mqtt._tcp with TLS)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
@@ -109,7 +111,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s p -l port -d 'brok
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s I -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
@@ -117,7 +119,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l password-prompt -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -125,6 +127,8 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l no-color -d 'no co
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s A -l bind-address -d 'make the connection from this local address' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l proxy -d 'connect through a SOCKS5 proxy: socks5h://[user:pass@]host[:port] (the proxy resolves the broker name)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s S -l srv -d 'find the broker of the -h domain by DNS SRV (_mqtt._tcp, _secure-mqtt._tcp with TLS)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
@@ -169,7 +173,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s p -l port -d 'broke
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s I -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
@@ -177,7 +181,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l password-prompt -d 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -185,6 +189,8 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l no-color -d 'no col
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s A -l bind-address -d 'make the connection from this local address' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l proxy -d 'connect through a SOCKS5 proxy: socks5h://[user:pass@]host[:port] (the proxy resolves the broker name)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s S -l srv -d 'find the broker of the -h domain by DNS SRV (_mqtt._tcp, _secure-mqtt._tcp with TLS)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
@@ -232,7 +238,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s p -l port -d 'br
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s I -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
@@ -240,7 +246,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l password-prompt 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -248,6 +254,8 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l no-color -d 'no 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s A -l bind-address -d 'make the connection from this local address' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l proxy -d 'connect through a SOCKS5 proxy: socks5h://[user:pass@]host[:port] (the proxy resolves the broker name)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s S -l srv -d 'find the broker of the -h domain by DNS SRV (_mqtt._tcp, _secure-mqtt._tcp with TLS)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
@@ -272,7 +280,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s p -l port -d 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s I -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
@@ -280,7 +288,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l password-prom
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -309,7 +317,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s p -l port -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s I -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s u -l username -d 'user name' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
@@ -317,7 +325,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l password-pro
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'

@@ -46,6 +46,7 @@ await build({
     'esm-import': 'src/esm-import.ts',
     'bench-worker': 'src/bench/worker.ts',
     'transport-ws': 'src/setup/ws-library.ts',
+    'transport-socks': 'src/connection/transport/socks.ts',
     config: 'src/config/load.ts',
     prompt: 'src/io/prompt.ts',
     // Payload codecs, each required only when --decode / --encode names it.

@@ -17,6 +17,8 @@ const NEEDS = [
   // TLS tests: the system CA bundle (--tls-use-os-certs) and openssl (an encrypted client key).
   { pkg: 'ca-certificates', probe: 'test -s /etc/ssl/certs/ca-certificates.crt' },
   { pkg: 'openssl', probe: 'command -v openssl' },
+  // --proxy is tested through a real SOCKS5 server.
+  { pkg: 'dante-server', probe: 'test -x /usr/sbin/danted' },
   // bench --html is checked the way a person looks at it: in headless Chromium.
   { pkg: 'chromium', probe: 'test -x /usr/bin/chromium' },
 ];

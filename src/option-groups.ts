@@ -36,7 +36,7 @@ export function addConnectionOptions<Args extends unknown[], Opts extends Option
     .addOption(new Option('--profile <name>', 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-L, --url <url>', 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-i, --id <id>', 'client identifier (default: mqtt-tool- and a random suffix)').helpGroup(GROUP_CONNECTION))
-    .addOption(new Option('--id-prefix <prefix>', 'client identifier prefix; a random suffix is added').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-I, --id-prefix <prefix>', 'client identifier prefix; a random suffix is added').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-u, --username <name>', 'user name').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-P, --password <password>', 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('--password-file <file>', 'read the password from a file (one trailing newline is ignored)').helpGroup(GROUP_CONNECTION))
@@ -45,7 +45,7 @@ export function addConnectionOptions<Args extends unknown[], Opts extends Option
     .addOption(new Option('-V, --protocol-version <version>', 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)')
       .argParser((v) => parseProtocolVersion('-V', v)).helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-c, --disable-clean-session', 'keep the session on the broker after disconnect (needs -i)').helpGroup(GROUP_CONNECTION))
-    .addOption(new Option('--session-expiry <seconds>', 'MQTT 5 session expiry interval').argParser((v) => parseInteger('--session-expiry', v, 0, 0xffffffff)).helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-x, --session-expiry <seconds>', 'MQTT 5 session expiry interval').argParser((v) => parseInteger('--session-expiry', v, 0, 0xffffffff)).helpGroup(GROUP_CONNECTION))
     .addOption(new Option('--connect-timeout <seconds>', 'give up when no CONNACK arrives in time (default: 10)').argParser((v) => parseSeconds('--connect-timeout', v, 0.1)).helpGroup(GROUP_CONNECTION))
     .addOption(new Option('--embedded', 'start the built-in broker on a free loopback port and use it').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-d, --debug', 'log every MQTT packet on stderr (passwords masked)').helpGroup(GROUP_CONNECTION))
@@ -96,7 +96,9 @@ export function addSocketOptions<Args extends unknown[], Opts extends OptionValu
   return cmd
     .addOption(new Option('--unix <path>', "connect to the broker's Unix domain socket instead of host and port (plain MQTT)").helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-A, --bind-address <address>', 'make the connection from this local address').helpGroup(GROUP_CONNECTION))
-    .addOption(new Option('--nodelay', "accepted for mosquitto's clients' option files: mqtt-tool always disables Nagle's algorithm").helpGroup(GROUP_CONNECTION));
+    .addOption(new Option('--nodelay', "accepted for mosquitto's clients' option files: mqtt-tool always disables Nagle's algorithm").helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('--proxy <url>', 'connect through a SOCKS5 proxy: socks5h://[user:pass@]host[:port] (the proxy resolves the broker name)').helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-S, --srv', 'find the broker of the -h domain by DNS SRV (_mqtt._tcp, _secure-mqtt._tcp with TLS)').helpGroup(GROUP_CONNECTION));
 }
 
 /** -D COMMAND PROPERTY VALUE (pub, sub, rr): MQTT 5 properties of any packet the command sends, as mosquitto spells them. */

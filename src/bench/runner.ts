@@ -11,7 +11,7 @@ import type { Qos } from '../connection/values.js';
 import { connect } from '../connection/session.js';
 import { defaultWindow } from '../connection/fast-publisher.js';
 import type { ProtocolVersion } from '../connection/reason-codes.js';
-import { loadWebSocketLibrary } from '../setup/websocket.js';
+import { loadSocksTransport, loadWebSocketLibrary } from '../setup/websocket.js';
 import { errorForExitCode, isCliError } from '../errors.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { addBuckets, countLoss, decodeHistogram, emptyBuckets, encodeHistogram, newHistogram, summarize, type BucketCounts, type LatencySummary, type QosResult } from './stats.js';
@@ -267,7 +267,7 @@ export async function runConnectionTest(
     attempted++;
     const t0 = process.hrtime.bigint();
     attempts.push(
-      connect({ ...spec, clientId: `${spec.clientId}-${runId}-c${i}` }, { notice: () => {}, webSocket: loadWebSocketLibrary(spec) }).then(
+      connect({ ...spec, clientId: `${spec.clientId}-${runId}-c${i}` }, { notice: () => {}, webSocket: loadWebSocketLibrary(spec), socks: loadSocksTransport(spec) }).then(
         (s) => {
           h.recordValue(Math.max(1, Math.round(Number(process.hrtime.bigint() - t0) / 1000)));
           sessions.push(s);

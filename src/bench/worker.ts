@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { IPublishPacket } from 'mqtt';
 import { connect, type Session } from '../connection/session.js';
-import { loadWebSocketLibrary } from '../setup/websocket.js';
+import { loadSocksTransport, loadWebSocketLibrary } from '../setup/websocket.js';
 import type { ConnectionSpec } from '../connection/options.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
@@ -79,6 +79,7 @@ async function setup(received: PhasePlan): Promise<void> {
   plan = p;
   const notice = (): void => {};
   const webSocket = loadWebSocketLibrary(p.spec);
+  const socks = loadSocksTransport(p.spec);
   const opened = await Promise.all([
     ...p.subscriberIds.map(async (id) => {
       const trackers = new Map<number, SequenceTracker>();
@@ -87,7 +88,7 @@ async function setup(received: PhasePlan): Promise<void> {
       tap.onPacket = leanReceiver(p.spec.protocolVersion, tap, (payload) => record(trackers, payload));
       const session = await connect(
         { ...p.spec, clientId: `${p.spec.clientId}-s${id}` },
-        { notice, webSocket, ackTap: tap, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
+        { notice, webSocket, socks, ackTap: tap, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
       );
       const grants = await session.client.subscribeAsync(`${p.topicBase}/#`, { qos: p.qos });
       grantedQos = Math.min(grantedQos, ...grants.map((g) => g.qos));
@@ -95,7 +96,7 @@ async function setup(received: PhasePlan): Promise<void> {
     }),
     ...p.publisherIds.map(async (id) => {
       const ackTap: AckTap = { handler: undefined };
-      const session = await connect({ ...p.spec, clientId: `${p.spec.clientId}-p${id}` }, { notice, ackTap, webSocket });
+      const session = await connect({ ...p.spec, clientId: `${p.spec.clientId}-p${id}` }, { notice, ackTap, webSocket, socks });
       return { kind: 'pub' as const, id, session, ackTap };
     }),
   ]);

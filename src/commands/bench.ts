@@ -195,7 +195,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
       }
       // One connection first: the MQTT version the broker accepts (a defaulted 5 may fall back to 3.1.1,
       // said once here rather than by every client) and its Receive Maximum, which caps the window.
-      const probe = await connect(spec, { notice: term.notice, webSocket: resolved.webSocket });
+      const probe = await connect(spec, { notice: term.notice, webSocket: resolved.webSocket, socks: resolved.socks });
       spec = probe.spec;
       environment.protocolVersion = spec.protocolVersion;
       const receiveMaximum = probe.connack.properties?.receiveMaximum;

@@ -29,7 +29,7 @@ export async function runDiagnose(flags: DiagnoseFlags): Promise<void> {
     const steps = await diagnose(
       spec,
       {
-        connect: { notice: () => {}, webSocket: connection.webSocket },
+        connect: { notice: () => {}, webSocket: connection.webSocket, socks: connection.socks },
         testTopic: flags.testTopic,
         checkWill: flags.checkWill === true,
         urlGiven: flags.url,

@@ -186,6 +186,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
       notice: term.notice,
       ackTap,
       webSocket: connection.webSocket,
+      socks: connection.socks,
       needsMqtt5: flags.property === undefined ? undefined : '-D (MQTT 5 properties)',
       // --jsonl lines carry their own QoS.
       keepSession: lineMode && (flags.qos ?? (source.kind === 'jsonl' ? 2 : 0)) > 0,

@@ -47,7 +47,7 @@ export async function runRr(flags: RrFlags): Promise<void> {
       hint: flags.protocolVersion === undefined ? 'Drop protocolVersion from the profile, or pass -V 5.' : 'Drop -V.',
     });
   }
-  const session = await connect(connection.spec, { notice: term.notice, webSocket: connection.webSocket, needsMqtt5: 'request/response (response topic and correlation data)' });
+  const session = await connect(connection.spec, { notice: term.notice, webSocket: connection.webSocket, socks: connection.socks, needsMqtt5: 'request/response (response topic and correlation data)' });
   const correlation = randomBytes(16);
   const qos = flags.qos ?? 0;
   let timer: NodeJS.Timeout | undefined;

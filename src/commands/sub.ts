@@ -159,6 +159,7 @@ export async function runSub(flags: SubFlags): Promise<void> {
     const session = await connect(connection.spec, {
       notice: term.notice,
       webSocket: connection.webSocket,
+      socks: connection.socks,
       handleMessage: (client, packet, done) => run.onMessage(client, packet, done),
       needsMqtt5: flags.property === undefined ? undefined : '-D (MQTT 5 properties)',
     });

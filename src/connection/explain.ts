@@ -6,6 +6,7 @@
 import type { IConnackPacket, IDisconnectPacket } from 'mqtt-packet';
 import { ConnackError, type CliError, NetworkError, RejectedError, TimeoutError, TlsError } from '../errors.js';
 import { explainTlsAlert, explainTlsCode } from '../tls/verify-errors.js';
+import { isProxyError, type ProxyError } from './transport/proxy-error.js';
 import { nameToVerify } from '../tls/options.js';
 import { describeEndpoint, urlHost, type ConnectionSpec } from './options.js';
 import { classifyPeerReply } from './peer-reply.js';
@@ -42,7 +43,27 @@ export function explainForeignPeer(spec: ConnectionSpec, progress: Progress): Ne
 }
 
 /** A socket, TLS or WebSocket error, given how far the attempt got. */
+/** The SOCKS proxy leg failed: the proxy unreachable, or its refusal (RFC 1928 reply codes, by the socks library's names). */
+function explainProxyError(err: ProxyError, spec: ConnectionSpec): CliError {
+  const at = `${urlHost(err.proxy.host)}:${err.proxy.port}`;
+  if (err.code !== 'ESOCKS') {
+    const why = err.code === 'ECONNREFUSED' ? 'connection refused (nothing is listening there)' : err.code === 'ENOTFOUND' ? 'its host name does not resolve' : err.message;
+    return new NetworkError(`cannot connect to the SOCKS proxy ${at}: ${why}`, { hint: 'Is the proxy running, and is --proxy right?', cause: err });
+  }
+  const target = `${urlHost(spec.host)}:${spec.port}`;
+  const reasons: Array<[RegExp, string, string]> = [
+    [/Authentication failed|auth/i, 'the proxy refused the user name or password', 'Check user:pass in --proxy socks5h://user:pass@host:port.'],
+    [/NotAllowed/i, `the proxy's rules do not allow a connection to ${target}`, "Ask for the broker to be allowed in the proxy's rules."],
+    [/ConnectionRefused/i, `the proxy reached ${target}, but nothing listens there`, 'Is the broker running, and are -h and -p right (as the proxy sees them)?'],
+    [/HostUnreachable|NetworkUnreachable|TTLExpired/i, `the proxy cannot reach ${target}`, 'Check the broker address as the proxy sees it.'],
+    [/Socks5 proxy rejected|Failure/i, `the proxy could not connect to ${target}`, 'The proxy log says why.'],
+  ];
+  const match = reasons.find(([re]) => re.test(err.message));
+  return new NetworkError(`SOCKS proxy ${at}: ${match?.[1] ?? err.message} (${err.message})`, { hint: match?.[2] ?? 'The proxy log says why.', cause: err });
+}
+
 export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionSpec, progress: Progress): CliError {
+  if (isProxyError(err)) return explainProxyError(err, spec);
   const where = describeEndpoint(spec);
   const code = err.code ?? '';
   if (spec.unixPath !== undefined && (code === 'ENOENT' || code === 'ECONNREFUSED' || code === 'EACCES' || code === 'ENOTSOCK')) {

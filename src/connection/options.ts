@@ -18,6 +18,8 @@ export interface ConnectionFlags {
   port?: number;
   unix?: string;
   bindAddress?: string;
+  proxy?: string;
+  srv?: boolean;
   /** -D connect / will / disconnect: MQTT 5 properties of those packets (parsed by setup/properties.ts). */
   mqtt5Properties?: { connect?: Mqtt5Properties; will?: Mqtt5Properties; disconnect?: Mqtt5Properties };
   url?: string;
@@ -58,6 +60,34 @@ export interface ConnectionFlags {
 }
 
 export type PasswordSource = 'flag' | 'file' | 'url' | 'env';
+
+/** --proxy: a SOCKS5 proxy that resolves the broker's name itself (socks5h). */
+export interface ProxySpec {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+}
+
+/** "socks5h://[user:pass@]host:port" (as mosquitto's --proxy takes it); port 1080 when left out. */
+export function parseProxyUrl(raw: string): ProxySpec {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--proxy '${raw}' is not a URL: expected socks5h://[user:pass@]host:port`);
+  }
+  if (url.protocol !== 'socks5h:') {
+    throw new UsageError(`--proxy '${raw}': only socks5h:// is supported (SOCKS5, the proxy resolving the broker's name), as in mosquitto`);
+  }
+  if (url.hostname === '') throw new UsageError(`--proxy '${raw}' names no proxy host`);
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port === '' ? 1080 : Number(url.port),
+    username: url.username === '' ? undefined : decodeURIComponent(url.username),
+    password: url.password === '' ? undefined : decodeURIComponent(url.password),
+  };
+}
 
 /** MQTT 5 properties by their MQTT.js names, e.g. { receiveMaximum: 10, userProperties: { k: ['v'] } }. */
 export type Mqtt5Properties = Readonly<Record<string, number | boolean | string | Buffer | Record<string, string[]>>>;
@@ -107,6 +137,8 @@ export interface ConnectionSpec {
   readonly unixPath: string | undefined;
   /** -A: the local address outgoing connections are made from. */
   readonly bindAddress: string | undefined;
+  /** --proxy: the SOCKS5 proxy the connection goes through. */
+  readonly proxy: ProxySpec | undefined;
   /** -D connect: CONNECT properties beyond the session expiry. */
   readonly connectProperties: Mqtt5Properties | undefined;
   /** -D disconnect: DISCONNECT properties. */
@@ -359,17 +391,20 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
   }
   if (d?.connect?.['sessionExpiryInterval'] !== undefined && flags.sessionExpiry !== undefined) throw new UsageError('--session-expiry and -D connect session-expiry-interval say the same: give one');
   if (d?.will?.['willDelayInterval'] !== undefined && flags.willDelay !== undefined) throw new UsageError('--will-delay and -D will will-delay-interval say the same: give one');
+  if (flags.proxy !== undefined && (transport === 'ws' || transport === 'wss')) throw new UsageError('--proxy carries mqtt:// and mqtts:// here, not WebSocket URLs');
   if (flags.unix !== undefined) {
     const other = flags.url !== undefined ? '-L' : flags.host !== undefined ? '-h' : flags.port !== undefined ? '-p' : undefined;
     if (other !== undefined) throw new UsageError(`--unix names the broker's socket: drop ${other}`);
     if (secure) throw new UsageError('--unix carries plain MQTT only: drop the TLS flags (--cafile, --cert, --key, --insecure, --tls-version, --alpn, --servername)');
     if (flags.bindAddress !== undefined) throw new UsageError('--bind-address applies to TCP connections, not to --unix');
+    if (flags.proxy !== undefined || flags.srv === true) throw new UsageError(`${flags.proxy !== undefined ? '--proxy' : '-S'} applies to TCP connections, not to --unix`);
     if (flags.unix === '') throw new UsageError('--unix needs a socket path');
   }
   return {
     transport,
     unixPath: flags.unix,
     bindAddress: flags.bindAddress,
+    proxy: flags.proxy === undefined ? undefined : parseProxyUrl(flags.proxy),
     connectProperties: flags.mqtt5Properties?.connect,
     disconnectProperties: flags.mqtt5Properties?.disconnect,
     host: flags.host ?? fromUrl?.host ?? 'localhost',

@@ -26,7 +26,7 @@ import { describePacket } from './packet-log.js';
 import { formatCode, type ProtocolVersion } from './reason-codes.js';
 import { installAckTap, type AckTap } from './ack-tap.js';
 import { isRetryable, ReconnectSchedule, type EndCause } from './reconnect.js';
-import { openTransport } from './transport/index.js';
+import { openTransport, type SocksTransport } from './transport/index.js';
 import { freshProgress, type Progress } from './transport/progress.js';
 import type { WebSocketLibrary } from './transport/ws.js';
 
@@ -61,6 +61,8 @@ export interface ConnectOptions {
   readonly ackTap?: AckTap;
   /** The `ws` library, for ws:// and wss:// specs (the command edge loads it only then). */
   readonly webSocket?: WebSocketLibrary;
+  /** The SOCKS5 tunnel, injected for --proxy (setup/websocket.ts loads it). */
+  readonly socks?: SocksTransport;
   /**
    * Set by commands that cannot work without MQTT 5 (rr): the words for "this broker does not
    * offer it". Otherwise a defaulted MQTT 5 falls back to 3.1.1 once when the broker lacks 5.
@@ -174,7 +176,7 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
   const client = new MqttClientClass(() => {
     Object.assign(progress, freshProgress());
     streamError = undefined;
-    const stream = openTransport(spec, progress, options.webSocket);
+    const stream = openTransport(spec, progress, options.webSocket, options.socks);
     if (options.ackTap !== undefined && !spec.debug) installAckTap(stream, options.ackTap);
     // MQTT.js pipes the stream right after this returns, in the same tick: no data is missed.
     recordFirstBytes(stream, progress);
@@ -279,7 +281,7 @@ const DISCONNECT_WAIT_MS = 2_000;
 /** Connects once with a clean session and leaves: the broker drops what this client id had kept. */
 async function dropSession(spec: ConnectionSpec, options: ConnectOptions): Promise<void> {
   try {
-    const s = await connect({ ...spec, will: undefined, reconnect: { ...spec.reconnect, enabled: false } }, { notice: options.notice, webSocket: options.webSocket });
+    const s = await connect({ ...spec, will: undefined, reconnect: { ...spec.reconnect, enabled: false } }, { notice: options.notice, webSocket: options.webSocket, socks: options.socks });
     await s.close();
   } catch {
     // The session expires on the broker's own terms; nothing the user asked for is lost.

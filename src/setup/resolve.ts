@@ -11,12 +11,16 @@ import { osCaCertificates, readCaDirectory } from './ca-files.js';
 import type { Terminal } from '../io/terminal.js';
 import { buildConnectionSpec, type ConnectionFlags, type ConnectionSpec } from '../connection/options.js';
 import type { WebSocketLibrary } from '../connection/transport/ws.js';
-import { loadWebSocketLibrary } from './websocket.js';
+import { loadSocksTransport, loadWebSocketLibrary } from './websocket.js';
+import { lookupBroker } from './srv.js';
+import type { SocksTransport } from '../connection/transport/index.js';
 
 export interface ResolvedConnection {
   readonly spec: ConnectionSpec;
   /** The WebSocket library when the spec is ws:// or wss://; pass it on to connect(). */
   readonly webSocket: WebSocketLibrary | undefined;
+  /** The SOCKS5 tunnel for --proxy; pass it on to connect(). */
+  readonly socks: SocksTransport | undefined;
   /** Stops the embedded broker, if one was started. */
   release(): Promise<void>;
 }
@@ -79,6 +83,13 @@ export async function resolveConnection(
     randomId: () => randomBytes(6).toString('hex'),
     longRunning: options.longRunning,
   });
+  if (flags.srv === true) {
+    if (flags.host === undefined && flags.url === undefined) throw new UsageError('-S looks up the broker of a domain: give it with -h DOMAIN');
+    if (flags.port !== undefined) throw new UsageError('-S takes the port from the SRV record: drop -p');
+    const found = await lookupBroker(spec.host, spec.tls !== undefined, process.env['MQTT_TOOL_DNS_SERVER'], spec.connectTimeoutMs);
+    // As mosquitto does, the connection (and TLS's name check) goes to the record's target host.
+    spec = { ...spec, host: found.host, port: found.port };
+  }
   if (flags.key !== undefined) warnIfReadableByOthers(term, '--key', flags.key);
   if (spec.tls?.cert !== undefined && spec.tls.key !== undefined) checkKeyMatchesCert(spec.tls.cert, spec.tls.key, spec.tls.passphrase);
   if (flags.passwordFile !== undefined) warnIfReadableByOthers(term, '--password-file', flags.passwordFile);
@@ -98,7 +109,7 @@ export async function resolveConnection(
   if (process.env['NODE_TLS_REJECT_UNAUTHORIZED'] === '0' && spec.tls !== undefined) {
     term.warn('NODE_TLS_REJECT_UNAUTHORIZED=0 is set; mqtt-tool still verifies certificates unless --insecure is given');
   }
-  if (!options.embedded) return { spec, webSocket: loadWebSocketLibrary(spec), release: async () => {} };
+  if (!options.embedded) return { spec, webSocket: loadWebSocketLibrary(spec), socks: loadSocksTransport(spec), release: async () => {} };
 
   if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined || flags.unix !== undefined) {
     throw new UsageError('--embedded runs its own broker: drop -h, -p, -L and --unix');
@@ -108,5 +119,5 @@ export async function resolveConnection(
   const { startEmbeddedBroker } = await loadEmbeddedBroker();
   const broker = await startEmbeddedBroker();
   spec = { ...spec, host: broker.host, port: broker.port, transport: 'mqtt' };
-  return { spec, webSocket: undefined, release: () => broker.close() };
+  return { spec, webSocket: undefined, socks: undefined, release: () => broker.close() };
 }

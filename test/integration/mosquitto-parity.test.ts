@@ -11,6 +11,8 @@ import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { collectMessages, testClient } from '../helpers/mqtt-client.js';
 import { tempDir } from '../helpers/temp.js';
 import { freePort } from '../helpers/ports.js';
+import { startDante } from '../helpers/dante.js';
+import { startDnsServer } from '../helpers/dns-server.js';
 
 const dir = tempDir('mqtt-tool-parity-');
 let broker: Mosquitto;
@@ -280,5 +282,43 @@ describe('-D COMMAND PROPERTY VALUE', () => {
     const r = await runCli(['pub', ...conn(), '-V', '311', '-t', 'x', '-m', 'y', '-D', 'connect', 'receive-maximum', '5']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('-D properties need MQTT 5');
+  });
+});
+
+describe('--proxy (SOCKS5 through Dante) and -S (DNS SRV)', () => {
+  test('through the proxy, a broker name it resolves; a destination its rules refuse and a proxy that is not there are exit 4, named', async () => {
+    const proxy = await startDante(broker.port);
+    try {
+      const watcher = await testClient(`mqtt://127.0.0.1:${broker.port}`);
+      const got = await collectMessages(watcher, 'parity/proxy', 1);
+      const via = `socks5h://127.0.0.1:${proxy.port}`;
+      expect(await runCli(['pub', '-h', 'localhost', '-p', String(broker.port), '--proxy', via, '-t', 'parity/proxy', '-q', '1', '-m', 'via socks'])).toMatchObject({ code: 0, stderr: '' });
+      await got.waitFor(1);
+      await watcher.endAsync();
+      expect(got.messages[0]?.payload.toString()).toBe('via socks');
+      const blocked = await runCli(['pub', '-h', '127.0.0.1', '-p', '1', '--proxy', via, '-t', 'x', '-m', 'y']);
+      expect(blocked.code).toBe(4);
+      expect(blocked.stderr).toContain(`SOCKS proxy 127.0.0.1:${proxy.port}: the proxy's rules do not allow a connection to 127.0.0.1:1`);
+      const closed = await freePort();
+      const absent = await runCli(['pub', '-h', '127.0.0.1', '-p', String(broker.port), '--proxy', `socks5h://127.0.0.1:${closed}`, '-t', 'x', '-m', 'y']);
+      expect(absent.code).toBe(4);
+      expect(absent.stderr).toContain(`cannot connect to the SOCKS proxy 127.0.0.1:${closed}: connection refused`);
+      expect((await runCli(['pub', '--proxy', 'http://p:3128', '-t', 'x', '-m', 'y'])).stderr).toContain('only socks5h:// is supported');
+    } finally {
+      proxy.stop();
+    }
+  });
+  test('-S finds the broker from _mqtt._tcp.DOMAIN; a domain without the record is exit 4, named', async () => {
+    const dns = await startDnsServer({ '_mqtt._tcp.mqtt-tool.test': [{ target: 'localhost', port: broker.port }] });
+    try {
+      const env = { MQTT_TOOL_DNS_SERVER: dns.address };
+      expect(await runCli(['pub', '-S', '-h', 'mqtt-tool.test', '-t', 'parity/srv', '-q', '1', '-m', 'found'], { env })).toMatchObject({ code: 0, stderr: '' });
+      const none = await runCli(['pub', '-S', '-h', 'nothing.test', '-t', 'x', '-m', 'y'], { env });
+      expect(none.code).toBe(4);
+      expect(none.stderr).toContain('-S: DNS SRV lookup of _mqtt._tcp.nothing.test failed: no such record');
+      expect((await runCli(['pub', '-S', '-t', 'x', '-m', 'y'], { env })).stderr).toContain('-S looks up the broker of a domain: give it with -h DOMAIN');
+    } finally {
+      dns.close();
+    }
   });
 });

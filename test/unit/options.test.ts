@@ -2,11 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { tlsConnectionOptions } from '../../src/tls/options.js';
+import { pickSrv, srvName } from '../../src/setup/srv.js';
 import {
   buildConnectionSpec,
   describeEndpoint,
   parseBrokerUrl,
   toMqttOptions,
+  parseProxyUrl,
   type ConnectionFlags,
   type SpecContext,
 } from '../../src/connection/options.js';
@@ -209,5 +211,25 @@ describe('TLS as mosquitto_pub spells it: --capath, --tls-use-os-certs, ciphers,
     expect(tlsConnectionOptions(s).passphrase).toBe('secret');
     expect(s.tls?.keylogFile).toBe('/tmp/keys');
     expect(() => spec({ keyPasswordFile: '/pw', cafile: '/ca.pem' })).toThrow('--key-password-file goes with --key');
+  });
+});
+
+describe('--proxy and -S', () => {
+  test('socks5h URLs, with user and password, port 1080 by default', () => {
+    expect(parseProxyUrl('socks5h://u%40x:p%3Aw@proxy.lan')).toEqual({ host: 'proxy.lan', port: 1080, username: 'u@x', password: 'p:w' });
+    expect(parseProxyUrl('socks5h://[::1]:9050')).toMatchObject({ host: '::1', port: 9050 });
+    expect(() => parseProxyUrl('socks4://p:1080')).toThrow('only socks5h:// is supported');
+    expect(() => parseProxyUrl('nope')).toThrow('is not a URL');
+    expect(() => spec({ proxy: 'socks5h://p', url: 'ws://b/mqtt' })).toThrow('--proxy carries mqtt:// and mqtts://');
+  });
+  test('SRV choice: the lowest priority, then by weight (RFC 2782)', () => {
+    const r = (priority: number, weight: number, name: string) => ({ priority, weight, name, port: 1883 });
+    const records = [r(20, 100, 'backup'), r(10, 1, 'small'), r(10, 3, 'big')];
+    expect(pickSrv(records, () => 0)?.name).toBe('small');
+    expect(pickSrv(records, () => 0.3)?.name).toBe('big');
+    expect(pickSrv(records, () => 0.99)?.name).toBe('big');
+    expect(pickSrv([r(5, 0, 'only')], () => 0.5)?.name).toBe('only');
+    expect(pickSrv([], Math.random)).toBeUndefined();
+    expect(srvName('example.com', true)).toBe('_secure-mqtt._tcp.example.com');
   });
 });

@@ -5,7 +5,7 @@
  * WRITE_COALESCE_MS coalesces the packets of that millisecond into one write
  * (sub -q 1 used 9 % less CPU than with one write per I/O turn).
  */
-import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /**
  * How long a batch waits for more before it is written. A write on loopback TCP costs tens of
@@ -16,7 +16,7 @@ import type net from 'node:net';
  */
 export const WRITE_COALESCE_MS = 1;
 
-export function coalesceWrites<S extends net.Socket>(socket: S): S {
+export function coalesceWrites<S extends Duplex>(socket: S): S {
   const uncork = socket.uncork.bind(socket);
   const end = socket.end.bind(socket) as (...args: unknown[]) => S;
   // end() must see every queued packet (the DISCONNECT above all) uncorked, or it never finishes.

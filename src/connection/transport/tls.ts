@@ -1,13 +1,15 @@
 /** mqtts:// : TLS over TCP, verified as the spec says, writes coalesced per millisecond. */
 import { appendFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { ConnectionSpec } from '../options.js';
 import { tlsConnectionOptions } from '../../tls/options.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import type { Progress } from './progress.js';
 
-export function openTls(spec: ConnectionSpec, progress: Progress): tls.TLSSocket {
-  const socket = coalesceWrites(tls.connect(tlsConnectionOptions(spec)));
+/** `through`: a stream to the broker to run TLS over (the --proxy tunnel) instead of a TCP connection of its own. */
+export function openTls(spec: ConnectionSpec, progress: Progress, through?: Duplex): tls.TLSSocket {
+  const socket = coalesceWrites(tls.connect(through === undefined ? tlsConnectionOptions(spec) : { ...tlsConnectionOptions(spec), socket: through }));
   socket.once('connect', () => {
     progress.tcpConnected = true;
   });
