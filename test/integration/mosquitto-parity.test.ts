@@ -308,6 +308,23 @@ describe('--proxy (SOCKS5 through Dante) and -S (DNS SRV)', () => {
       proxy.stop();
     }
   });
+  test('mqtts:// through the proxy: TLS runs end to end over the tunnel, the certificate verified', async () => {
+    const TLS = new URL('../fixtures/tls/', import.meta.url).pathname;
+    const b = await startMosquitto({ tls: { cert: `${TLS}valid-chain.crt`, key: `${TLS}valid.key` } });
+    const proxy = await startDante(b.port);
+    try {
+      const via = `socks5h://127.0.0.1:${proxy.port}`;
+      const args = ['pub', '-L', `mqtts://localhost:${b.port}`, '--proxy', via, '-t', 'x', '-m', 'y', '-q', '1'];
+      expect(await runCli([...args, '--cafile', `${TLS}ca.crt`])).toMatchObject({ code: 0, stderr: '' });
+      // Without the private CA the broker's certificate is not trusted: the TLS error, not a proxy error.
+      const untrusted = await runCli(args);
+      expect(untrusted.code).toBe(5);
+      expect(untrusted.stderr).toContain('TLS: ');
+    } finally {
+      proxy.stop();
+      b.stop();
+    }
+  });
   test('-S finds the broker from _mqtt._tcp.DOMAIN; a domain without the record is exit 4, named', async () => {
     const dns = await startDnsServer({ '_mqtt._tcp.mqtt-tool.test': [{ target: 'localhost', port: broker.port }] });
     try {
