@@ -27,7 +27,7 @@ export interface RenderStyle {
 }
 
 const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
-export const fmtMs = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
+const fmtMs = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
 const plural = (n: number, word: string): string => `${fmtInt(n)} ${word}${n === 1 ? '' : 's'}`;
 const visible = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 const widest = (text: string): number => Math.max(...text.split('\n').map(visible));

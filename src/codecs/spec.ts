@@ -15,8 +15,6 @@ export type CodecSpec =
 /** `--decode auto`: Sparkplug B on `spBv1.0/` topics, everything else as it is. */
 export type DecodeChoice = CodecSpec | { readonly kind: 'auto' };
 
-export type CodecKind = CodecSpec['kind'];
-
 export const CODEC_FORMS = ['sparkplug', 'protobuf:FILE.proto:package.Message', 'cbor', 'msgpack', 'avro:FILE.avsc', 'json'] as const;
 
 const usage = (flag: string, text: string, why: string): UsageError =>
@@ -50,9 +48,4 @@ export function parseCodec(text: string, flag: '--encode' | '--decode'): DecodeC
   }
   if (text === 'protobuf' || text === 'avro') throw usage(flag, text, `${text} needs its schema: ${text === 'protobuf' ? 'protobuf:FILE.proto:package.Message' : 'avro:FILE.avsc'}`);
   throw usage(flag, text, 'unknown codec');
-}
-
-/** How a codec is named in `-F jsonl` output ("encoding") and in messages. */
-export function encodingName(spec: CodecSpec): string {
-  return spec.kind;
 }

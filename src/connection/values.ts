@@ -31,9 +31,12 @@ export function parseInteger(flag: string, value: string, min: number, max: numb
   return n;
 }
 
+/** A plain non-negative decimal ("0.5", "12"), or NaN: no signs, exponents or hex. */
+const decimal = (value: string): number => (/^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN);
+
 /** A duration in seconds; fractions allowed ("0.5"). */
 export function parseSeconds(flag: string, value: string, min = 0): number {
-  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  const n = decimal(value);
   if (!Number.isFinite(n) || n < min) {
     throw new UsageError(`invalid duration '${value}' for ${flag}: expected seconds, a number >= ${min}`);
   }
@@ -90,14 +93,14 @@ export function parseQosList(flag: string, value: string): Qos[] {
 
 /** A non-negative factor such as --replay-speed's (2 = twice as fast, 0 = no waiting). */
 export function parseFactor(flag: string, value: string): number {
-  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  const n = decimal(value);
   if (!Number.isFinite(n)) throw new UsageError(`invalid factor '${value}' for ${flag}: expected a number >= 0 (2 is twice as fast, 0 as fast as possible)`);
   return n;
 }
 
 /** A percentage above 0 and at most 100, such as --random-filter's. */
 export function parsePercent(flag: string, value: string): number {
-  const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  const n = decimal(value);
   if (!(n > 0 && n <= 100)) throw new UsageError(`invalid percentage '${value}' for ${flag}: expected a number above 0 and at most 100`);
   return n;
 }

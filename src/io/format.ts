@@ -223,9 +223,8 @@ interface FieldFormat {
 function applyField(v: string | Buffer, f: FieldFormat): string | Buffer {
   if (f.width === undefined && f.precision === undefined) return v;
   const cut = f.precision === undefined ? v : typeof v === 'string' ? v.slice(0, f.precision) : v.subarray(0, f.precision);
-  const length = typeof cut === 'string' ? cut.length : cut.length;
-  if (f.width === undefined || length >= f.width) return cut;
-  const fill = (f.zero && !f.left ? '0' : ' ').repeat(f.width - length);
+  if (f.width === undefined || cut.length >= f.width) return cut;
+  const fill = (f.zero && !f.left ? '0' : ' ').repeat(f.width - cut.length);
   if (typeof cut === 'string') return f.left ? cut + fill : fill + cut;
   return f.left ? Buffer.concat([cut, Buffer.from(fill)]) : Buffer.concat([Buffer.from(fill), cut]);
 }

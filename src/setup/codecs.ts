@@ -5,7 +5,7 @@
  */
 import { jsonCodec, type Codec } from '../codecs/codec.js';
 import type { JsonValue } from '../codecs/json-value.js';
-import { encodingName, type CodecSpec, type DecodeChoice } from '../codecs/spec.js';
+import type { CodecSpec, DecodeChoice } from '../codecs/spec.js';
 import { parseSparkplugTopic } from '../codecs/sparkplug-session.js';
 import { UsageError } from '../errors.js';
 import { readUserFile } from '../io/files.js';
@@ -73,12 +73,11 @@ export function payloadDecoder(choice: DecodeChoice): PayloadDecoder {
     };
   }
   const codec = loadCodec(choice, '--decode');
-  const encoding = encodingName(choice);
   return (_topic, payload) => {
     try {
-      return { ok: true, encoding, value: codec.decode(payload), notices: [] };
+      return { ok: true, encoding: codec.encoding, value: codec.decode(payload), notices: [] };
     } catch (err) {
-      return failure(encoding, err);
+      return failure(codec.encoding, err);
     }
   };
 }
