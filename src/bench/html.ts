@@ -5,14 +5,13 @@
  * curves and a few bars do not need a charting library, and the page stays a few kilobytes that
  * open anywhere. Pure: the report in, the page out.
  */
-import type { BenchReport } from './report.js';
+import { fmtInt, qosLabel, type BenchReport } from './report.js';
 import { decodeHistogram, type QosResult } from './stats.js';
 
 const COLORS = ['#1f77b4', '#e6550d', '#2ca02c'] as const;
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const fmintOrDash = (n: number): string => (n > 0 ? fmtInt(n) : '-');
-const qosName = (r: QosResult): string => (r.grantedQos < r.qos ? `QoS ${r.qos} (as ${r.grantedQos})` : `QoS ${r.qos}`);
+const qosName = (r: QosResult): string => `QoS ${qosLabel(r)}`;
 
 /** x = -log10(1 - p): 0 at the median's left edge, 1 at 90 %, 2 at 99 %, ... */
 const MAX_NINES = 5;

@@ -2,6 +2,9 @@
  * bench's live progress line (stderr, a terminal only): per phase what was sent, received and is
  * not yet received, the current rate, the time elapsed and left. Pure: samples in, one line out.
  */
+import { cutToWidth } from '../io/width.js';
+import { fmtInt } from './report.js';
+
 export interface PhaseTarget {
   /** "QoS 1", "QoS 1 at 5,000 msg/s". */
   readonly label: string;
@@ -11,7 +14,6 @@ export interface PhaseTarget {
   readonly durationSec: number | undefined;
 }
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const secs = (s: number): string => (s >= 100 ? `${Math.round(s)} s` : `${s.toFixed(1)} s`);
 
 /** The rate is taken over the last second or so of samples. */
@@ -35,11 +37,11 @@ export class ProgressMeter {
     const first = this.samples[0] as { at: number; count: number };
     const rate = nowMs > first.at ? ((counted - first.count) * 1000) / (nowMs - first.at) : 0;
     const elapsed = (nowMs - this.startedAt) / 1000;
-    const parts = [`${this.target.label}: sent ${fmt(sent)}`];
+    const parts = [`${this.target.label}: sent ${fmtInt(sent)}`];
     if (this.target.subscribers > 0) {
-      parts.push(`received ${fmt(received)} (${fmt(Math.max(0, sent * this.target.subscribers - received))} not yet)`);
+      parts.push(`received ${fmtInt(received)} (${fmtInt(Math.max(0, sent * this.target.subscribers - received))} not yet)`);
     }
-    parts.push(`${fmt(rate)} msg/s`, `${secs(elapsed)}`);
+    parts.push(`${fmtInt(rate)} msg/s`, `${secs(elapsed)}`);
     // Deliveries (sent x subscribers) when there are subscribers, publishes otherwise: the same unit as the rate.
     const total = this.target.messages === undefined ? undefined : this.target.messages * Math.max(1, this.target.subscribers);
     const left =
@@ -53,8 +55,7 @@ export class ProgressMeter {
   }
 }
 
-/** Cuts a line to the terminal's width, so rewriting it in place never wraps. */
+/** The line cut to one column less than the terminal (the cursor stays on it); whole when the terminal reports no size. */
 export function fitLine(line: string, columns: number | undefined): string {
-  if (columns === undefined || columns <= 0 || line.length < columns) return line;
-  return `${line.slice(0, Math.max(0, columns - 2))}…`;
+  return columns === undefined || columns <= 0 ? line : cutToWidth(line, columns - 1);
 }

@@ -5,7 +5,8 @@
  * never a wrapped line. Pure: the report and the terminal width in, text out (the table class is
  * passed in, so this module loads nothing).
  */
-import type { BenchReport } from './report.js';
+import { wrap } from '../report/check-report.js';
+import { fmtInt, qosLabel, type BenchReport } from './report.js';
 import type { QosResult } from './stats.js';
 
 export interface TableLike {
@@ -26,7 +27,6 @@ export interface RenderStyle {
   readonly bold: (s: string) => string;
 }
 
-const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const fmtMs = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
 const plural = (n: number, word: string): string => `${fmtInt(n)} ${word}${n === 1 ? '' : 's'}`;
 const visible = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
@@ -37,8 +37,6 @@ interface Measure {
   readonly label: string;
   readonly value: (r: QosResult) => string;
 }
-
-const qosLabel = (r: QosResult): string => (r.grantedQos < r.qos ? `${r.qos} (as ${r.grantedQos})` : String(r.qos));
 
 function throughputMeasures(results: readonly QosResult[]): Measure[] {
   const acks = results.some((r) => r.ackLatencyMs !== null);
@@ -116,21 +114,8 @@ export function parametersLine(p: BenchReport['parameters'], window: string): st
   return `${plural(Number(p['publishers']), 'publisher')}, ${plural(Number(p['subscribers']), 'subscriber')}, ${String(p['size'])}-byte payloads, ${amount}, ${pace}`;
 }
 
-/** Wraps a line at spaces so no line is longer than `columns`; continuation lines are indented by two. */
-export function fitWords(line: string, columns: number | undefined): string {
-  if (columns === undefined || visible(line) <= columns) return line;
-  const out: string[] = [];
-  let current = '';
-  for (const word of line.split(' ')) {
-    const next = current === '' ? word : `${current} ${word}`;
-    if (visible(next) > columns && current.trim() !== '') {
-      out.push(current);
-      current = `  ${word}`;
-    } else current = next;
-  }
-  out.push(current);
-  return out.join('\n');
-}
+/** A line wrapped at spaces to the terminal, continuation lines indented by two. */
+const fitWords = (line: string, columns: number | undefined): string => wrap(line, 2, 0, columns);
 
 export interface RenderInput {
   readonly report: BenchReport;
@@ -156,7 +141,7 @@ export function renderReport({ report, header, window, columns, Table, style }: 
           : p['rate'] !== undefined
             ? 'Latency (end to end, from the intended send time)'
             : 'Latency at saturation (end to end; mostly queueing: see --latency-rate)';
-      lines.push(fitWords(style.bold(title), columns), renderTable(latencyResults, latencyMeasures(), columns, Table, style).text, '');
+      lines.push(style.bold(fitWords(title, columns)), renderTable(latencyResults, latencyMeasures(), columns, Table, style).text, '');
     }
     for (const o of overheadLines(report.results, pass)) lines.push(fitWords(o, columns));
   }

@@ -37,7 +37,11 @@ export interface ConnectionReport extends Omit<BenchReport, 'kind' | 'results' |
   connections: ConnectionTestResult;
 }
 
-const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** 12,345: counts and rates as bench prints them everywhere (table, progress, page). */
+export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** "2" or "2 (as 1)" when the broker gave less than the QoS asked. */
+export const qosLabel = (r: QosResult): string => (r.grantedQos < r.qos ? `${r.qos} (as ${r.grantedQos})` : String(r.qos));
 
 export function warningsFor(results: readonly QosResult[], cpu: ClientCpu | null, embedded: boolean, drainSec: number): string[] {
   const w: string[] = [];

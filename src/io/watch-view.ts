@@ -3,13 +3,9 @@
  * drawn whole, at most every REDRAW_MS, so a busy topic costs one line's update, not one write
  * per message. Pure: lines in, the screen's text out.
  */
-export const REDRAW_MS = 100;
+import { cutToWidth } from './width.js';
 
-/** Cuts a line to the width (by code points), so no line wraps and the screen keeps its rows. */
-function fit(line: string, columns: number): string {
-  const chars = [...line.replace(/[\r\n\t]/g, ' ')];
-  return chars.length <= columns ? chars.join('') : `${chars.slice(0, Math.max(0, columns - 1)).join('')}…`;
-}
+export const REDRAW_MS = 100;
 
 /**
  * The screen: home, then each topic's latest line in topic order, clearing to the end of each
@@ -19,7 +15,7 @@ export function watchScreen(lines: ReadonlyMap<string, string>, rows: number, co
   const topics = [...lines.keys()].sort();
   const room = Math.max(1, rows - 1);
   const shown = topics.length > room ? topics.slice(0, room - 1) : topics;
-  const out = shown.map((t) => `${fit(lines.get(t) as string, columns)}\x1b[K`);
-  if (shown.length < topics.length) out.push(`\x1b[7m${fit(`${topics.length - shown.length} more topics below (a taller terminal shows them)`, columns)}\x1b[0m\x1b[K`);
+  const out = shown.map((t) => `${cutToWidth(lines.get(t) as string, columns)}\x1b[K`);
+  if (shown.length < topics.length) out.push(`\x1b[7m${cutToWidth(`${topics.length - shown.length} more topics below (a taller terminal shows them)`, columns)}\x1b[0m\x1b[K`);
   return `\x1b[H${out.join('\n')}\n\x1b[J`;
 }
