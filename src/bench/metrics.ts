@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
-import { addBuckets, emptyBuckets, LATENCY_BUCKETS_SEC, type BucketCounts } from './stats.js';
+import { emptyBuckets, LATENCY_BUCKETS_SEC, type BucketCounts } from './stats.js';
 
 export type PassName = 'saturation' | 'equal-rate';
 type SeriesKey = `${PassName}/${number}`;
@@ -19,9 +19,8 @@ export class BenchMetrics {
   private readonly received = new Counter({ name: 'mqtt_tool_bench_messages_received_total', help: 'Messages delivered to subscribers (duplicates included)', labelNames: ['pass', 'qos'], registers: [this.registry] });
   private readonly undelivered = new Gauge({ name: 'mqtt_tool_bench_messages_undelivered', help: 'Deliveries expected (sent x subscribers) and not yet received', labelNames: ['pass', 'qos'], registers: [this.registry] });
   private readonly connects = new Counter({ name: 'mqtt_tool_bench_connects_total', help: 'Client connections by result: connected, or the refusal or failure', labelNames: ['result'], registers: [this.registry] });
-  /** Per series: counts of the finished phases, and the current phase's. */
-  private readonly done = new Map<SeriesKey, { sent: number; received: number; latency: BucketCounts }>();
-  private readonly current = new Map<SeriesKey, { sent: number; received: number; latency: BucketCounts }>();
+  /** Per series (a pass and QoS, which a run measures once): the latest cumulative counts of its phase. */
+  private readonly latest = new Map<SeriesKey, { sent: number; received: number; latency: BucketCounts }>();
 
   constructor(private readonly subscribers: number) {
     const latency = this.latencyMetric();
@@ -31,23 +30,12 @@ export class BenchMetrics {
   /** A phase's cumulative counts (from the progress reports). */
   progress(pass: PassName, qos: number, sent: number, received: number, latency: BucketCounts): void {
     const key: SeriesKey = `${pass}/${qos}`;
-    const before = this.current.get(key) ?? { sent: 0, received: 0, latency: emptyBuckets() };
+    const before = this.latest.get(key) ?? { sent: 0, received: 0, latency: emptyBuckets() };
     const labels = { pass, qos: String(qos) };
     if (sent > before.sent) this.sent.inc(labels, sent - before.sent);
     if (received > before.received) this.received.inc(labels, received - before.received);
     this.undelivered.set(labels, Math.max(0, sent * this.subscribers - received));
-    this.current.set(key, { sent, received, latency: { counts: [...latency.counts], sumSec: latency.sumSec, count: latency.count } });
-  }
-
-  /** The phase of this series ended: its counts move to the finished ones (a later phase starts from zero). */
-  endPhase(pass: PassName, qos: number): void {
-    const key: SeriesKey = `${pass}/${qos}`;
-    const c = this.current.get(key);
-    if (c === undefined) return;
-    const d = this.done.get(key) ?? { sent: 0, received: 0, latency: emptyBuckets() };
-    addBuckets(d.latency, c.latency);
-    this.done.set(key, { sent: d.sent + c.sent, received: d.received + c.received, latency: d.latency });
-    this.current.delete(key);
+    this.latest.set(key, { sent, received, latency: { counts: [...latency.counts], sumSec: latency.sumSec, count: latency.count } });
   }
 
   connected(n: number): void {
@@ -63,15 +51,9 @@ export class BenchMetrics {
     const name = 'mqtt_tool_bench_latency_seconds';
     const help = 'End-to-end latency, publisher send (intended send time at a fixed rate) to subscriber receive';
     const get = () => {
-      const keys = new Set<SeriesKey>([...this.done.keys(), ...this.current.keys()]);
       const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
-      for (const key of [...keys].sort()) {
+      for (const [key, { latency: total }] of [...this.latest].sort(([a], [b]) => a.localeCompare(b))) {
         const [pass, qos] = key.split('/') as [string, string];
-        const total = emptyBuckets();
-        const d = this.done.get(key);
-        const c = this.current.get(key);
-        if (d !== undefined) addBuckets(total, d.latency);
-        if (c !== undefined) addBuckets(total, c.latency);
         let cumulative = 0;
         LATENCY_BUCKETS_SEC.forEach((le, i) => {
           cumulative += total.counts[i] ?? 0;

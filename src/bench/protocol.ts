@@ -20,6 +20,8 @@ export interface PhasePlan {
   readonly warmupMs: number;
   /** How long publishers wait for an acknowledgement, and subscribers for the last messages. */
   readonly drainMs: number;
+  /** --metrics-port: count latencies into Prometheus buckets too (else the per-message cost is spared). */
+  readonly bucketLatency: boolean;
 }
 
 export type ToWorker =

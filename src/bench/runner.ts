@@ -30,6 +30,8 @@ export interface BenchOptions {
   readonly warmupSec: number;
   /** How long to wait for acknowledgements and for the last deliveries (--drain). */
   readonly drainSec: number;
+  /** --metrics-port: report latencies in Prometheus buckets with the progress. */
+  readonly bucketLatency: boolean;
 }
 
 export interface Progress {
@@ -145,6 +147,7 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
         ratePerPublisher: opts.rate === undefined ? undefined : opts.rate / Math.max(1, opts.publishers),
         warmupMs: opts.warmupSec * 1000,
         drainMs: opts.drainSec * 1000,
+        bucketLatency: opts.bucketLatency,
       };
       w.post({ type: 'setup', plan });
     });

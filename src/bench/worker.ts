@@ -57,7 +57,7 @@ function record(trackers: Map<number, SequenceTracker>, payload: Buffer): void {
       if (t.record(payload.readUInt32BE(4))) {
         const us = Math.max(1, Math.round((at - payload.readDoubleBE(8)) * 1000));
         latency.recordValue(us);
-        recordBucket(latencyBuckets, us);
+        if (plan.bucketLatency) recordBucket(latencyBuckets, us);
       }
     }
   }

@@ -212,6 +212,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         topicPrefix: flags.topic,
         warmupSec: flags.warmup,
         drainSec: flags.drain ?? DEFAULT_DRAIN_S,
+        bucketLatency: metrics !== undefined,
       };
       let phaseError: unknown;
       /** One pass: every level in turn with these options; stops at the first failure, keeping the levels done. */
@@ -239,7 +240,6 @@ export async function runBench(flags: BenchFlags): Promise<void> {
             phaseError = err;
             metrics?.refused(err instanceof Error ? err.message : String(err));
           } finally {
-            metrics?.endPhase(passName, qos);
             if (showProgress) process.stderr.write('\r\x1b[K');
           }
         }
