@@ -432,6 +432,11 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
   };
 }
 
+/** -A as net.connect takes it: every outgoing socket (TCP, TLS, WebSocket, the proxy's) binds the same way. */
+export function bindOptions(spec: Pick<ConnectionSpec, 'bindAddress'>): { localAddress?: string } {
+  return spec.bindAddress === undefined ? {} : { localAddress: spec.bindAddress };
+}
+
 /** A host as a URL writes it: an IPv6 address in brackets. */
 export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;

@@ -1,7 +1,7 @@
 /** The one rule for SNI and the node:tls options every TLS connection and probe starts from. */
 import net from 'node:net';
 import type tls from 'node:tls';
-import type { ConnectionSpec } from '../connection/options.js';
+import { bindOptions, type ConnectionSpec } from '../connection/options.js';
 
 /**
  * The name sent as SNI and checked against the certificate: --servername, else the host
@@ -25,7 +25,7 @@ export function tlsConnectionOptions(spec: ConnectionSpec): tls.ConnectionOption
   const t = spec.tls;
   // tls.connect passes socket options such as localAddress on to net.connect.
   const opts: tls.ConnectionOptions & { localAddress?: string } = { host: spec.host, port: spec.port, rejectUnauthorized: t?.rejectUnauthorized ?? true };
-  if (spec.bindAddress !== undefined) opts.localAddress = spec.bindAddress;
+  Object.assign(opts, bindOptions(spec));
   const servername = serverName(spec);
   if (servername !== undefined) opts.servername = servername;
   if (t === undefined) return opts;

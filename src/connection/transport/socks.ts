@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { SocksClient } from 'socks';
-import type { ConnectionSpec, ProxySpec } from '../options.js';
+import { bindOptions, type ConnectionSpec, type ProxySpec } from '../options.js';
 import { ProxyError } from './proxy-error.js';
 import type { Progress } from './progress.js';
 
@@ -63,7 +63,7 @@ class Tunnel extends Duplex {
 
 /** A stream to the broker through the proxy; TLS, if any, goes on top of it (tls.ts). */
 export function openThroughProxy(spec: ConnectionSpec, proxy: ProxySpec, progress: Progress): Duplex {
-  const socket = net.connect({ host: proxy.host, port: proxy.port, ...(spec.bindAddress === undefined ? {} : { localAddress: spec.bindAddress }) });
+  const socket = net.connect({ host: proxy.host, port: proxy.port, ...bindOptions(spec) });
   socket.setNoDelay(true);
   const ready = new Promise<net.Socket>((resolve, reject) => {
     socket.once('error', (err: NodeJS.ErrnoException) => reject(new ProxyError(err.message, proxy, err.code)));

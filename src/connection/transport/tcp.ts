@@ -1,6 +1,6 @@
 /** mqtt:// : a plain TCP socket (or --unix: a Unix domain socket), Nagle off, writes coalesced per millisecond. */
 import net from 'node:net';
-import type { ConnectionSpec } from '../options.js';
+import { bindOptions, type ConnectionSpec } from '../options.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import type { Progress } from './progress.js';
 
@@ -8,7 +8,7 @@ export function openTcp(spec: ConnectionSpec, progress: Progress): net.Socket {
   const socket = coalesceWrites(
     spec.unixPath !== undefined
       ? net.connect({ path: spec.unixPath })
-      : net.connect({ host: spec.host, port: spec.port, ...(spec.bindAddress === undefined ? {} : { localAddress: spec.bindAddress }) }),
+      : net.connect({ host: spec.host, port: spec.port, ...bindOptions(spec) }),
   );
   socket.setNoDelay(true);
   socket.once('connect', () => {

@@ -7,7 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type * as WsModule from 'ws';
-import { describeEndpoint, type ConnectionSpec } from '../options.js';
+import { bindOptions, describeEndpoint, type ConnectionSpec } from '../options.js';
 import { tlsConnectionOptions } from '../../tls/options.js';
 import { writeKeylog } from './tls.js';
 import type { Progress } from './progress.js';
@@ -23,7 +23,7 @@ export function openWebSocket(lib: WebSocketLibrary, spec: ConnectionSpec, progr
   const createConnection = (options: net.NetConnectOpts & tls.ConnectionOptions): net.Socket => {
     const socket = secure
       ? tls.connect({ ...options, ...tlsConnectionOptions(spec) })
-      : net.connect({ ...options, ...(spec.bindAddress === undefined ? {} : { localAddress: spec.bindAddress }) });
+      : net.connect({ ...options, ...bindOptions(spec) });
     socket.setNoDelay(true);
     socket.once('connect', () => {
       progress.tcpConnected = true;
