@@ -17,7 +17,7 @@ import { createTerminal, type Terminal } from '../io/terminal.js';
 import type { CodecSpec } from '../codecs/spec.js';
 import type { Codec } from '../codecs/codec.js';
 import { loadCodec } from '../setup/codecs.js';
-import { mergeProperties, parseProperties } from '../setup/properties.js';
+import { mergeProperties, parseProperties, type PropertyValue } from '../setup/properties.js';
 import { parseRecord, replayDue, type JsonlRecord } from '../io/jsonl-record.js';
 
 export interface PubFlags extends ConnectionFlags, PayloadFlags {
@@ -54,11 +54,13 @@ const V5_ONLY: Array<[keyof PubFlags, string]> = [
   ['userProperty', '--user-property'],
 ];
 
-export function publishOptions(flags: PubFlags, version: 3 | 4 | 5, fellBack = false): IClientPublishOptions & { qos: Qos } {
+/** The publish options of the flags; `fromD` are -D publish properties, added to those of their own flags. */
+export function publishOptions(flags: PubFlags, version: 3 | 4 | 5, fellBack = false, fromD?: Record<string, PropertyValue>): IClientPublishOptions & { qos: Qos } {
   const opts: IClientPublishOptions & { qos: Qos } = { qos: flags.qos ?? 0, retain: flags.retain === true };
   if (version !== 5) {
     const used = V5_ONLY.find(([key]) => flags[key] !== undefined);
     if (used !== undefined) throw new UsageError(`${used[1]} needs MQTT 5; ${v5OnlyRemedy(fellBack)}`);
+    if (fromD !== undefined) throw new UsageError('-D publish properties need MQTT 5: drop -V 311, or the -D options');
     return opts;
   }
   const props: NonNullable<IClientPublishOptions['properties']> = {};
@@ -83,7 +85,8 @@ export function publishOptions(flags: PubFlags, version: 3 | 4 | 5, fellBack = f
     for (const [k, v] of flags.userProperty) (up[k] ??= []).push(v);
     props.userProperties = up;
   }
-  if (Object.keys(props).length > 0) opts.properties = props;
+  const merged = mergeProperties(props, fromD, 'publish') ?? {};
+  if (Object.keys(merged).length > 0) opts.properties = merged;
   return opts;
 }
 
@@ -169,12 +172,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
       const check = validateTopicName(topic);
       if (!check.ok) throw new UsageError(`invalid topic: ${check.message} [${check.rule}]`);
     }
-    const withD = (o: ReturnType<typeof publishOptions>): ReturnType<typeof publishOptions> => {
-      if (d.publish === undefined) return o;
-      if (connection.spec.protocolVersion !== 5) throw new UsageError('-D publish properties need MQTT 5: drop -V 311, or the -D options');
-      return { ...o, properties: mergeProperties(o.properties, d.publish, 'publish') };
-    };
-    let opts = withD(publishOptions(flags, connection.spec.protocolVersion));
+    let opts = publishOptions(flags, connection.spec.protocolVersion, false, d.publish);
     if (flags.repeat !== undefined && lineMode) throw new UsageError(`--repeat cannot be combined with ${source.kind === 'jsonl' ? '--jsonl' : '-l'}`);
     const codec = flags.encode === undefined ? undefined : loadCodec(flags.encode, '--encode');
     if (codec !== undefined && source.kind === 'null') throw new UsageError('--encode has nothing to encode in -n (a zero-length message)');
@@ -194,7 +192,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
     const version = session.spec.protocolVersion;
     if (version !== connection.spec.protocolVersion) {
       try {
-        opts = publishOptions(flags, version, true);
+        opts = publishOptions(flags, version, true, d.publish);
       } catch (err) {
         session.client.end(true);
         throw err;

@@ -118,7 +118,10 @@ export function mergeProperties<T extends Record<string, unknown>>(fromFlags: T 
   for (const [key, v] of Object.entries(fromD)) {
     if (key === 'userProperties') {
       const into = { ...((merged[key] as Record<string, string | string[]> | undefined) ?? {}) };
-      for (const [k, vs] of Object.entries(v as Record<string, string[]>)) into[k] = [...[into[k] ?? []].flat(), ...vs];
+      for (const [k, vs] of Object.entries(v as Record<string, string[]>)) {
+        const before = into[k];
+        into[k] = [...(before === undefined ? [] : typeof before === 'string' ? [before] : before), ...vs];
+      }
       merged[key] = into;
     } else if (merged[key] !== undefined) {
       throw new UsageError(`-D ${packet} sets ${key}, which another flag sets already: give one`);
