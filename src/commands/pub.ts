@@ -433,14 +433,19 @@ function publishLines(
   const client = session.client;
   /** The broker's limits, checked once per topic (at most 1024 remembered). */
   const limits = new Map<string, (payloadBytes: number) => void>();
+  /** The check of the previous message: -l sends every line with the same topic, QoS and retain. */
+  let last: { topic: string; qos: Qos; retain: boolean; check: (payloadBytes: number) => void } | undefined;
   const checkSize = (m: Outgoing): void => {
-    const key = `${m.qos}${m.retain ? 'r' : ''}/${m.topic}`;
-    let check = limits.get(key);
-    if (check === undefined) {
-      check = brokerLimits(session, pub, m.topic, { qos: m.qos, retain: m.retain });
-      if (limits.size < 1024) limits.set(key, check);
+    if (last === undefined || last.topic !== m.topic || last.qos !== m.qos || last.retain !== m.retain) {
+      const key = `${m.qos}${m.retain ? 'r' : ''}/${m.topic}`;
+      let check = limits.get(key);
+      if (check === undefined) {
+        check = brokerLimits(session, pub, m.topic, { qos: m.qos, retain: m.retain });
+        if (limits.size < 1024) limits.set(key, check);
+      }
+      last = { topic: m.topic, qos: m.qos, retain: m.retain, check };
     }
-    check(m.payload.length + (m.properties?.length ?? 0));
+    last.check(m.payload.length + (m.properties?.length ?? 0));
   };
   let lineNumber = 0;
   return new Promise<CliError | undefined>((resolve, reject) => {
