@@ -10,7 +10,7 @@ import { decodeHistogram, type QosResult } from './stats.js';
 
 const COLORS = ['#1f77b4', '#e6550d', '#2ca02c'] as const;
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const fmintOrDash = (n: number): string => (n > 0 ? fmtInt(n) : '-');
+const rateOrDash = (n: number): string => (n > 0 ? fmtInt(n) : '-');
 const qosName = (r: QosResult): string => `QoS ${qosLabel(r)}`;
 
 /** x = -log10(1 - p): 0 at the median's left edge, 1 at 90 %, 2 at 99 %, ... */
@@ -100,7 +100,7 @@ function throughputChart(results: readonly QosResult[]): string {
   const bars = results
     .map((r, i) => {
       const y = PAD.top + i * rowH + 8;
-      return `<g class="bar" data-qos="${r.qos}"><text x="${PAD.left + 32}" y="${y + 17}" text-anchor="end">${esc(qosName(r))}</text><rect x="${px(0)}" y="${y}" width="${(px(r.msgsPerSec) - px(0)).toFixed(1)}" height="24" fill="${COLORS[r.qos]}"/><text x="${(px(r.msgsPerSec) + 6).toFixed(1)}" y="${y + 17}">${fmintOrDash(r.msgsPerSec)} msg/s</text></g>`;
+      return `<g class="bar" data-qos="${r.qos}"><text x="${PAD.left + 32}" y="${y + 17}" text-anchor="end">${esc(qosName(r))}</text><rect x="${px(0)}" y="${y}" width="${(px(r.msgsPerSec) - px(0)).toFixed(1)}" height="24" fill="${COLORS[r.qos]}"/><text x="${(px(r.msgsPerSec) + 6).toFixed(1)}" y="${y + 17}">${rateOrDash(r.msgsPerSec)} msg/s</text></g>`;
     })
     .join('');
   const grid = ticks
