@@ -64,5 +64,6 @@ export function warningsFor(results: readonly QosResult[], cpu: ClientCpu | null
       w.push(`QoS ${r.qos}: ${r.disconnects} client${r.disconnects === 1 ? ' was' : 's were'} disconnected during the run${why === '' ? '' : `: ${why}`}`);
     }
   }
-  return w;
+  // The equal-rate pass repeats the levels of the throughput pass: a finding about a level is said once.
+  return [...new Set(w)];
 }

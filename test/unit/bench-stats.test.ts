@@ -155,6 +155,10 @@ describe('report', () => {
     expect(w).toContain('QoS 2: downgraded to 1 by the broker');
     expect(w).toContain('QoS 2: 1 client was disconnected during the run: the broker disconnected us: Quota exceeded (0x97)');
   });
+  test('a level downgraded in both passes is warned about once', () => {
+    const downgraded = result(2, [1], { grantedQos: 1 });
+    expect(warningsFor([downgraded, downgraded], null, false, 30)).toHaveLength(1);
+  });
 });
 
 describe('progress', () => {
