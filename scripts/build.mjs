@@ -45,7 +45,7 @@ await build({
     'code-cache': 'src/code-cache.ts',
     'esm-import': 'src/esm-import.ts',
     'bench-worker': 'src/bench/worker.ts',
-    'transport-ws': 'src/setup/ws-library.ts',
+    'transport-ws': 'src/connection/transport/ws-library.ts',
     'transport-socks': 'src/connection/transport/socks.ts',
     config: 'src/config/load.ts',
     prompt: 'src/io/prompt.ts',

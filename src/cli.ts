@@ -4,21 +4,8 @@
  */
 import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { EXIT_CODE_TABLE, ExitCode, UsageError, isCliError } from './errors.js';
-import {
-  addConnectionOptions,
-  addMessageOutputOptions,
-  addOptionsFileOption,
-  addPayloadOptions,
-  addPropertyOption,
-  addSocketOptions,
-  addReconnectOptions,
-  addTlsOptions,
-  addWillOptions,
-  collect,
-  GROUP_MESSAGE,
-  GROUP_OUTPUT,
-} from './option-groups.js';
-import { parseFactor, parseInteger, parsePercent, parseQos, parseQosList, parseSeconds, parseUserProperty } from './connection/values.js';
+import { addConnectionOptions, addMessageOutputOptions, addOptionsFileOption, addPayloadOptions, addPropertyOption, addSocketOptions, addReconnectOptions, addTlsOptions, addWillOptions, collect, GROUP_MESSAGE, GROUP_OUTPUT } from './cli/flag-groups.js';
+import { parseFactor, parseInteger, parsePercent, parseQos, parseQosList, parseSeconds, parseUserProperty } from './cli/values.js';
 import { parseCodec } from './codecs/spec.js';
 import { VERSION } from './version.js';
 import { closest } from './io/suggest.js';

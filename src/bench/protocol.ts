@@ -1,6 +1,6 @@
 /** Messages between the bench coordinator (main thread) and its load-generating worker threads. */
-import type { ConnectionSpec } from '../connection/options.js';
-import type { Qos } from '../connection/values.js';
+import type { ConnectionSpec } from '../protocol/spec.js';
+import type { Qos } from '../protocol/types.js';
 import type { BucketCounts } from './stats.js';
 
 export interface PhasePlan {

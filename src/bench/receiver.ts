@@ -5,7 +5,7 @@
  * when its PUBLISH first arrives and its packet id is held until PUBREL, so a re-sent
  * PUBLISH with that id is answered but not delivered again [MQTT-4.3.3, method B].
  */
-import type { ProtocolVersion } from '../connection/reason-codes.js';
+import type { ProtocolVersion } from '../protocol/types.js';
 import type { AckTap } from '../connection/ack-tap.js';
 import { readCompleteVarint } from '../connection/varint.js';
 import { encodeAck, type AckKind } from '../connection/packet-encoder.js';

@@ -4,7 +4,7 @@
  * from several runs or load-generating machines.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { Qos } from '../connection/values.js';
+import type { Qos } from '../protocol/types.js';
 
 /** Payload header: publisher id (u32), sequence (u32), send time in ms since the epoch (f64). */
 export const HEADER_BYTES = 16;

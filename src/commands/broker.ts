@@ -1,7 +1,7 @@
 /** `mqtt-tool broker`: the embedded broker in the foreground until Ctrl-C. */
 import { loadEmbeddedBroker } from '../broker/load.js';
 import { onInterrupt } from '../io/signals.js';
-import { urlHost } from '../connection/options.js';
+import { urlHost } from '../protocol/endpoint.js';
 
 export interface BrokerFlags {
   port: number;

@@ -3,7 +3,7 @@ import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings'
 import { UsageError } from '../errors.js';
 import { bashScript, buildModel, fishScript, zshScript, type ModelHints } from '../completion/model.js';
 import { NAMED_FORMATS } from '../io/format.js';
-import { FILE_OPTIONS } from '../option-groups.js';
+import { FILE_OPTIONS } from '../cli/flag-groups.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 

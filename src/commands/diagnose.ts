@@ -1,7 +1,10 @@
 /** `mqtt-tool diagnose`: walk DNS -> TCP -> TLS -> CONNECT -> round trip and explain the first failure. */
-import { buildConnectionSpec, describeEndpoint, parseBrokerUrl, type ConnectionFlags } from '../connection/options.js';
+import { buildConnectionSpec } from '../setup/build-spec.js';
+import { describeEndpoint } from '../protocol/endpoint.js';
+import { parseBrokerUrl } from '../setup/broker-url.js';
+import type { ConnectionFlags } from '../cli/connection-flags.js';
 import { resolveConnection } from '../setup/resolve.js';
-import { validateTopicName } from '../connection/topics.js';
+import { validateTopicName } from '../protocol/topics.js';
 import { UsageError } from '../errors.js';
 import { createTerminal } from '../io/terminal.js';
 import { diagnose } from '../diagnose/run.js';

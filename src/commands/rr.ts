@@ -2,12 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket } from 'mqtt';
 import { connect } from '../connection/session.js';
-import type { ConnectionFlags } from '../connection/options.js';
+import type { ConnectionFlags } from '../cli/connection-flags.js';
 import { resolveConnection } from '../setup/resolve.js';
 import { mergeProperties, parseProperties } from '../setup/properties.js';
 import { pickPayloadSource, readPayload, type PayloadFlags } from '../io/payload.js';
-import { validateTopicFilter, validateTopicName } from '../connection/topics.js';
-import type { Qos } from '../connection/values.js';
+import { validateTopicFilter, validateTopicName } from '../protocol/topics.js';
+import type { Qos } from '../protocol/types.js';
 import { RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
 import { chooseFormat, type OutputFlags } from './output-flags.js';
 import { toReceivedMessage } from '../io/format.js';

@@ -1,6 +1,7 @@
 /** `mqtt-tool tls-check`: inspect a broker's TLS endpoint before it breaks clients. */
 import type tls from 'node:tls';
-import { describeEndpoint, urlHost, type ConnectionFlags } from '../connection/options.js';
+import { describeEndpoint, urlHost } from '../protocol/endpoint.js';
+import type { ConnectionFlags } from '../cli/connection-flags.js';
 import { mqttProbe } from '../connection/connect-probe.js';
 import { decodeConnack, formatCode } from '../connection/reason-codes.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -8,7 +9,7 @@ import { createTerminal, type Terminal } from '../io/terminal.js';
 import { checkError, renderStep, stepJson, summarize, wrap, type CheckStep } from '../report/check-report.js';
 import { resolveConnection } from '../setup/resolve.js';
 import type { CertificateInfo } from '../tls/certificate.js';
-import { nameToVerify } from '../tls/options.js';
+import { nameToVerify } from '../tls/connect-params.js';
 import { handshake, probeOptions, probeVersion, type VersionSupport } from '../tls/probe.js';
 import { explainTlsCode } from '../tls/verify-errors.js';
 

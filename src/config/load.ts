@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { ConnectionFlags } from '../connection/options.js';
+import type { ConnectionFlags } from '../cli/connection-flags.js';
 import type { Terminal } from '../io/terminal.js';
 import { applyProfile, parseProfiles, type Profile } from './profiles.js';
 

@@ -7,8 +7,8 @@
 import { closest } from '../io/suggest.js';
 import { LineCounter, parseDocument, isMap, isScalar, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { UsageError } from '../errors.js';
-import type { ConnectionFlags } from '../connection/options.js';
-import { parseInteger, parsePort, parseProtocolVersion, parseSeconds } from '../connection/values.js';
+import type { ConnectionFlags } from '../cli/connection-flags.js';
+import { parseInteger, parsePort, parseProtocolVersion, parseSeconds } from '../cli/values.js';
 
 export interface Profile {
   readonly name: string;

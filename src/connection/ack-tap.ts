@@ -5,8 +5,7 @@
  * QoS 1/2). bench subscribers also take their PUBLISH and PUBREL packets here. Every
  * other packet passes through unchanged.
  */
-import type { Duplex } from 'node:stream';
-import { Transform } from 'node:stream';
+import { type Duplex, Transform } from 'node:stream';
 import { readVarint } from './varint.js';
 
 /** Returns true when it consumed the ack. `code` is the MQTT 5 reason code, 0 when absent. */

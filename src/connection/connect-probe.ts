@@ -6,9 +6,9 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import mqttPacket, { type IConnackPacket, type Packet } from 'mqtt-packet';
-import type { ConnectionSpec } from './options.js';
+import type { ConnectionSpec } from '../protocol/spec.js';
 import { classifyPeerReply, type PeerReply } from './peer-reply.js';
-import type { ProtocolVersion } from './reason-codes.js';
+import type { ProtocolVersion } from '../protocol/types.js';
 
 export type MqttProbe =
   | { kind: 'connack'; packet: IConnackPacket; ms: number }

@@ -20,8 +20,8 @@ import type { AckTap } from './ack-tap.js';
 import { readCompleteVarint } from './varint.js';
 import { encodeAck, encodePublish, PINGREQ, publishPropertyBytes, publishSize, topicField } from './packet-encoder.js';
 import { WRITE_COALESCE_MS } from './transport/coalesce-writes.js';
-import { decodeReason, formatCode, type ProtocolVersion } from './reason-codes.js';
-import type { Qos } from './values.js';
+import { decodeReason, formatCode } from './reason-codes.js';
+import { type ProtocolVersion, MAX_REMAINING_LENGTH, type Qos } from '../protocol/types.js';
 
 /**
  * The in-flight window for QoS 2 under MQTT 3.1.1, which has no Receive Maximum to learn the
@@ -33,9 +33,6 @@ export const V311_QOS2_WINDOW = 20;
 
 /** A connection lost sooner than this after its CONNACK, with messages in flight, counts as short-lived. */
 const SHORT_CONNECTION_MS = 1_000;
-
-/** The largest Variable Byte Integer, so the largest remaining length of any packet [MQTT-1.5.5]. */
-export const MAX_REMAINING_LENGTH = 268_435_455;
 
 /** The default window: 1000 (bench: its own), never above the broker's Receive Maximum, 20 for QoS 2 without one. */
 export function defaultWindow(version: ProtocolVersion, qos: Qos, asked: number | undefined, fallback: number, receiveMaximum: number | undefined): number {

@@ -4,8 +4,7 @@
  * test holds every byte equal to mqtt-packet's `generate` for the same packet.
  */
 import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
-import type { ProtocolVersion } from './reason-codes.js';
-import type { Qos } from './values.js';
+import type { ProtocolVersion, Qos } from '../protocol/types.js';
 import { encodeVarint } from './varint.js';
 
 export const PINGREQ = Buffer.from([0xc0, 0x00]);

@@ -4,7 +4,7 @@
  * errors of every command and by diagnose's own CONNECT probe.
  */
 import mqttPacket, { type IConnackPacket, type Packet } from 'mqtt-packet';
-import type { ProtocolVersion } from './reason-codes.js';
+import type { ProtocolVersion } from '../protocol/types.js';
 import { readVarint } from './varint.js';
 
 export type PeerReply =

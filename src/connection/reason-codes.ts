@@ -6,8 +6,7 @@
  * hints are ours. No I/O here.
  */
 
-/** MQTT.js numbering: 3 = MQTT 3.1 (MQIsdp), 4 = MQTT 3.1.1, 5 = MQTT 5.0. */
-export type ProtocolVersion = 3 | 4 | 5;
+import type { ProtocolVersion } from '../protocol/types.js';
 
 export type PacketKind = 'connack' | 'puback' | 'pubrec' | 'pubcomp' | 'suback' | 'unsuback' | 'disconnect';
 

@@ -3,8 +3,9 @@
  * exponential backoff, a limit on attempts, a fresh start only after a connection that
  * held, and never a retry after a permanent refusal. Pure: time comes in as a parameter.
  */
-import type { ReconnectPolicy } from './options.js';
-import { isTransientConnackRefusal, isTransientDisconnect, type ProtocolVersion } from './reason-codes.js';
+import type { ReconnectPolicy } from '../protocol/spec.js';
+import { isTransientConnackRefusal, isTransientDisconnect } from './reason-codes.js';
+import type { ProtocolVersion } from '../protocol/types.js';
 
 /** A connection that lasted this long resets the backoff and the attempt count. */
 export const STABLE_MS = 10_000;

@@ -7,7 +7,9 @@ import type { Duplex } from 'node:stream';
 import clientModule from 'mqtt/lib/client';
 import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import type { CliError } from '../errors.js';
-import { describeEndpoint, toMqttOptions, type ConnectionSpec } from './options.js';
+import { describeEndpoint } from '../protocol/endpoint.js';
+import { toMqttOptions } from './mqttjs-options.js';
+import type { ConnectionSpec } from '../protocol/spec.js';
 import {
   connackCode,
   explainClientError,
@@ -23,7 +25,8 @@ import {
   explainStreamError,
 } from './explain.js';
 import { describePacket } from './packet-log.js';
-import { formatCode, type ProtocolVersion } from './reason-codes.js';
+import { formatCode } from './reason-codes.js';
+import type { ProtocolVersion } from '../protocol/types.js';
 import { installAckTap, type AckTap } from './ack-tap.js';
 import { isRetryable, ReconnectSchedule, type EndCause } from './reconnect.js';
 import { openTransport, type SocksTransport } from './transport/index.js';

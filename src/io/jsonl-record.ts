@@ -4,8 +4,8 @@
  */
 import type { IPublishPacket } from 'mqtt';
 import { UsageError } from '../errors.js';
-import { validateTopicName } from '../connection/topics.js';
-import type { Qos } from '../connection/values.js';
+import { validateTopicName } from '../protocol/topics.js';
+import type { Qos } from '../protocol/types.js';
 
 export type RecordPayload =
   | { readonly kind: 'bytes'; readonly bytes: Buffer }

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { closest } from '../io/suggest.js';
-import { validateTopicName } from '../connection/topics.js';
+import { validateTopicName } from '../protocol/topics.js';
 
 export const PROPERTY_COMMANDS = ['connect', 'publish', 'subscribe', 'unsubscribe', 'disconnect', 'will'] as const;
 export type PropertyCommand = (typeof PROPERTY_COMMANDS)[number];

@@ -9,9 +9,11 @@ import { UsageError } from '../errors.js';
 import { readUserFile } from '../io/files.js';
 import { osCaCertificates, readCaDirectory } from './ca-files.js';
 import type { Terminal } from '../io/terminal.js';
-import { buildConnectionSpec, type ConnectionFlags, type ConnectionSpec } from '../connection/options.js';
+import { buildConnectionSpec } from './build-spec.js';
+import type { ConnectionFlags } from '../cli/connection-flags.js';
+import type { ConnectionSpec } from '../protocol/spec.js';
 import type { WebSocketLibrary } from '../connection/transport/ws.js';
-import { loadSocksTransport, loadWebSocketLibrary } from './websocket.js';
+import { loadSocksTransport, loadWebSocketLibrary } from '../connection/transport/load.js';
 import { lookupBroker } from './srv.js';
 import type { SocksTransport } from '../connection/transport/index.js';
 

@@ -5,9 +5,9 @@
  * included, and reports the outcome in `authorized` / `authorizationError`. Every wait is bounded.
  */
 import tls from 'node:tls';
-import type { ConnectionSpec } from '../connection/options.js';
+import type { ConnectionSpec } from '../protocol/spec.js';
 import { describeCertificate, type CertificateInfo } from './certificate.js';
-import { tlsConnectionOptions } from './options.js';
+import { tlsConnectionOptions } from './connect-params.js';
 import { isNotTlsCode } from './verify-errors.js';
 
 export interface HandshakeResult {

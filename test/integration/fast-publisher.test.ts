@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Session } from '../../src/connection/session.js';
 import { FastPublisher } from '../../src/connection/fast-publisher.js';
-import { buildConnectionSpec } from '../../src/connection/options.js';
+import { buildConnectionSpec } from '../../src/setup/build-spec.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { collectMessages, testClient } from '../helpers/mqtt-client.js';
 

@@ -1,10 +1,9 @@
 /** What a mosquitto_pub/sub user reaches for, against a real Mosquitto. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IPublishPacket } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { BIN, collect, runCli, spawnCli, waitForStderr } from '../helpers/cli.js';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';

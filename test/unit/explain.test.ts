@@ -1,7 +1,8 @@
 /** The connection layer's explanations: every branch, without a socket. */
 import mqttPacket, { type IConnackPacket } from 'mqtt-packet';
 import { describe, expect, test } from 'vitest';
-import { buildConnectionSpec, type ConnectionFlags } from '../../src/connection/options.js';
+import { buildConnectionSpec } from '../../src/setup/build-spec.js';
+import type { ConnectionFlags } from '../../src/cli/connection-flags.js';
 import {
   explainClientError,
   explainClosedBeforeConnack,

@@ -1,17 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { tlsConnectionOptions } from '../../src/tls/options.js';
+import { tlsConnectionOptions } from '../../src/tls/connect-params.js';
 import { pickSrv, srvName } from '../../src/setup/srv.js';
-import {
-  buildConnectionSpec,
-  describeEndpoint,
-  parseBrokerUrl,
-  toMqttOptions,
-  parseProxyUrl,
-  type ConnectionFlags,
-  type SpecContext,
-} from '../../src/connection/options.js';
+import { buildConnectionSpec, type SpecContext } from '../../src/setup/build-spec.js';
+import { describeEndpoint } from '../../src/protocol/endpoint.js';
+import { parseBrokerUrl, parseProxyUrl } from '../../src/setup/broker-url.js';
+import { toMqttOptions } from '../../src/connection/mqttjs-options.js';
+import type { ConnectionFlags } from '../../src/cli/connection-flags.js';
 
 const files: Record<string, string> = { '/ca.pem': 'CA', '/pw': 'secret\n', '/cert.pem': 'CERT', '/key.pem': 'KEY' };
 const ctx = (over: Partial<SpecContext> = {}): SpecContext => ({
@@ -205,6 +201,20 @@ describe('TLS as mosquitto_pub spells it: --capath, --tls-use-os-certs, ciphers,
     expect(() => spec({ psk: 'abc', pskIdentity: 'x' })).toThrow('--psk must be the key in hexadecimal');
     expect(() => spec({ psk: 'ab' })).toThrow('--psk and --psk-identity go together');
     expect(() => spec({ psk: 'ab', pskIdentity: 'x', cafile: '/ca.pem' })).toThrow('--psk replaces certificates');
+  });
+  test.each(['tlsv1.3', 'TLSv1.3', '1.3'])('PSK with TLS 1.3 spelt %s (a profile may spell it so) is refused', (tlsVersion) => {
+    expect(() => spec({ psk: 'ab', pskIdentity: 'x', tlsVersion })).toThrow('--psk works with TLS 1.2 here');
+  });
+  test('--unix names every TLS flag given, whichever of the fifteen it is', () => {
+    const given: Array<[keyof ConnectionFlags, unknown, string]> = [
+      ['cafile', '/ca.pem', '--cafile'], ['capath', '/cas', '--capath'], ['tlsUseOsCerts', true, '--tls-use-os-certs'], ['cert', '/cert.pem', '--cert'],
+      ['key', '/key.pem', '--key'], ['keyPasswordFile', '/pw', '--key-password-file'], ['insecure', true, '--insecure'], ['tlsVersion', '1.2', '--tls-version'],
+      ['alpn', ['mqtt'], '--alpn'], ['servername', 'b', '--servername'], ['ciphers', 'X', '--ciphers'], ['tls13Ciphers', 'Y', '--tls13-ciphers'],
+      ['tlsKeylog', '/k', '--tls-keylog'], ['psk', 'ab', '--psk'], ['pskIdentity', 'i', '--psk-identity'],
+    ];
+    for (const [key, value, name] of given) {
+      expect(() => spec({ unix: '/run/m.sock', [key]: value })).toThrow(`--unix carries plain MQTT only: drop ${name}`);
+    }
   });
   test('--key-password-file: the passphrase without its trailing newline; --tls-keylog kept for the transport', () => {
     const s = spec({ cert: '/cert.pem', key: '/key.pem', keyPasswordFile: '/pw', tlsKeylog: '/tmp/keys' });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, isTransientDisconnect, type PacketKind, type ProtocolVersion } from '../../src/connection/reason-codes.js';
+import { decodeConnack, decodeReason, formatCode, isTransientConnackRefusal, isTransientDisconnect, type PacketKind } from '../../src/connection/reason-codes.js';
+import type { ProtocolVersion } from '../../src/protocol/types.js';
 
 /** Every code 0-255 the tables know for a packet kind. */
 const knownCodes = (kind: PacketKind, version: ProtocolVersion): number[] =>

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { topicMatchesFilter, validateTopicFilter, validateTopicName } from '../../src/connection/topics.js';
+import { topicMatchesFilter, validateTopicFilter, validateTopicName } from '../../src/protocol/topics.js';
 
 describe('validateTopicName', () => {
   test.each(['a', 'a/b/c', '/', 'a//b', '$SYS/x', 'ünïcödé/€', ' '])('accepts %j', (t) => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { parseInteger, parsePort, parseProtocolVersion, parseQos, parseQosList, parseSeconds, parseUserProperty } from '../../src/connection/values.js';
+import { parseInteger, parsePort, parseProtocolVersion, parseQos, parseQosList, parseSeconds, parseUserProperty } from '../../src/cli/values.js';
 
 describe('flag values', () => {
   test.each(['0', '1', '2'])('QoS %s', (v) => expect(parseQos('-q', v)).toBe(Number(v)));

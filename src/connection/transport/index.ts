@@ -1,7 +1,7 @@
 /** One transport per URL scheme; picks the one the spec names. */
 import type { Duplex } from 'node:stream';
 import { UsageError } from '../../errors.js';
-import type { ConnectionSpec } from '../options.js';
+import type { ConnectionSpec } from '../../protocol/spec.js';
 import type { Progress } from './progress.js';
 import { openTcp } from './tcp.js';
 import { coalesceWrites } from './coalesce-writes.js';

@@ -7,7 +7,8 @@
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { SocksClient } from 'socks';
-import { bindOptions, type ConnectionSpec, type ProxySpec } from '../options.js';
+import { bindOptions } from '../../protocol/endpoint.js';
+import type { ConnectionSpec, ProxySpec } from '../../protocol/spec.js';
 import { ProxyError } from './proxy-error.js';
 import type { Progress } from './progress.js';
 

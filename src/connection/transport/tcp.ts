@@ -1,6 +1,7 @@
 /** mqtt:// : a plain TCP socket (or --unix: a Unix domain socket), Nagle off, writes coalesced per millisecond. */
 import net from 'node:net';
-import { bindOptions, type ConnectionSpec } from '../options.js';
+import { bindOptions } from '../../protocol/endpoint.js';
+import type { ConnectionSpec } from '../../protocol/spec.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import type { Progress } from './progress.js';
 

@@ -2,8 +2,8 @@
 import { appendFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import type { ConnectionSpec } from '../options.js';
-import { tlsConnectionOptions } from '../../tls/options.js';
+import type { ConnectionSpec } from '../../protocol/spec.js';
+import { tlsConnectionOptions } from '../../tls/connect-params.js';
 import { coalesceWrites } from './coalesce-writes.js';
 import type { Progress } from './progress.js';
 

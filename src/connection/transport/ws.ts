@@ -7,8 +7,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type * as WsModule from 'ws';
-import { bindOptions, describeEndpoint, type ConnectionSpec } from '../options.js';
-import { tlsConnectionOptions } from '../../tls/options.js';
+import { bindOptions, describeEndpoint } from '../../protocol/endpoint.js';
+import type { ConnectionSpec } from '../../protocol/spec.js';
+import { tlsConnectionOptions } from '../../tls/connect-params.js';
 import { writeKeylog } from './tls.js';
 import type { Progress } from './progress.js';
 

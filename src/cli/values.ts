@@ -1,14 +1,9 @@
 /**
- * Parsers for flag values. Pure; each throws a UsageError that names the flag,
+ * Parsers and checks for flag values, at the command-line edge. Pure; each throws a UsageError that names the flag,
  * the bad value and the accepted range, so commander can use them as argParsers.
  */
 import { UsageError } from '../errors.js';
-import type { ProtocolVersion } from './reason-codes.js';
-
-export type Qos = 0 | 1 | 2;
-
-/** MQTT strings and binary data carry a two-byte length [MQTT-1.5.4-1, MQTT-1.5.6-1]. */
-export const MAX_FIELD_BYTES = 65_535;
+import { MAX_FIELD_BYTES, type ProtocolVersion, type Qos } from '../protocol/types.js';
 
 /** Refuses a value too long for an MQTT string or binary field, naming the flag. */
 export function checkFieldLength(flag: string, value: string | Buffer): void {
@@ -73,10 +68,6 @@ export function parseProtocolVersion(flag: string, value: string): ProtocolVersi
     throw new UsageError(`unknown protocol version '${shown(value)}' for ${flag}: use 5, 311 or 31 (also 5.0, 3.1.1, 3.1, the protocol levels 4 and 3, and mqttv5, mqttv311, mqttv31)`);
   }
   return v;
-}
-
-export function protocolVersionLabel(v: ProtocolVersion): string {
-  return v === 5 ? 'MQTT 5' : v === 4 ? 'MQTT 3.1.1' : 'MQTT 3.1';
 }
 
 export function parseUserProperty(flag: string, value: string): [string, string] {

@@ -1,7 +1,8 @@
 /** The one rule for SNI and the node:tls options every TLS connection and probe starts from. */
 import net from 'node:net';
 import type tls from 'node:tls';
-import { bindOptions, type ConnectionSpec } from '../connection/options.js';
+import { bindOptions } from '../protocol/endpoint.js';
+import type { ConnectionSpec } from '../protocol/spec.js';
 
 /**
  * The name sent as SNI and checked against the certificate: --servername, else the host

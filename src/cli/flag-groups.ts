@@ -3,9 +3,9 @@
  * Help text and shell completions are both generated from these declarations.
  */
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
-import { parseInteger, parsePort, parseProtocolVersion, parseQos, parseSeconds } from './connection/values.js';
-import { UsageError } from './errors.js';
-import { parseCodec } from './codecs/spec.js';
+import { parseInteger, parsePort, parseProtocolVersion, parseQos, parseSeconds } from './values.js';
+import { UsageError } from '../errors.js';
+import { parseCodec } from '../codecs/spec.js';
 
 const GROUP_CONNECTION = 'Connection:';
 const GROUP_TLS = 'TLS:';
