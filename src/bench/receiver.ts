@@ -9,7 +9,7 @@ import type { ProtocolVersion } from '../protocol/types.js';
 import type { AckTap } from '../connection/ack-tap.js';
 import { readCompleteVarint } from '../connection/varint.js';
 import { encodeAck, type AckKind } from '../connection/packet-encoder.js';
-import { WRITE_COALESCE_MS } from '../connection/transport/coalesce-writes.js';
+import { WRITE_COALESCE_MS } from '../connection/batch-writer.js';
 
 export function leanReceiver(version: ProtocolVersion, tap: AckTap, deliver: (payload: Buffer) => void): (header: number, body: Buffer) => boolean {
   const awaitingRelease = new Set<number>();

@@ -127,13 +127,12 @@ function tooLarge(payloadBytes: number | undefined, largest: number): UsageError
 }
 
 function outcome(pub: FastPublisher, ended: CliError | undefined, interrupted: boolean): CliError | undefined {
-  const { sent, completed, rejected } = pub.stats;
-  const unconfirmed = sent - completed - rejected;
-  if (pub.firstRejection !== undefined) {
-    return rejected > 1
-      ? new RejectedError(`${pub.firstRejection.message}; ${rejected} of ${sent} messages refused`, { hint: pub.firstRejection.hint })
-      : pub.firstRejection;
-  }
+  const { sent, completed, rejected, unconfirmed: released } = pub.stats;
+  const unconfirmed = sent - completed - rejected - released;
+  const counted = (first: RejectedError, n: number, what: string): RejectedError =>
+    n > 1 ? new RejectedError(`${first.message}; ${n} of ${sent} messages ${what}`, { hint: first.hint }) : first;
+  if (pub.firstRejection !== undefined) return counted(pub.firstRejection, rejected, 'refused');
+  if (pub.firstUnconfirmed !== undefined) return counted(pub.firstUnconfirmed, released, 'not confirmed');
   if (unconfirmed > 0) {
     const msg = `${unconfirmed} of ${sent} messages were not acknowledged`;
     if (ended !== undefined) return new NetworkError(`${ended.message}; ${msg}`, { hint: ended.hint });

@@ -19,14 +19,18 @@ export interface AckTap {
   write?: (data: Buffer) => void;
 }
 
-/** The error a stream ends with when the peer sent a remaining length of more than four bytes. */
-export function malformedPacketError(typeByte: number): NodeJS.ErrnoException {
-  return Object.assign(new Error(`a packet (type ${typeByte >> 4}) with a malformed remaining length: more than four bytes [MQTT-1.5.5]`), {
-    code: MALFORMED_PACKET,
-  });
+/** The code of the error a connection is ended with when the broker broke the protocol. */
+export const PROTOCOL_VIOLATION = 'ERR_MQTT_PROTOCOL_VIOLATION';
+
+/** The error to end a connection with when the broker broke the protocol; `what` says how, in words. */
+export function protocolViolationError(what: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(what), { code: PROTOCOL_VIOLATION });
 }
 
-export const MALFORMED_PACKET = 'ERR_MQTT_MALFORMED_PACKET';
+/** The error a stream ends with when the peer sent a remaining length of more than four bytes. */
+function malformedPacketError(typeByte: number): NodeJS.ErrnoException {
+  return protocolViolationError(`a packet (type ${typeByte >> 4}) with a malformed remaining length: more than four bytes [MQTT-1.5.5]`);
+}
 
 /** Makes `stream.pipe(dest)` (how MQTT.js reads) go through the tap. */
 export function installAckTap(stream: Duplex, tap: AckTap): void {

@@ -11,7 +11,7 @@ import { nameToVerify } from '../tls/connect-params.js';
 import { describeEndpoint, urlHost } from '../protocol/endpoint.js';
 import type { ConnectionSpec } from '../protocol/spec.js';
 import { classifyPeerReply } from './peer-reply.js';
-import { MALFORMED_PACKET } from './ack-tap.js';
+import { PROTOCOL_VIOLATION } from './ack-tap.js';
 import { decodeConnack, decodeReason, formatCode } from './reason-codes.js';
 import type { Progress } from './transport/progress.js';
 
@@ -117,7 +117,7 @@ export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionS
         cause: err,
       });
   }
-  if (code === MALFORMED_PACKET) return explainProtocolViolation(spec, err.message, err);
+  if (code === PROTOCOL_VIOLATION) return explainProtocolViolation(spec, err.message, err);
   const wsStatus = /Unexpected server response: (\d+)/.exec(err.message);
   if (wsStatus !== null) {
     return new NetworkError(`${where}: the WebSocket upgrade was refused with HTTP ${wsStatus[1]}`, {

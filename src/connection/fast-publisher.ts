@@ -1,27 +1,24 @@
 /**
- * The publish hot path, shared by `pub` and `bench`. MQTT.js spends most of its
- * per-message time on bookkeeping (store, callbacks, a cork per packet), which
- * caps a pipeline well below mosquitto_pub. Here PUBLISH packets are encoded
- * into one buffer per batch and written straight to the client's socket, with:
- * - a bounded in-flight window (never above the broker's Receive Maximum
- *   [MQTT-3.3.4-7]), socket back-pressure, and for QoS 0 PINGREQ checkpoints
- *   that keep it close to what the broker has read: callers await room();
- * - our own PUBACK / PUBREC / PUBREL / PUBCOMP handling (MQTT.js ignores acks
- *   for ids it did not allocate);
- * - in-flight messages kept across a reconnect and re-sent in their original
- *   order with DUP set [MQTT-4.4.0-1, MQTT-4.6.0-1]; a refusal (>= 0x80) counts
- *   as acknowledged and is never re-sent [MQTT-4.4.0-2].
+ * The publish hot path, shared by `pub` and `bench`. MQTT.js spends most of its per-message
+ * time on bookkeeping (store, callbacks, a cork per packet), which caps a pipeline well below
+ * mosquitto_pub. Here PUBLISH packets are encoded by hand and written in batches
+ * (batch-writer.ts) straight to the client's socket, with:
+ * - a bounded in-flight window (never above the broker's Receive Maximum [MQTT-3.3.4-7]),
+ *   socket back-pressure, and for QoS 0 PINGREQ checkpoints that keep it close to what the
+ *   broker has read: callers await room();
+ * - the QoS 1/2 flows of inflight.ts (MQTT.js ignores acks for ids it did not allocate), in
+ *   flight messages kept across a reconnect and sent again in their original order.
  * MQTT.js still owns the connection: CONNECT, keepalive, parsing, reconnection.
  */
 import type { MqttClient, Packet } from 'mqtt';
 import type { IPublishPacket } from 'mqtt-packet';
 import { RejectedError } from '../errors.js';
-import type { AckTap } from './ack-tap.js';
-import { readCompleteVarint } from './varint.js';
-import { encodeAck, encodePublish, PINGREQ, publishPropertyBytes, publishSize, topicField } from './packet-encoder.js';
-import { WRITE_COALESCE_MS } from './transport/coalesce-writes.js';
+import { MAX_REMAINING_LENGTH, type ProtocolVersion, type Qos } from '../protocol/types.js';
+import { protocolViolationError, type AckTap } from './ack-tap.js';
+import { BatchWriter } from './batch-writer.js';
+import { InflightTable, type AckOutcome, type AckType } from './inflight.js';
+import { encodeAck, encodePublish, PINGREQ, publishPayload, publishPropertyBytes, publishSize, topicField } from './packet-encoder.js';
 import { decodeReason, formatCode } from './reason-codes.js';
-import { type ProtocolVersion, MAX_REMAINING_LENGTH, type Qos } from '../protocol/types.js';
 
 /**
  * The in-flight window for QoS 2 under MQTT 3.1.1, which has no Receive Maximum to learn the
@@ -44,8 +41,10 @@ export interface PublishStats {
   sent: number;
   /** Acknowledged (QoS 1/2) or handed to the socket (QoS 0). */
   completed: number;
-  /** Refused by the broker with a reason code >= 0x80. */
+  /** Refused by the broker with a reason code >= 0x80 in PUBACK or PUBREC. */
   rejected: number;
+  /** QoS 2 messages released whose PUBCOMP carried a reason code >= 0x80 (0x92: the broker lost the id). */
+  unconfirmed: number;
   /** QoS 2 messages the broker answered with PUBACK: it took them at QoS 1 (also counted as completed). */
   downgraded: number;
 }
@@ -58,8 +57,8 @@ export interface PublishTemplate {
   readonly properties?: IPublishPacket['properties'];
 }
 
-/** Per-message completion hook, e.g. for bench's publish-to-ack latency. */
-export type AckListener = (tag: number, rejectedCode: number | undefined) => void;
+/** Per-message completion hook, e.g. for bench's publish-to-ack latency; `failedCode` for a refused or unconfirmed message. */
+export type AckListener = (tag: number, failedCode: number | undefined) => void;
 
 export interface PublisherOptions {
   /** MQTT 5 PUBLISH properties, the same for every message. */
@@ -73,16 +72,13 @@ export interface PublisherOptions {
   log?: (sent: Packet) => void;
 }
 
-interface InFlight {
-  packet: Buffer;
-  qos: 1 | 2;
-  /** QoS 2: PUBREC seen, PUBREL is what must be (re)sent. */
-  released: boolean;
-  tag: number;
-  topic: string;
+/** What a QoS 1/2 message keeps while in flight. */
+interface Held {
+  readonly packet: Buffer;
+  readonly tag: number;
+  readonly topic: string;
 }
 
-const FLUSH_BYTES = 64 * 1024;
 /**
  * QoS 0 has no acknowledgement to pace it, so a publisher could run megabytes ahead of what the
  * broker has read, all of it queued in socket buffers. Every CHECKPOINT_BYTES of QoS 0 data is
@@ -93,21 +89,20 @@ const FLUSH_BYTES = 64 * 1024;
 const CHECKPOINT_BYTES = 64 * 1024;
 const CHECKPOINTS_AHEAD = 4;
 
+const ACK_TYPES = { 4: 'puback', 5: 'pubrec', 7: 'pubcomp' } as const;
+
 export class FastPublisher {
-  readonly stats: PublishStats = { sent: 0, completed: 0, rejected: 0, downgraded: 0 };
+  readonly stats: PublishStats = { sent: 0, completed: 0, rejected: 0, unconfirmed: 0, downgraded: 0 };
   firstRejection: RejectedError | undefined;
-  private readonly inflight = new Map<number, InFlight>();
-  private nextId = 1;
-  private batch: Buffer[] = [];
-  private batchBytes = 0;
-  private flushScheduled = false;
-  private socketFull = false;
+  /** The first QoS 2 message whose PUBCOMP did not confirm it. */
+  firstUnconfirmed: RejectedError | undefined;
+  private readonly flights = new InflightTable<Held>();
+  private readonly writer: BatchWriter<number>;
   /** QoS 0 messages written but whose write callback has not fired. */
   private unflushedQos0 = 0;
   private qos0BytesSinceCheckpoint = 0;
-  private pendingQos0Tags: number[] = [];
-  /** Messages published while the connection was down; sent on reconnect. */
-  private offline: Buffer[] = [];
+  /** Messages published while the connection was down, with the tags of the QoS 0 ones; sent on reconnect. */
+  private offline: Array<{ packet: Buffer; qos0Tag: number | undefined }> = [];
   private waiters: Array<() => void> = [];
   /** PINGREQs written on this connection (ours and MQTT.js's keepalive) and PINGRESPs received. */
   private pingsSent = 0;
@@ -136,6 +131,11 @@ export class FastPublisher {
     this.onDowngrade = onDowngrade;
     this.log = log;
     this.propertyBytes = publishPropertyBytes(template.properties, version);
+    this.writer = new BatchWriter<number>(
+      () => client.stream,
+      (qos0Tags, ok) => this.qos0Written(qos0Tags, ok),
+      () => this.wake(),
+    );
     // Acks the tap in connect() did not take (it is off with --debug) still arrive here.
     client.on('packetreceive', (p: Packet) => this.onPacket(p));
     client.on('packetsend', (p: Packet) => {
@@ -149,7 +149,7 @@ export class FastPublisher {
       this.resend(connack.sessionPresent === true);
     });
     client.on('close', () => {
-      if (this.inflight.size > 0 && performance.now() - this.connectedAt < SHORT_CONNECTION_MS) this.shortConnections++;
+      if (this.flights.size > 0 && performance.now() - this.connectedAt < SHORT_CONNECTION_MS) this.shortConnections++;
       else this.shortConnections = 0;
       const waiting = this.pingWaiters;
       this.pingWaiters = [];
@@ -158,7 +158,7 @@ export class FastPublisher {
   }
 
   get inFlight(): number {
-    return this.inflight.size + this.unflushedQos0;
+    return this.flights.size + this.unflushedQos0;
   }
 
   private topicBytes(topic: string): Buffer {
@@ -170,14 +170,6 @@ export class FastPublisher {
     return t;
   }
 
-  private allocateId(): number {
-    for (;;) {
-      const id = this.nextId;
-      this.nextId = id === 65_535 ? 1 : id + 1;
-      if (!this.inflight.has(id)) return id;
-    }
-  }
-
   /** The largest payload a PUBLISH to `topic` can carry: the remaining length is at most 268,435,455 bytes [MQTT-1.5.5]. */
   maxPayload(topic: string, qos: Qos): number {
     return MAX_REMAINING_LENGTH - (this.topicBytes(topic).length + (qos > 0 ? 2 : 0) + this.propertyBytes.length);
@@ -186,10 +178,6 @@ export class FastPublisher {
   /** The exact size of the PUBLISH packet this publisher writes for such a message. */
   packetSize(topic: string, qos: Qos, payloadBytes: number): number {
     return publishSize(this.topicBytes(topic), qos, this.propertyBytes, payloadBytes);
-  }
-
-  private encode(topic: string, qos: Qos, retain: boolean, id: number, payload: Buffer, properties: Buffer): Buffer {
-    return encodePublish({ topic: this.topicBytes(topic), qos, retain, dup: false, id, properties, payload });
   }
 
   /** MQTT 5 PUBLISH properties of one message, encoded, for publish(): they replace the template's. */
@@ -203,12 +191,12 @@ export class FastPublisher {
    */
   publish(topic: string, payload: Buffer, qos: Qos, retain: boolean, tag = 0, properties: Buffer = this.propertyBytes): void {
     this.stats.sent++;
+    const fields = { topic: this.topicBytes(topic), retain, dup: false, properties, payload };
     if (qos === 0) {
       this.unflushedQos0++;
-      this.pendingQos0Tags.push(tag);
-      const packet = this.encode(topic, 0, retain, 0, payload, properties);
+      const packet = encodePublish({ ...fields, qos: 0, id: 0 });
       this.log?.({ cmd: 'publish', topic, payload, qos: 0, retain, dup: false });
-      this.send(packet);
+      this.send(packet, tag);
       this.qos0BytesSinceCheckpoint += packet.length;
       if (this.qos0BytesSinceCheckpoint >= CHECKPOINT_BYTES && this.client.connected) {
         this.qos0BytesSinceCheckpoint = 0;
@@ -218,53 +206,32 @@ export class FastPublisher {
       }
       return;
     }
-    const id = this.allocateId();
-    const packet = this.encode(topic, qos, retain, id, payload, properties);
-    this.inflight.set(id, { packet, qos, released: false, tag, topic });
+    let packet: Buffer = PINGREQ;
+    const id = this.flights.open(qos, (id) => {
+      packet = encodePublish({ ...fields, qos, id });
+      return { packet, tag, topic };
+    });
     this.log?.({ cmd: 'publish', topic, payload, qos, retain, dup: false, messageId: id });
     this.send(packet);
   }
 
-  private send(packet: Buffer): void {
-    if (!this.client.connected) {
-      this.offline.push(packet);
-      return;
-    }
-    this.batch.push(packet);
-    this.batchBytes += packet.length;
-    if (this.batchBytes >= FLUSH_BYTES) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setTimeout(() => this.flush(), WRITE_COALESCE_MS);
-    }
+  private send(packet: Buffer, qos0Tag?: number): void {
+    if (!this.client.connected) this.offline.push({ packet, qos0Tag });
+    else this.writer.push(packet, qos0Tag);
   }
 
-  /** Writes the batch to the socket in one call. */
+  /** Writes what is batched to the socket now. */
   flush(): void {
-    this.flushScheduled = false;
-    if (this.batch.length === 0) return;
-    const data = this.batch.length === 1 ? (this.batch[0] as Buffer) : Buffer.concat(this.batch, this.batchBytes);
-    const qos0Tags = this.pendingQos0Tags;
-    this.batch = [];
-    this.batchBytes = 0;
-    this.pendingQos0Tags = [];
-    const stream = this.client.stream;
-    const ok = stream.write(data, (err?: Error | null) => {
-      if (qos0Tags.length === 0) return;
-      this.unflushedQos0 -= qos0Tags.length;
-      if (err === undefined || err === null) {
-        this.stats.completed += qos0Tags.length;
-        if (this.onAck !== undefined) for (const tag of qos0Tags) this.onAck(tag, undefined);
-      }
-      this.wake();
-    });
-    if (!ok && !this.socketFull) {
-      this.socketFull = true;
-      stream.once('drain', () => {
-        this.socketFull = false;
-        this.wake();
-      });
+    this.writer.flush();
+  }
+
+  private qos0Written(tags: number[], ok: boolean): void {
+    this.unflushedQos0 -= tags.length;
+    if (ok) {
+      this.stats.completed += tags.length;
+      if (this.onAck !== undefined) for (const tag of tags) this.onAck(tag, undefined);
     }
+    this.wake();
   }
 
   private onPacket(p: Packet): void {
@@ -282,70 +249,48 @@ export class FastPublisher {
 
   /** PUBACK (4), PUBREC (5) or PUBCOMP (7) for one of our ids; returns false when the id is not ours. */
   handleAck(type: 4 | 5 | 7, id: number, code: number): boolean {
-    const m = this.inflight.get(id);
-    if (m === undefined) return false;
-    if (type === 4) {
-      if (m.qos === 2 && !m.released) {
-        // A broker without QoS 2 (RabbitMQ, AWS IoT Core, Azure IoT Hub) answers a QoS 2 PUBLISH with
-        // PUBACK: it took the message at QoS 1. Waiting for a PUBREC that never comes would hang.
-        if (this.stats.downgraded++ === 0) this.onDowngrade?.();
-      } else if (m.qos !== 1) return false;
-      this.complete(id, m, code);
-    } else if (type === 7) {
-      if (m.qos !== 2) return false;
-      if (code === 0x92 && m.released) {
-        // Packet Identifier not found: the broker no longer knows this message (its session was lost),
-        // so our PUBREL released nothing. It was not delivered: send it again from the PUBLISH.
-        m.released = false;
-        this.republish(id, m);
-        this.flush();
+    return this.apply(this.flights.acknowledge(ACK_TYPES[type], id, code));
+  }
+
+  private apply(o: AckOutcome<Held>): boolean {
+    switch (o.kind) {
+      case 'unknown':
+        return false;
+      case 'violation':
+        // The broker broke the QoS flow: the connection ends with a protocol error (the session explains it).
+        this.client.stream.destroy(protocolViolationError(o.what));
         return true;
-      }
-      this.complete(id, m, undefined);
-    } else {
-      if (m.qos !== 2) return false;
-      if (code >= 0x80) this.complete(id, m, code);
-      else {
+      case 'release':
         this.lastProgressAt = performance.now();
-        m.released = true;
-        this.send(this.pubrel(id));
-      }
+        this.log?.({ cmd: 'pubrel', messageId: o.id });
+        this.send(encodeAck('pubrel', o.id));
+        return true;
+      case 'delivered':
+        if (o.downgraded && this.stats.downgraded++ === 0) this.onDowngrade?.();
+        this.stats.completed++;
+        this.finished(o.meta.tag, undefined);
+        return true;
+      case 'refused':
+        this.stats.rejected++;
+        this.firstRejection ??= this.failure(`publish to '${o.meta.topic}' refused`, o.packet, o.code);
+        this.finished(o.meta.tag, o.code);
+        return true;
+      case 'unconfirmed':
+        this.stats.unconfirmed++;
+        this.firstUnconfirmed ??= this.failure(`message id ${o.id} (topic '${o.meta.topic}') released but not confirmed`, 'pubcomp', o.code);
+        this.finished(o.meta.tag, o.code);
+        return true;
     }
-    return true;
   }
 
-  /** The payload of a PUBLISH packet this publisher encoded (for --debug). */
-  private payloadOf(packet: Buffer): Buffer {
-    const length = readCompleteVarint(packet, 1);
-    let o = length.next + 2 + packet.readUInt16BE(length.next) + 2;
-    if (this.version === 5) {
-      const properties = readCompleteVarint(packet, o);
-      o = properties.next + properties.value;
-    }
-    return packet.subarray(o);
+  private failure(what: string, packet: AckType, code: number): RejectedError {
+    const info = decodeReason(packet, this.version, code);
+    return new RejectedError(`${what}: ${info.name} (${formatCode(code)})`, { hint: info.hint === undefined ? info.meaning : `${info.meaning} ${info.hint}` });
   }
 
-  private pubrel(id: number): Buffer {
-    this.log?.({ cmd: 'pubrel', messageId: id });
-    return encodeAck('pubrel', id);
-  }
-
-  private complete(id: number, m: InFlight, code: number | undefined): void {
+  private finished(tag: number, failedCode: number | undefined): void {
     this.lastProgressAt = performance.now();
-    this.inflight.delete(id);
-    if (code !== undefined && code >= 0x80) {
-      this.stats.rejected++;
-      if (this.firstRejection === undefined) {
-        const info = decodeReason(m.qos === 2 ? 'pubrec' : 'puback', this.version, code);
-        this.firstRejection = new RejectedError(`publish to '${m.topic}' refused: ${info.name} (${formatCode(code)})`, {
-          hint: info.hint === undefined ? info.meaning : `${info.meaning} ${info.hint}`,
-        });
-      }
-      this.onAck?.(m.tag, code);
-    } else {
-      this.stats.completed++;
-      this.onAck?.(m.tag, undefined);
-    }
+    this.onAck?.(tag, failedCode);
     this.wake();
   }
 
@@ -364,45 +309,35 @@ export class FastPublisher {
    * The caller checks only while connected; time spent writing a large message does not count.
    */
   stalled(ms: number): { id: number; topic: string; waitingFor: 'PUBACK' | 'PUBREC' | 'PUBCOMP' } | undefined {
-    const writing = this.batch.length > 0 || this.socketFull || (this.client.stream?.writableLength ?? 0) > 0;
-    if (writing) this.lastProgressAt = performance.now();
-    if (this.inflight.size === 0 || performance.now() - this.lastProgressAt < ms) return undefined;
-    const [id, m] = this.inflight.entries().next().value as [number, InFlight];
-    return { id, topic: m.topic, waitingFor: m.qos === 1 ? 'PUBACK' : m.released ? 'PUBCOMP' : 'PUBREC' };
+    if (this.writer.writing) this.lastProgressAt = performance.now();
+    if (performance.now() - this.lastProgressAt < ms) return undefined;
+    const oldest = this.flights.oldest();
+    return oldest === undefined ? undefined : { id: oldest.id, topic: oldest.meta.topic, waitingFor: oldest.waitingFor };
   }
 
-  /**
-   * After a reconnect: what was in flight goes again, in order, then what waited offline.
-   * A QoS 2 message past PUBREC is released with PUBREL only when the broker kept our session;
-   * without it the broker dropped the message with the session, so it goes again from PUBLISH
-   * (a PUBCOMP for the PUBREL would otherwise pass for delivery: issue #16).
-   */
+  /** After a reconnect: what was in flight goes again, in order (inflight.ts says how), then what waited offline. */
   private resend(sessionPresent: boolean): void {
     this.lastProgressAt = performance.now();
-    this.socketFull = false;
-    this.batch = [];
-    this.batchBytes = 0;
-    // A Map iterates in insertion order, which is publish order, also across packet-id wrap.
-    for (const [id, m] of this.inflight) {
-      if (m.released && sessionPresent) this.send(this.pubrel(id));
-      else {
-        m.released = false;
-        this.republish(id, m);
-      }
+    this.writer.reset();
+    for (const r of this.flights.reconnected(sessionPresent)) {
+      if (r.kind === 'pubrel') {
+        this.log?.({ cmd: 'pubrel', messageId: r.id });
+        this.writer.push(encodeAck('pubrel', r.id));
+      } else this.writer.push(this.again(r.id, r.qos, r.meta));
     }
     const waiting = this.offline;
     this.offline = [];
-    for (const p of waiting) this.send(p);
-    this.flush();
+    for (const p of waiting) this.writer.push(p.packet, p.qos0Tag);
+    this.writer.flush();
     this.wake();
   }
 
   /** The PUBLISH of an in-flight message again, with DUP set [MQTT-3.3.1-1]. */
-  private republish(id: number, m: InFlight): void {
-    const again = Buffer.from(m.packet);
-    again[0] = (again[0] as number) | 0x08;
-    if (this.log !== undefined) this.log({ cmd: 'publish', topic: m.topic, payload: this.payloadOf(again), qos: m.qos, retain: ((again[0] as number) & 1) === 1, dup: true, messageId: id });
-    this.send(again);
+  private again(id: number, qos: 1 | 2, m: Held): Buffer {
+    const packet = Buffer.from(m.packet);
+    packet[0] = (packet[0] as number) | 0x08;
+    this.log?.({ cmd: 'publish', topic: m.topic, payload: publishPayload(packet, this.version), qos, retain: ((packet[0] as number) & 1) === 1, dup: true, messageId: id });
+    return packet;
   }
 
   private wake(): void {
@@ -413,7 +348,7 @@ export class FastPublisher {
   }
 
   hasRoom(): boolean {
-    return !this.socketFull && this.inflight.size < this.window && this.unflushedQos0 < this.window * 64 && this.pingsSent - this.pingsAnswered < CHECKPOINTS_AHEAD;
+    return !this.writer.socketFull && this.flights.size < this.window && this.unflushedQos0 < this.window * 64 && this.pingsSent - this.pingsAnswered < CHECKPOINTS_AHEAD;
   }
 
   /** Resolves once another message may be published without unbounded buffering. */
@@ -428,7 +363,7 @@ export class FastPublisher {
    */
   brokerHasRead(): Promise<boolean> {
     if (!this.client.connected) return Promise.resolve(false);
-    this.flush();
+    this.writer.flush();
     this.log?.({ cmd: 'pingreq' });
     this.client.stream.write(PINGREQ);
     this.pingsSent++;
@@ -436,10 +371,10 @@ export class FastPublisher {
     return new Promise((resolve) => this.pingWaiters.push({ answered, resolve }));
   }
 
-  /** Resolves once every message was acknowledged or refused (QoS 1/2) or written (QoS 0). */
+  /** Resolves once every message was acknowledged, refused or left unconfirmed (QoS 1/2) or written (QoS 0). */
   async drained(): Promise<void> {
-    this.flush();
-    while (this.inflight.size > 0 || this.unflushedQos0 > 0 || this.offline.length > 0) {
+    this.writer.flush();
+    while (this.flights.size > 0 || this.unflushedQos0 > 0 || this.offline.length > 0) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }

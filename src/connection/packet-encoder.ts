@@ -5,7 +5,7 @@
  */
 import mqttPacket, { type IPublishPacket } from 'mqtt-packet';
 import type { ProtocolVersion, Qos } from '../protocol/types.js';
-import { encodeVarint } from './varint.js';
+import { encodeVarint, readCompleteVarint } from './varint.js';
 
 export const PINGREQ = Buffer.from([0xc0, 0x00]);
 
@@ -74,4 +74,16 @@ export type AckKind = keyof typeof ACK_HEADER;
 /** A success ack: MQTT 5 lets reason code 0 and empty properties be left out [MQTT-3.4.2.1], so all versions share the four bytes. */
 export function encodeAck(kind: AckKind, id: number): Buffer {
   return Buffer.from([ACK_HEADER[kind], 0x02, id >> 8, id & 0xff]);
+}
+
+/** The payload of a PUBLISH packet encodePublish() made (for --debug lines of packets sent again). */
+export function publishPayload(packet: Buffer, version: ProtocolVersion): Buffer {
+  const length = readCompleteVarint(packet, 1);
+  const qos = ((packet[0] as number) >> 1) & 3;
+  let o = length.next + 2 + packet.readUInt16BE(length.next) + (qos > 0 ? 2 : 0);
+  if (version === 5) {
+    const properties = readCompleteVarint(packet, o);
+    o = properties.next + properties.value;
+  }
+  return packet.subarray(o);
 }

@@ -254,8 +254,8 @@ const V5: Record<number, { name: string; in: Contexts }> = {
     name: 'Packet Identifier not found',
     in: {
       pubcomp: [
-        'The broker has no QoS 2 state for this message.',
-        'The broker probably restarted without persistence.',
+        'The broker no longer knows this message: it lost its session state (a restart without persistence, or an expired session), so it cannot say whether the message was delivered.',
+        'The message may or may not have arrived: check the subscribers, and send it again if a duplicate does no harm. Brokers keep QoS 2 state across restarts only with persistence (Mosquitto: persistence true).',
       ],
     },
   },

@@ -33,7 +33,9 @@ export type FakeBehaviour =
   /** SUBACK, then a QoS 0 PUBLISH whose topic is the bytes 0x61 0xFF (not UTF-8). */
   | { kind: 'publish-bad-utf8' }
   /** Everything as usual, but PINGREQ is never answered. */
-  | { kind: 'no-pingresp' };
+  | { kind: 'no-pingresp' }
+  /** PUBREC as usual, then PUBCOMP with this reason code (0x92: the broker lost the id). */
+  | { kind: 'pubcomp-code'; code: number };
 
 export interface FakeBroker {
   readonly port: number;
@@ -134,7 +136,7 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
         const code = behaviour.kind === 'puback-code' ? behaviour.code : 0;
         send({ cmd: packet.qos === 1 ? 'puback' : 'pubrec', messageId: packet.messageId, reasonCode: code });
       } else if (packet.cmd === 'pubrel') {
-        send({ cmd: 'pubcomp', messageId: packet.messageId, reasonCode: 0 });
+        send({ cmd: 'pubcomp', messageId: packet.messageId, reasonCode: behaviour.kind === 'pubcomp-code' ? behaviour.code : 0 });
       } else if (packet.cmd === 'pingreq' && behaviour.kind !== 'no-pingresp') {
         send({ cmd: 'pingresp' });
       } else if (packet.cmd === 'subscribe') {

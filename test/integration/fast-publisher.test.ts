@@ -38,7 +38,7 @@ describe('FastPublisher.brokerHasRead', () => {
       pub.publish(topic, Buffer.from(`m-${i}`), 0, i === n || i === 1);
     }
     await pub.drained();
-    await withTimeout(pub.brokerHasRead(), 10_000, 'PINGRESP');
+    expect(await withTimeout(pub.brokerHasRead(), 10_000, 'PINGRESP')).toBe(true);
     const late = await testClient(broker.url);
     const got = await collectMessages(late, topic);
     await got.waitFor(1, 5_000);
@@ -51,8 +51,8 @@ describe('FastPublisher.brokerHasRead', () => {
     const s = await session();
     const pub = new FastPublisher(s.client, s.spec.protocolVersion, 1000);
     s.client.sendPing();
-    await withTimeout(pub.brokerHasRead(), 5_000, 'first PINGRESP');
-    await withTimeout(pub.brokerHasRead(), 5_000, 'second PINGRESP');
+    expect(await withTimeout(pub.brokerHasRead(), 5_000, 'first PINGRESP')).toBe(true);
+    expect(await withTimeout(pub.brokerHasRead(), 5_000, 'second PINGRESP')).toBe(true);
     await s.close();
   });
 });

@@ -389,6 +389,23 @@ describe('a broker that breaks the protocol (fake broker)', () => {
       await fake.close();
     }
   });
+  test('PUBCOMP 0x92 (the broker lost the id): the message is reported not confirmed, exit 7, its PUBLISH never sent again', async () => {
+    const { startFakeBroker } = await import('../helpers/fake-broker.js');
+    const fake = await startFakeBroker({ kind: 'pubcomp-code', code: 0x92 });
+    try {
+      const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(fake.port), '-t', 'x', '-m', 'y', '-q', '2', '-V', '5', '--ack-timeout', '3'], { timeoutMs: 15_000 });
+      expect(r.code).toBe(7);
+      expect(r.stderr).toContain("message id 1 (topic 'x') released but not confirmed: Packet Identifier not found (0x92)");
+      expect(r.stderr).toContain('may or may not have arrived');
+      const sent = fake.received().map((p) => p.cmd);
+      expect(sent.filter((c) => c === 'publish')).toHaveLength(1);
+      expect(sent.filter((c) => c === 'pubrel')).toHaveLength(1);
+      // mqtt-tool decided to stop: DISCONNECT, so no will fires.
+      expect(sent.at(-1)).toBe('disconnect');
+    } finally {
+      await fake.close();
+    }
+  });
   test('a broker that keeps the socket open after our DISCONNECT: pub still exits 0 (the close is bounded)', async () => {
     const { startFakeBroker } = await import('../helpers/fake-broker.js');
     const fake = await startFakeBroker({ kind: 'ignore-disconnect' });

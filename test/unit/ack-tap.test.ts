@@ -1,7 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { installAckTap, MALFORMED_PACKET, type AckTap } from '../../src/connection/ack-tap.js';
+import { installAckTap, PROTOCOL_VIOLATION, type AckTap } from '../../src/connection/ack-tap.js';
 import { encodeVarint } from '../../src/connection/varint.js';
 
 function packet(type: number, body: Buffer): Buffer {
@@ -90,6 +90,6 @@ test('a remaining length of five bytes ends the stream with a malformed-packet e
   source.pipe(new Writable({ write: (_c, _e, done) => done() }));
   source.write(Buffer.from([0x40, 0xff, 0xff, 0xff, 0xff, 0x01]));
   const err = await errored;
-  expect(err.code).toBe(MALFORMED_PACKET);
+  expect(err.code).toBe(PROTOCOL_VIOLATION);
   expect(err.message).toContain('type 4');
 });

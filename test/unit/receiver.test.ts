@@ -1,7 +1,7 @@
 import { expect, test } from 'vitest';
 import { leanReceiver } from '../../src/bench/receiver.js';
 import type { AckTap } from '../../src/connection/ack-tap.js';
-import { WRITE_COALESCE_MS } from '../../src/connection/transport/coalesce-writes.js';
+import { WRITE_COALESCE_MS } from '../../src/connection/batch-writer.js';
 
 /** A PUBLISH body (variable header and payload); MQTT 5 bodies carry a properties block. */
 function publishBody(qos: number, id: number, payload: string, properties?: Buffer): Buffer {

@@ -6,15 +6,7 @@
  * (sub -q 1 used 9 % less CPU than with one write per I/O turn).
  */
 import type { Duplex } from 'node:stream';
-
-/**
- * How long a batch waits for more before it is written. A write on loopback TCP costs tens of
- * microseconds in the kernel (it wakes the broker), and flushing once per I/O turn meant a
- * write for every few acks. Waiting 1 ms lets the acks of that millisecond refill the window in
- * one write: measured here, pub -l at QoS 1 used 40 % less CPU and bench gained 10-25 % at QoS
- * 1 and 2 with lower latency. Far below TCP's 40 ms delayed ACK, so no Nagle stalls.
- */
-export const WRITE_COALESCE_MS = 1;
+import { WRITE_COALESCE_MS } from '../batch-writer.js';
 
 export function coalesceWrites<S extends Duplex>(socket: S): S {
   const uncork = socket.uncork.bind(socket);
