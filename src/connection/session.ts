@@ -4,31 +4,20 @@
  * as the reconnect policy says. Prints nothing: events go to the caller's `notice`.
  */
 import type { Duplex } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import clientModule from 'mqtt/lib/client';
 import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import type { CliError } from '../errors.js';
 import { describeEndpoint } from '../protocol/endpoint.js';
 import { toMqttOptions } from './mqttjs-options.js';
 import type { ConnectionSpec } from '../protocol/spec.js';
-import {
-  connackCode,
-  explainClientError,
-  explainClosedBeforeConnack,
-  explainGaveUp,
-  explainNoMqtt5,
-  explainLostConnection,
-  explainNoConnack,
-  explainRefusal,
-  explainProtocolViolation,
-  explainNoPingresp,
-  explainServerDisconnect,
-  explainStreamError,
-} from './explain.js';
+import { connackCode, explainClientError, explainClosedBeforeConnack, explainNoConnack, explainNoMqtt5, explainProtocolViolation, explainRefusal, explainStreamError } from './explain.js';
+import { publishViolation } from './inbound-checks.js';
+import { supervise, type Notice } from './supervise.js';
 import { describePacket } from './packet-log.js';
 import { formatCode } from './reason-codes.js';
-import type { ProtocolVersion } from '../protocol/types.js';
 import { installAckTap, type AckTap } from './ack-tap.js';
-import { isRetryable, ReconnectSchedule, type EndCause } from './reconnect.js';
+import { isRetryable, ReconnectSchedule } from './reconnect.js';
 import { openTransport, type SocksTransport } from './transport/index.js';
 import { freshProgress, type Progress } from './transport/progress.js';
 import type { WebSocketLibrary } from './transport/ws.js';
@@ -49,7 +38,6 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export type Notice = (line: string) => void;
 
 export interface ConnectOptions {
   readonly notice: Notice;
@@ -131,7 +119,7 @@ export async function connect(spec: ConnectionSpec, options: ConnectOptions): Pr
       const delayMs = schedule.nextDelayMs();
       if (delayMs === undefined) throw err.error;
       options.notice(`${err.error.message}; the broker may accept later: retrying in ${delayMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, delayMs));
+      await sleep(delayMs);
     }
   }
 }
@@ -256,28 +244,6 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
   };
 }
 
-/**
- * mqtt-packet decodes a topic that is not UTF-8 with U+FFFD in place of the bad bytes. Under 3.1.1
- * the packet's length tells the original topic length, so a mismatch proves it; MQTT 5's property
- * bytes are not kept, so there U+FFFD itself is taken as the sign (a real topic practically never has it).
- */
-function hasInvalidUtf8Topic(packet: IPublishPacket & { length?: number }, version: ProtocolVersion): boolean {
-  if (!packet.topic.includes('\uFFFD')) return false;
-  if (version === 5 || packet.length === undefined) return true;
-  const payload = typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
-  const rawTopicBytes = packet.length - 2 - (packet.qos > 0 ? 2 : 0) - payload;
-  return Buffer.byteLength(packet.topic, 'utf8') !== rawTopicBytes;
-}
-
-/**
- * A PUBLISH the receiver must close the connection over: a QoS 1/2 one without a packet
- * identifier [MQTT-2.2.1-3 of 3.1.1, MQTT-2.2.1-2 of 5], or a topic that is not UTF-8 [MQTT-1.5.4-1].
- */
-export function publishViolation(packet: IPublishPacket, version: ProtocolVersion): string | undefined {
-  if (packet.qos > 0 && !packet.messageId) return 'a QoS 1/2 PUBLISH with packet identifier 0';
-  return hasInvalidUtf8Topic(packet, version) ? 'a PUBLISH whose topic is not valid UTF-8' : undefined;
-}
-
 /** How long a clean close waits for the broker to take our DISCONNECT and close its side. */
 const DISCONNECT_WAIT_MS = 2_000;
 
@@ -308,127 +274,6 @@ function closeClient(client: MqttClient, disconnect: Parameters<MqttClient['end'
     client.end(false, disconnect, () => {
       clearTimeout(timer);
       resolve();
-    });
-  });
-}
-
-/**
- * After the first CONNACK: watch the connection. Returns a promise that settles
- * with undefined after a clean close, or with the error that ended the session.
- */
-function supervise(
-  client: MqttClient,
-  spec: ConnectionSpec,
-  notice: Notice,
-  lastStreamError: () => NodeJS.ErrnoException | undefined,
-  progress: Progress,
-  schedule: ReconnectSchedule,
-): Promise<CliError | undefined> {
-  return new Promise((resolve) => {
-    let lost = false;
-    /** Between a lost connection and the next CONNACK: the only time a CONNACK may arrive. */
-    let awaitingConnack = false;
-    let pendingRefusal: IConnackPacket | undefined;
-    let serverDisconnect: { error: CliError; code: number } | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let done = false;
-    const finish = (err: CliError | undefined): void => {
-      if (done) return;
-      done = true;
-      if (timer !== undefined) clearTimeout(timer);
-      if (err !== undefined) client.end(true);
-      resolve(err);
-    };
-
-    client.on('packetreceive', (packet: Packet) => {
-      // One CONNACK per connection [MQTT-3.2.0-2 of 3.1.1]: a second one is a broken broker, not a refusal.
-      const violation =
-        packet.cmd === 'connack' && !awaitingConnack ? 'a second CONNACK on one connection' : packet.cmd === 'publish' ? publishViolation(packet, spec.protocolVersion) : undefined;
-      if (violation !== undefined) {
-        finish(explainProtocolViolation(spec, violation));
-        client.stream.destroy();
-        return;
-      }
-      if (packet.cmd === 'connack') pendingRefusal = packet;
-      if (packet.cmd === 'disconnect') {
-        serverDisconnect = { error: explainServerDisconnect(spec, packet), code: packet.reasonCode ?? 0 };
-        // After a server DISCONNECT the connection is over [MQTT-3.14.4-1]; do not wait for the broker to close it.
-        client.stream.destroy();
-      }
-    });
-    client.on('error', () => {
-      // Errors are classified on 'close'; the listener keeps EventEmitter from throwing.
-    });
-    // A PINGRESP is due half a keepalive after the PINGREQ, so a silent broker is found within 1.5 x
-    // keepalive, the bound the spec sets for the server [MQTT-3.1.2-24]; MQTT.js alone waits a whole keepalive more.
-    let pingTimer: NodeJS.Timeout | undefined;
-    let unanswered: CliError | undefined;
-    client.on('packetsend', (packet: Packet) => {
-      if (packet.cmd !== 'pingreq' || pingTimer !== undefined || spec.keepaliveSeconds === 0) return;
-      const check = (): void => {
-        // A slow reader (sub into a paused pager) leaves the PINGRESP unread behind other packets: not the broker's fault.
-        const stream = client.stream as Duplex;
-        if (stream.readableLength > 0 || stream.readableFlowing === false) {
-          pingTimer = setTimeout(check, spec.keepaliveSeconds * 500).unref();
-          return;
-        }
-        pingTimer = undefined;
-        unanswered = explainNoPingresp(spec);
-        stream.destroy();
-      };
-      pingTimer = setTimeout(check, spec.keepaliveSeconds * 500).unref();
-    });
-    client.on('packetreceive', (packet: Packet) => {
-      if (packet.cmd === 'pingresp' && pingTimer !== undefined) {
-        clearTimeout(pingTimer);
-        pingTimer = undefined;
-      }
-    });
-    client.on('close', () => {
-      if (pingTimer !== undefined) clearTimeout(pingTimer);
-      pingTimer = undefined;
-    });
-    client.on('connect', () => {
-      pendingRefusal = undefined;
-      serverDisconnect = undefined;
-      awaitingConnack = false;
-      if (lost) notice(`reconnected to ${describeEndpoint(spec)}`);
-      lost = false;
-      schedule.connected();
-    });
-    client.on('end', () => finish(undefined));
-    client.on('close', () => {
-      if (done || client.disconnecting) return;
-      const refused = pendingRefusal;
-      pendingRefusal = undefined;
-      const cause: EndCause =
-        refused !== undefined
-          ? { kind: 'refused', code: connackCode(spec, refused) }
-          : serverDisconnect !== undefined
-            ? { kind: 'server-disconnect', code: serverDisconnect.code }
-            : { kind: 'lost' };
-      const silent = unanswered;
-      unanswered = undefined;
-      const error = (): CliError =>
-        refused !== undefined ? explainRefusal(spec, refused) : (serverDisconnect?.error ?? silent ?? explainLostConnection(spec, progress, lastStreamError()));
-      if (!isRetryable(cause, spec.protocolVersion) || !spec.reconnect.enabled) {
-        finish(error());
-        return;
-      }
-      const delayMs = schedule.nextDelayMs();
-      if (delayMs === undefined) {
-        finish(explainGaveUp(spec));
-        return;
-      }
-      if (!lost) {
-        notice(`${serverDisconnect?.error.message ?? silent?.message ?? 'connection lost'}; reconnecting to ${describeEndpoint(spec)} (backoff from ${delayMs / 1000} s)`);
-        lost = true;
-      }
-      awaitingConnack = true;
-      timer = setTimeout(() => {
-        timer = undefined;
-        if (!done && !client.disconnecting) client.reconnect();
-      }, delayMs);
     });
   });
 }
