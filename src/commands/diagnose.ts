@@ -4,8 +4,7 @@ import { describeEndpoint } from '../protocol/endpoint.js';
 import { parseBrokerUrl } from '../setup/broker-url.js';
 import type { ConnectionFlags } from '../cli/connection-flags.js';
 import { resolveConnection } from '../setup/resolve.js';
-import { validateTopicName } from '../protocol/topics.js';
-import { UsageError } from '../errors.js';
+import { requireTopicName } from '../protocol/topics.js';
 import { createTerminal } from '../io/terminal.js';
 import { diagnose } from '../diagnose/run.js';
 import { checkError, renderStep, stepJson, summarize, wrap, type TextLayout } from '../report/check-report.js';
@@ -20,8 +19,7 @@ export interface DiagnoseFlags extends ConnectionFlags {
 
 export async function runDiagnose(flags: DiagnoseFlags): Promise<void> {
   const term = createTerminal(flags.color);
-  const topicCheck = validateTopicName(flags.testTopic);
-  if (!topicCheck.ok) throw new UsageError(`invalid --test-topic: ${topicCheck.message} [${topicCheck.rule}]`);
+  requireTopicName(flags.testTopic, '--test-topic');
   const connection = await resolveConnection(flags, term, { longRunning: false, embedded: flags.embedded === true });
   try {
     const spec = connection.spec;

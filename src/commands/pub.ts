@@ -8,7 +8,7 @@ import type { ConnectionFlags } from '../cli/connection-flags.js';
 import { defaultWindow, FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
 import { describePacket } from '../connection/packet-log.js';
-import { validateTopicName } from '../protocol/topics.js';
+import { requireTopicName } from '../protocol/topics.js';
 import { checkFieldLength } from '../cli/values.js';
 import type { Qos } from '../protocol/types.js';
 import { isCliError, NetworkError, RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
@@ -74,8 +74,7 @@ export function publishOptions(flags: PubFlags, version: 3 | 4 | 5, fellBack = f
   }
   if (flags.contentType !== undefined) props.contentType = flags.contentType;
   if (flags.responseTopic !== undefined) {
-    const check = validateTopicName(flags.responseTopic);
-    if (!check.ok) throw new UsageError(`invalid --response-topic: ${check.message} [${check.rule}]`);
+    requireTopicName(flags.responseTopic, '--response-topic');
     props.responseTopic = flags.responseTopic;
   }
   if (flags.correlationData !== undefined) props.correlationData = Buffer.from(flags.correlationData, 'utf8');
@@ -170,8 +169,7 @@ export async function runPub(flags: PubFlags): Promise<void> {
     const topic = source.kind === 'jsonl' ? '' : (flags.topic ?? connection.spec.urlTopic);
     if (topic === undefined) throw new UsageError('no topic: give -t TOPIC (or a topic in the -L URL)');
     if (source.kind !== 'jsonl') {
-      const check = validateTopicName(topic);
-      if (!check.ok) throw new UsageError(`invalid topic: ${check.message} [${check.rule}]`);
+      requireTopicName(topic, 'topic');
     }
     let opts = publishOptions(flags, connection.spec.protocolVersion, false, d.publish);
     if (flags.repeat !== undefined && lineMode) throw new UsageError(`--repeat cannot be combined with ${source.kind === 'jsonl' ? '--jsonl' : '-l'}`);

@@ -6,15 +6,15 @@ import type { ConnectionFlags } from '../cli/connection-flags.js';
 import { resolveConnection } from '../setup/resolve.js';
 import { mergeProperties, parseProperties } from '../setup/properties.js';
 import { pickPayloadSource, readPayload, type PayloadFlags } from '../io/payload.js';
-import { validateTopicFilter, validateTopicName } from '../protocol/topics.js';
+import { requireTopicFilter, requireTopicName } from '../protocol/topics.js';
 import type { Qos } from '../protocol/types.js';
-import { RejectedError, TimeoutError, UsageError, type CliError } from '../errors.js';
+import { TimeoutError, UsageError, type CliError } from '../errors.js';
 import { chooseFormat, type OutputFlags } from './output-flags.js';
 import { toReceivedMessage } from '../io/format.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal } from '../io/terminal.js';
 import { BatchedWriter } from '../io/writer.js';
-import { decodeReason, formatCode } from '../connection/reason-codes.js';
+import { refusedError } from '../connection/explain.js';
 
 export interface RrFlags extends ConnectionFlags, OutputFlags, PayloadFlags {
   topic?: string;
@@ -29,8 +29,7 @@ export interface RrFlags extends ConnectionFlags, OutputFlags, PayloadFlags {
 export async function runRr(flags: RrFlags): Promise<void> {
   const term = createTerminal(flags.color);
   if (flags.responseTopic === undefined) throw new UsageError('no response topic: give -e TOPIC');
-  const r = validateTopicFilter(flags.responseTopic);
-  if (!r.ok) throw new UsageError(`invalid response topic: ${r.message} [${r.rule}]`);
+  requireTopicFilter(flags.responseTopic, 'response topic');
   const format = chooseFormat(flags, term);
   const source = pickPayloadSource(flags, false);
   // rr has no -l or --jsonl, so the source is always a single message.
@@ -39,8 +38,7 @@ export async function runRr(flags: RrFlags): Promise<void> {
   const connection = await resolveConnection({ ...flags, mqtt5Properties: d }, term, { longRunning: false, embedded: flags.embedded === true });
   const topic = flags.topic ?? connection.spec.urlTopic;
   if (topic === undefined) throw new UsageError('no request topic: give -t TOPIC (or a topic in the -L URL)');
-  const t = validateTopicName(topic);
-  if (!t.ok) throw new UsageError(`invalid request topic: ${t.message} [${t.rule}]`);
+  requireTopicName(topic, 'request topic');
   // Checked on the resolved spec: a profile can set the version too.
   if (connection.spec.protocolVersion !== 5) {
     throw new UsageError(`rr needs MQTT 5 (response topic and correlation data); ${flags.protocolVersion === undefined ? 'the profile sets' : '-V asks for'} an older version`, {
@@ -70,8 +68,7 @@ export async function runRr(flags: RrFlags): Promise<void> {
     session.client.subscribe(flags.responseTopic, { qos, ...(d.subscribe === undefined ? {} : { properties: d.subscribe as never }) }, (err, granted) => {
       const code = granted?.[0]?.qos ?? 0;
       if (code >= 0x80 || (err !== null && err !== undefined)) {
-        const info = decodeReason('suback', 5, code);
-        finish(new RejectedError(`subscription to '${flags.responseTopic}' refused: ${info.name} (${formatCode(code)})`, { hint: info.hint }));
+        finish(refusedError(`subscription to '${flags.responseTopic}'`, 'suback', 5, code));
         return;
       }
       session.client.publish(
@@ -81,8 +78,7 @@ export async function runRr(flags: RrFlags): Promise<void> {
         (pubErr?: Error) => {
           const c = (pubErr as { code?: unknown } | undefined)?.code;
           if (typeof c === 'number' && c >= 0x80) {
-            const info = decodeReason(qos === 2 ? 'pubrec' : 'puback', 5, c);
-            finish(new RejectedError(`request to '${topic}' refused: ${info.name} (${formatCode(c)})`, { hint: info.hint }));
+            finish(refusedError(`request to '${topic}'`, qos === 2 ? 'pubrec' : 'puback', 5, c));
           }
         },
       );

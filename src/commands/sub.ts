@@ -4,9 +4,9 @@ import type { IClientSubscribeOptions, IConnackPacket, IPublishPacket, ISubscrip
 import type { ISubackPacket } from 'mqtt-packet';
 import { connect, type Session } from '../connection/session.js';
 import type { ConnectionFlags } from '../cli/connection-flags.js';
-import { decodeReason, formatCode } from '../connection/reason-codes.js';
+import { describeRefusal, namedCode } from '../connection/explain.js';
 import { resolveConnection } from '../setup/resolve.js';
-import { topicMatchesFilter, validateTopicFilter } from '../protocol/topics.js';
+import { requireTopicFilter, topicMatchesFilter } from '../protocol/topics.js';
 import { shown } from '../cli/values.js';
 import type { Qos } from '../protocol/types.js';
 import { CliError, RejectedError, TimeoutError, UsageError, isCliError } from '../errors.js';
@@ -84,9 +84,9 @@ async function unsubscribe(session: Session, filters: string[], term: Terminal, 
   });
   (unsuback?.granted ?? []).forEach((code, i) => {
     if (code === 0) return;
-    const info = decodeReason('unsuback', 5, code);
-    const line = `unsubscribing from '${filters[i]}': ${info.name} (${formatCode(code)})`;
-    if (code >= 0x80) term.warn(`${line}; ${info.hint ?? info.meaning}`);
+    const { label, hint } = namedCode('unsuback', 5, code);
+    const line = `unsubscribing from '${filters[i]}': ${label}`;
+    if (code >= 0x80) term.warn(`${line}; ${hint}`);
     else term.notice(line);
   });
 }
@@ -117,8 +117,7 @@ function checkSuback(suback: ISubackPacket, filters: string[], version: 3 | 4 | 
   });
   const refused = (suback.granted as number[]).flatMap((code, i) => {
     if (code < 0x80) return [];
-    const info = decodeReason('suback', version, code);
-    return [{ message: `subscription to '${filters[i]}' refused: ${info.name} (${formatCode(code)})`, hint: info.hint ?? info.meaning }];
+    return [describeRefusal(`subscription to '${filters[i]}'`, 'suback', version, code)];
   });
   const first = refused[0];
   if (first !== undefined && refused.length === filters.length) {
@@ -132,8 +131,7 @@ export async function runSub(flags: SubFlags): Promise<void> {
   // --watch shows a topic per line: `topic payload` unless -F says otherwise, without colours (lines are cut to the width).
   const format = flags.watch === true && flags.format === undefined ? chooseFormat({ ...flags, verbose: true }, createTerminal(false)) : chooseFormat(flags, term);
   for (const f of [...(flags.topic ?? []), ...(flags.filterOut ?? []), ...(flags.unsubscribe ?? [])]) {
-    const check = validateTopicFilter(f);
-    if (!check.ok) throw new UsageError(`invalid topic filter '${shown(f)}': ${check.message} [${check.rule}]`);
+    requireTopicFilter(f, `topic filter '${shown(f)}'`);
   }
   if (flags.retainedOnly !== true && (flags.retainedQuiet !== undefined || flags.retainedMarker === true)) {
     throw new UsageError(`${flags.retainedQuiet !== undefined ? '--retained-quiet' : '--retained-marker'} goes with --retained-only`);
@@ -152,8 +150,7 @@ export async function runSub(flags: SubFlags): Promise<void> {
     const filters = flags.topic ?? (connection.spec.urlTopic === undefined ? [] : [connection.spec.urlTopic]);
     if (filters.length === 0 && flags.unsubscribe === undefined) throw new UsageError("no topic: give -t FILTER (e.g. -t 'sensors/#'), or -U FILTER to unsubscribe");
     for (const f of filters) {
-      const check = validateTopicFilter(f);
-      if (!check.ok) throw new UsageError(`invalid topic filter '${shown(f)}': ${check.message} [${check.rule}]`);
+      requireTopicFilter(f, `topic filter '${shown(f)}'`);
     }
     let map = subscriptionMap(flags, filters, connection.spec.protocolVersion);
     const run = new SubRun(flags, format, d);

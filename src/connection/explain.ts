@@ -12,8 +12,26 @@ import { describeEndpoint, urlHost } from '../protocol/endpoint.js';
 import type { ConnectionSpec } from '../protocol/spec.js';
 import { classifyPeerReply } from './peer-reply.js';
 import { PROTOCOL_VIOLATION } from './ack-tap.js';
-import { decodeConnack, decodeReason, formatCode } from './reason-codes.js';
+import { decodeConnack, decodeReason, formatCode, type PacketKind } from './reason-codes.js';
+import type { ProtocolVersion } from '../protocol/types.js';
 import type { Progress } from './transport/progress.js';
+
+/** A reason code as every message names it, "NAME (0xNN)", and its meaning with the fix as the hint. */
+export function namedCode(kind: PacketKind, version: ProtocolVersion, code: number): { label: string; hint: string } {
+  const info = decodeReason(kind, version, code);
+  return { label: `${info.name} (${formatCode(code)})`, hint: info.hint === undefined ? info.meaning : `${info.meaning} ${info.hint}` };
+}
+
+/** "WHAT refused: NAME (0xNN)": the one wording of a refused subscription, publish or request. */
+export function describeRefusal(what: string, kind: PacketKind, version: ProtocolVersion, code: number): { message: string; hint: string } {
+  const { label, hint } = namedCode(kind, version, code);
+  return { message: `${what} refused: ${label}`, hint };
+}
+
+export function refusedError(what: string, kind: PacketKind, version: ProtocolVersion, code: number): RejectedError {
+  const { message, hint } = describeRefusal(what, kind, version, code);
+  return new RejectedError(message, { hint });
+}
 
 const PROTOCOL_VIOLATION_HINT = 'The peer is not a working MQTT broker, or something in between alters the traffic; run with --debug to see the packets.';
 const NOT_TLS_HINT = 'Use mqtt:// (plain) for this port, or the TLS port (usually 8883).';
@@ -228,12 +246,9 @@ export function explainNoConnack(spec: ConnectionSpec, progress: Progress): CliE
 
 /** The broker ended the session with a DISCONNECT (MQTT 5). */
 export function explainServerDisconnect(spec: ConnectionSpec, packet: IDisconnectPacket): RejectedError {
-  const code = packet.reasonCode ?? 0;
-  const info = decodeReason('disconnect', spec.protocolVersion, code);
+  const { label, hint } = namedCode('disconnect', spec.protocolVersion, packet.reasonCode ?? 0);
   const says = packet.properties?.reasonString === undefined ? '' : ` (broker says: "${packet.properties.reasonString}")`;
-  return new RejectedError(`the broker disconnected us: ${info.name} (${formatCode(code)})${says}`, {
-    hint: info.hint === undefined ? info.meaning : `${info.meaning} ${info.hint}`,
-  });
+  return new RejectedError(`the broker disconnected us: ${label}${says}`, { hint });
 }
 
 /** An established connection ended and will not be re-opened. */

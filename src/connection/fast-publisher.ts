@@ -16,9 +16,9 @@ import { RejectedError } from '../errors.js';
 import { MAX_REMAINING_LENGTH, type ProtocolVersion, type Qos } from '../protocol/types.js';
 import { protocolViolationError, type AckTap } from './ack-tap.js';
 import { BatchWriter } from './batch-writer.js';
-import { InflightTable, type AckOutcome, type AckType } from './inflight.js';
+import { InflightTable, type AckOutcome } from './inflight.js';
 import { encodeAck, encodePublish, PINGREQ, publishPayload, publishPropertyBytes, publishSize, topicField } from './packet-encoder.js';
-import { decodeReason, formatCode } from './reason-codes.js';
+import { namedCode, refusedError } from './explain.js';
 
 /**
  * The in-flight window for QoS 2 under MQTT 3.1.1, which has no Receive Maximum to learn the
@@ -272,20 +272,20 @@ export class FastPublisher {
         return true;
       case 'refused':
         this.stats.rejected++;
-        this.firstRejection ??= this.failure(`publish to '${o.meta.topic}' refused`, o.packet, o.code);
+        this.firstRejection ??= refusedError(`publish to '${o.meta.topic}'`, o.packet, this.version, o.code);
         this.finished(o.meta.tag, o.code);
         return true;
       case 'unconfirmed':
         this.stats.unconfirmed++;
-        this.firstUnconfirmed ??= this.failure(`message id ${o.id} (topic '${o.meta.topic}') released but not confirmed`, 'pubcomp', o.code);
+        this.firstUnconfirmed ??= this.unconfirmedError(o.id, o.meta.topic, o.code);
         this.finished(o.meta.tag, o.code);
         return true;
     }
   }
 
-  private failure(what: string, packet: AckType, code: number): RejectedError {
-    const info = decodeReason(packet, this.version, code);
-    return new RejectedError(`${what}: ${info.name} (${formatCode(code)})`, { hint: info.hint === undefined ? info.meaning : `${info.meaning} ${info.hint}` });
+  private unconfirmedError(id: number, topic: string, code: number): RejectedError {
+    const { label, hint } = namedCode('pubcomp', this.version, code);
+    return new RejectedError(`message id ${id} (topic '${topic}') released but not confirmed: ${label}`, { hint });
   }
 
   private finished(tag: number, failedCode: number | undefined): void {

@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import { connect, type ConnectOptions } from '../connection/session.js';
-import { explainRefusal } from '../connection/explain.js';
+import { describeRefusal, explainRefusal } from '../connection/explain.js';
 import { describeEndpoint } from '../protocol/endpoint.js';
 import type { ConnectionSpec, TlsSpec } from '../protocol/spec.js';
-import { decodeConnack, decodeReason, formatCode } from '../connection/reason-codes.js';
+import { decodeConnack } from '../connection/reason-codes.js';
 import { type ProtocolVersion, protocolVersionLabel, type Qos } from '../protocol/types.js';
 import { ExitCode, isCliError, type ExitCodeValue } from '../errors.js';
 import type { CheckStep } from '../report/check-report.js';
@@ -38,6 +38,7 @@ export interface DiagnoseOptions {
 type Emit = (r: StepResult) => void;
 
 const WAIT_MS = 5_000;
+const PICK_TEST_TOPIC = 'Use --test-topic to pick a topic the ACL allows.';
 /** How long the broker's $SYS version may take: it is retained, so it comes at once or never. */
 const SYS_WAIT_MS = 1_000;
 
@@ -352,8 +353,8 @@ async function roundTrip(client: MqttClient, base: string, version: ProtocolVers
   if (granted instanceof Error) return { name: 'round trip', status: 'fail', finding: `SUBSCRIBE failed: ${granted.message}`, hint: 'The broker did not acknowledge the subscription in time.', exitCode: ExitCode.timeout };
   const code = granted[0]?.qos ?? 0;
   if (code >= 0x80) {
-    const info = decodeReason('suback', version, code);
-    return { name: 'round trip', status: 'fail', finding: `subscription to '${base}/#' refused: ${info.name} (${formatCode(code)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected };
+    const r = describeRefusal(`subscription to '${base}/#'`, 'suback', version, code);
+    return { name: 'round trip', status: 'fail', finding: r.message, hint: `${r.hint} ${PICK_TEST_TOPIC}`, exitCode: ExitCode.rejected };
   }
   const details: Array<[string, string]> = [];
   const downgrades: string[] = [];
@@ -378,8 +379,8 @@ async function roundTrip(client: MqttClient, base: string, version: ProtocolVers
     }
     if (pubErr !== undefined) {
       const c = typeof pubErr.code === 'number' ? pubErr.code : 0x80;
-      const info = decodeReason(qos === 2 ? 'pubrec' : 'puback', version, c);
-      return { name: 'round trip', status: 'fail', finding: `publish at QoS ${qos} to '${topic}' refused: ${info.name} (${formatCode(c)})`, hint: `${info.meaning} ${info.hint ?? ''} Use --test-topic to pick a topic the ACL allows.`.trim(), exitCode: ExitCode.rejected, details };
+      const r = describeRefusal(`publish at QoS ${qos} to '${topic}'`, qos === 2 ? 'pubrec' : 'puback', version, c);
+      return { name: 'round trip', status: 'fail', finding: r.message, hint: `${r.hint} ${PICK_TEST_TOPIC}`, exitCode: ExitCode.rejected, details };
     }
     // A broker without QoS 2 answers a QoS 2 PUBLISH with PUBACK: it took the message at QoS 1.
     if (qos === 2 && acks.includes('puback')) downgrades.push('a QoS 2 publish was answered with PUBACK');

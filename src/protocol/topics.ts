@@ -2,6 +2,7 @@
  * Topic name and filter validation, run before any network I/O.
  * Rules: MQTT 5 §4.7 (3.1.1 §4.7 has the same rules).
  */
+import { UsageError } from '../errors.js';
 
 export type TopicCheck = { ok: true } | { ok: false; rule: string; message: string };
 
@@ -85,4 +86,16 @@ export function topicMatchesFilter(filter: string, topic: string): boolean {
     if (level !== '+' && level !== t[i]) return false;
   }
   return f.length === t.length;
+}
+
+/** Throws a usage error when `topic` cannot be published to; `what` names it ("topic", "--will-topic"). */
+export function requireTopicName(topic: string, what: string): void {
+  const check = validateTopicName(topic);
+  if (!check.ok) throw new UsageError(`invalid ${what}: ${check.message} [${check.rule}]`);
+}
+
+/** Throws a usage error when `filter` cannot be subscribed to; `what` names it. */
+export function requireTopicFilter(filter: string, what: string): void {
+  const check = validateTopicFilter(filter);
+  if (!check.ok) throw new UsageError(`invalid ${what}: ${check.message} [${check.rule}]`);
 }

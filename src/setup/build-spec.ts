@@ -6,7 +6,7 @@ import type { ConnectionFlags } from '../cli/connection-flags.js';
 import { checkFieldLength } from '../cli/values.js';
 import { UsageError } from '../errors.js';
 import type { ConnectionSpec, PasswordSource, WillSpec } from '../protocol/spec.js';
-import { validateTopicName } from '../protocol/topics.js';
+import { requireTopicName } from '../protocol/topics.js';
 import type { ProtocolVersion, Transport } from '../protocol/types.js';
 import { buildTlsSpec, givenTlsFlags, type TlsFileAccess } from '../tls/spec.js';
 import { DEFAULT_PORTS, DEFAULT_WS_PATH, parseBrokerUrl, parseProxyUrl } from './broker-url.js';
@@ -26,8 +26,7 @@ function buildWill(flags: ConnectionFlags, version: ProtocolVersion): WillSpec |
     if (anyWillFlag) throw new UsageError('will flags need --will-topic');
     return undefined;
   }
-  const check = validateTopicName(flags.willTopic);
-  if (!check.ok) throw new UsageError(`invalid --will-topic: ${check.message} [${check.rule}]`);
+  requireTopicName(flags.willTopic, '--will-topic');
   if (flags.willDelay !== undefined && version !== 5) {
     throw new UsageError('--will-delay needs MQTT 5; drop it or use -V 5');
   }

@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { closest } from '../io/suggest.js';
-import { validateTopicName } from '../protocol/topics.js';
+import { requireTopicName } from '../protocol/topics.js';
 
 export const PROPERTY_COMMANDS = ['connect', 'publish', 'subscribe', 'unsubscribe', 'disconnect', 'will'] as const;
 export type PropertyCommand = (typeof PROPERTY_COMMANDS)[number];
@@ -55,11 +55,9 @@ function value(def: PropertyDef, name: string, raw: string): PropertyValue {
       return raw;
     case 'binary':
       return Buffer.from(raw, 'utf8');
-    case 'topic': {
-      const check = validateTopicName(raw);
-      if (!check.ok) throw new UsageError(`${where}: ${check.message} [${check.rule}]`);
+    case 'topic':
+      requireTopicName(raw, where);
       return raw;
-    }
     default: {
       const [min, max] = RANGES[def.kind] as [number, number];
       const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
