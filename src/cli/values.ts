@@ -76,6 +76,13 @@ export function parseUserProperty(flag: string, value: string): [string, string]
   return [value.slice(0, eq), value.slice(eq + 1)];
 }
 
+/** Repeated --user-property pairs as MQTT 5 user properties: a key given twice keeps both values, in order. */
+export function userPropertyMap(pairs: ReadonlyArray<readonly [string, string]>): Record<string, string[]> {
+  const map: Record<string, string[]> = {};
+  for (const [k, v] of pairs) (map[k] ??= []).push(v);
+  return map;
+}
+
 /** Comma-separated list of QoS levels, e.g. "0,1,2". */
 export function parseQosList(flag: string, value: string): Qos[] {
   const levels = value.split(',').map((part) => parseQos(flag, part.trim()));

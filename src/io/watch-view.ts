@@ -19,3 +19,27 @@ export function watchScreen(lines: ReadonlyMap<string, string>, rows: number, co
   if (shown.length < topics.length) out.push(`\x1b[7m${cutToWidth(`${topics.length - shown.length} more topics below (a taller terminal shows them)`, columns)}\x1b[0m\x1b[K`);
   return `\x1b[H${out.join('\n')}\n\x1b[J`;
 }
+
+/** The terminal side of --watch: the lines, a throttled redraw, and the screen left as it was drawn. */
+export class WatchView {
+  constructor(private readonly out: NodeJS.WriteStream) {}
+
+  private readonly lines = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  update(topic: string, formatted: Buffer | readonly Buffer[]): void {
+    const bytes = Buffer.isBuffer(formatted) ? formatted : Buffer.concat(formatted as Buffer[]);
+    this.lines.set(topic, bytes.toString('utf8').replace(/\n$/, ''));
+    this.timer ??= setTimeout(() => this.draw(), REDRAW_MS);
+  }
+
+  private draw(): void {
+    this.timer = undefined;
+    this.out.write(watchScreen(this.lines, this.out.rows, this.out.columns));
+  }
+
+  close(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.lines.size > 0) this.draw();
+  }
+}
