@@ -10,7 +10,7 @@ import { isProxyError, type ProxyError } from './transport/proxy-error.js';
 import { nameToVerify } from '../tls/connect-params.js';
 import { describeEndpoint, urlHost } from '../protocol/endpoint.js';
 import type { ConnectionSpec } from '../protocol/spec.js';
-import { classifyPeerReply } from './peer-reply.js';
+import { classifyPeerReply, type PeerReply } from './peer-reply.js';
 import { PROTOCOL_VIOLATION } from './ack-tap.js';
 import { decodeConnack, decodeReason, formatCode, type PacketKind } from './reason-codes.js';
 import type { ProtocolVersion } from '../protocol/types.js';
@@ -36,29 +36,53 @@ export function refusedError(what: string, kind: PacketKind, version: ProtocolVe
 const PROTOCOL_VIOLATION_HINT = 'The peer is not a working MQTT broker, or something in between alters the traffic; run with --debug to see the packets.';
 const NOT_TLS_HINT = 'Use mqtt:// (plain) for this port, or the TLS port (usually 8883).';
 
+/**
+ * What a peer that is not an MQTT broker is, in words: the finding (its subject is the endpoint,
+ * left to the caller) and what to do. Shared by every command's connection errors and diagnose.
+ */
+export function describeForeignPeer(reply: Exclude<PeerReply, { kind: 'connack' }>, spec: ConnectionSpec): { finding: string; hint: string } {
+  switch (reply.kind) {
+    case 'http': {
+      const scheme = spec.tls === undefined ? 'ws' : 'wss';
+      return {
+        finding: `answered like a web server ("${reply.firstLine}"), not an MQTT broker`,
+        hint: `If the broker serves MQTT over WebSocket on this port, use ${scheme}://${urlHost(spec.host)}:${spec.port}/mqtt; otherwise use its MQTT port (usually 1883, 8883 for TLS).`,
+      };
+    }
+    case 'ssh':
+      return { finding: `is an SSH server ("${reply.banner}"), not an MQTT broker`, hint: 'Wrong port: MQTT is usually 1883 (plain) or 8883 (TLS).' };
+    case 'tls':
+      return { finding: 'answered with TLS: the port expects a TLS handshake', hint: 'Use mqtts:// (with --cafile if its CA is private).' };
+    case 'other':
+      return { finding: `answered with bytes that are not MQTT (${reply.hex})`, hint: 'This port does not speak MQTT: check the port.' };
+  }
+}
+
 /** The peer answered, but not as an MQTT broker: say what it is, or undefined when it looked like MQTT. */
 export function explainForeignPeer(spec: ConnectionSpec, progress: Progress): NetworkError | undefined {
   if (progress.firstBytes === undefined) return undefined;
   const reply = classifyPeerReply(progress.firstBytes, spec.protocolVersion);
-  const where = describeEndpoint(spec);
-  switch (reply?.kind) {
-    case 'http': {
-      const scheme = spec.tls === undefined ? 'ws' : 'wss';
-      return new NetworkError(`${where} answered like a web server ("${reply.firstLine}"), not an MQTT broker`, {
-        hint: `If the broker serves MQTT over WebSocket on this port, use ${scheme}://${urlHost(spec.host)}:${spec.port}/mqtt; otherwise use its MQTT port (usually 1883, 8883 for TLS).`,
-      });
-    }
-    case 'ssh':
-      return new NetworkError(`${where} is an SSH server ("${reply.banner}"), not an MQTT broker`, { hint: 'Wrong port: MQTT is usually 1883 (plain) or 8883 (TLS).' });
-    case 'tls':
-      return new NetworkError(`${where} answered with TLS: the port expects a TLS handshake`, { hint: 'Use mqtts:// (with --cafile if its CA is private).' });
-    case 'other':
-      return spec.transport === 'ws' || spec.transport === 'wss'
-        ? undefined
-        : new NetworkError(`${where} answered with bytes that are not MQTT (${reply.hex})`, { hint: 'This port does not speak MQTT: check the port.' });
-    default:
-      return undefined;
-  }
+  if (reply === undefined || reply.kind === 'connack') return undefined;
+  // Over WebSocket, bytes that are not MQTT are the HTTP layer's frames, not the broker's: they say nothing here.
+  if (reply.kind === 'other' && (spec.transport === 'ws' || spec.transport === 'wss')) return undefined;
+  const { finding, hint } = describeForeignPeer(reply, spec);
+  return new NetworkError(`${describeEndpoint(spec)} ${finding}`, { hint });
+}
+
+/** The hint when a connection closed before any CONNACK, with no other sign of why. */
+export function closedBeforeConnackHint(spec: Pick<ConnectionSpec, 'tls'>): string {
+  return spec.tls === undefined
+    ? 'The port may expect TLS (use mqtts://), WebSocket (ws://), or the broker rejects this client silently (ban, connection limit, CONNECT too large).'
+    : 'The broker may reject this client silently (ban, connection limit), or -V 5 is not supported: try -V 311.';
+}
+
+/** The hint when TCP (and TLS) came up but no CONNACK followed. */
+export function noConnackHint(spec: Pick<ConnectionSpec, 'tls' | 'transport'>): string {
+  return spec.transport === 'ws' || spec.transport === 'wss'
+    ? 'The WebSocket server accepted the connection but no MQTT broker answered: check the path and port. Raise --connect-timeout for slow links.'
+    : spec.tls === undefined
+      ? 'The port accepted TCP but did not answer as an MQTT broker: is it a TLS port (use mqtts://) or a WebSocket port (use ws://)?'
+      : 'The TLS endpoint did not answer MQTT: is it a WebSocket port (use wss://)? Raise --connect-timeout for slow links.';
 }
 
 /** A socket, TLS or WebSocket error, given how far the attempt got. */
@@ -211,12 +235,7 @@ export function explainRefusal(spec: ConnectionSpec, packet: IConnackPacket): Co
 export function explainClosedBeforeConnack(spec: ConnectionSpec, progress: Progress): NetworkError {
   const foreign = explainForeignPeer(spec, progress);
   if (foreign !== undefined) return foreign;
-  return new NetworkError(`${describeEndpoint(spec)} closed the connection before sending CONNACK`, {
-    hint:
-      spec.tls === undefined
-        ? 'The port may expect TLS (use mqtts://), WebSocket (ws://), or the broker rejects this client silently (ban, connection limit, CONNECT too large).'
-        : 'The broker may reject this client silently (ban, connection limit), or -V 5 is not supported: try -V 311.',
-  });
+  return new NetworkError(`${describeEndpoint(spec)} closed the connection before sending CONNACK`, { hint: closedBeforeConnackHint(spec) });
 }
 
 /** No CONNACK within --connect-timeout. */
@@ -234,14 +253,7 @@ export function explainNoConnack(spec: ConnectionSpec, progress: Progress): CliE
       hint: 'The port accepted TCP but did not answer TLS in time: is it a plain port (use mqtt://)? Raise --connect-timeout for slow links.',
     });
   }
-  return new TimeoutError(`no CONNACK from ${describeEndpoint(spec)} within ${seconds} s`, {
-    hint:
-      spec.transport === 'ws' || spec.transport === 'wss'
-        ? 'The WebSocket server accepted the connection but no MQTT broker answered: check the path and port. Raise --connect-timeout for slow links.'
-        : spec.tls === undefined
-          ? 'The port accepted TCP but did not answer as an MQTT broker: is it a TLS port (use mqtts://) or a WebSocket port (use ws://)?'
-          : 'The TLS endpoint did not answer MQTT: is it a WebSocket port (use wss://)? Raise --connect-timeout for slow links.',
-  });
+  return new TimeoutError(`no CONNACK from ${describeEndpoint(spec)} within ${seconds} s`, { hint: noConnackHint(spec) });
 }
 
 /** The broker ended the session with a DISCONNECT (MQTT 5). */
