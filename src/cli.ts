@@ -249,7 +249,6 @@ export function buildProgram(): Command {
     .action(() => {
       process.stdout.write(exitCodesHelp().trimStart());
     });
-  program.on('command:help', () => {});
   return program;
 }
 

@@ -1,7 +1,8 @@
 /**
  * A V8 code cache for mqtt-tool's own bundles on Node 20, which lacks Node 22's
- * module.enableCompileCache(). A one-shot `pub` is mostly start-up, and compiling the
- * bundles is a good part of it: measured here, a cached run of `pub -m` starts ~17 ms sooner.
+ * module.enableCompileCache(). A one-shot `pub` is mostly start-up, and compiling the bundles
+ * is part of it. What it saves is small and depends on the machine: the README's Install section
+ * gives the figure measured, and how.
  *
  * - It is a loader of our own, not a patch on Node's module system: bin/mqtt-tool.cjs loads
  *   dist/cli.cjs through it and registers it for src/lazy.ts, which loads every other bundle.

@@ -1,7 +1,23 @@
 /** Lines cut to a terminal's width, so a line rewritten in place never wraps. Pure. */
+import stringWidth from 'string-width';
 
-/** At most `width` code points, the last one an ellipsis when cut; tabs and line breaks become spaces. */
+const graphemes = new Intl.Segmenter();
+
+/**
+ * At most `width` display columns (a CJK character or an emoji takes two, a combining mark
+ * none), the last one an ellipsis when cut; never a character split; tabs and line breaks
+ * become spaces.
+ */
 export function cutToWidth(line: string, width: number): string {
-  const chars = [...line.replace(/[\r\n\t]/g, ' ')];
-  return chars.length <= width ? chars.join('') : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+  const flat = line.replace(/[\r\n\t]/g, ' ');
+  if (stringWidth(flat) <= width) return flat;
+  let kept = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(flat)) {
+    const w = stringWidth(segment);
+    if (used + w > width - 1) break;
+    kept += segment;
+    used += w;
+  }
+  return `${kept}…`;
 }

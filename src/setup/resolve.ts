@@ -12,10 +12,8 @@ import type { Terminal } from '../io/terminal.js';
 import { buildConnectionSpec } from './build-spec.js';
 import type { ConnectionFlags } from '../cli/connection-flags.js';
 import type { ConnectionSpec } from '../protocol/spec.js';
-import type { WebSocketLibrary } from '../connection/transport/ws.js';
-import { loadSocksTransport, loadWebSocketLibrary } from '../connection/transport/load.js';
+import { loadSocksTransport, loadWebSocketLibrary, type SocksTransport, type WebSocketLibrary } from '../connection/transport/load.js';
 import { lookupBroker } from './srv.js';
-import type { SocksTransport } from '../connection/transport/index.js';
 
 export interface ResolvedConnection {
   readonly spec: ConnectionSpec;

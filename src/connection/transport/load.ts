@@ -4,9 +4,11 @@
  * factories are then handed to connect().
  */
 import type { ConnectionSpec } from '../../protocol/spec.js';
-import type { WebSocketLibrary } from './ws.js';
 import type { SocksTransport } from './index.js';
+import type { WebSocketLibrary } from './ws.js';
 import { loadBundle } from '../../lazy.js';
+
+export type { SocksTransport, WebSocketLibrary };
 
 export function loadWebSocketLibrary(spec: Pick<ConnectionSpec, 'transport'>): WebSocketLibrary | undefined {
   return spec.transport === 'ws' || spec.transport === 'wss' ? loadBundle<typeof import('./ws-library.js')>('transport-ws') : undefined;
