@@ -2,6 +2,7 @@
  * A bench load-generating worker thread: it owns some publishers and some
  * subscribers, each a real MQTT connection, so the load spreads over the cores.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import type { IPublishPacket } from 'mqtt';
@@ -19,7 +20,6 @@ const port = parentPort;
 if (port === null) throw new Error('bench worker must run in a worker thread');
 const send = (m: FromWorker): void => port.postMessage(m);
 const now = (): number => performance.timeOrigin + performance.now();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let plan: PhasePlan;
 const publishers: Array<{ id: number; session: Session; ackTap: AckTap }> = [];
