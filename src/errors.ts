@@ -28,7 +28,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCodeValue; meaning: stri
   { code: ExitCode.timeout, meaning: 'timeout: connect timeout, -W elapsed, acknowledgement never came' },
   { code: ExitCode.rejected, meaning: 'the broker refused an operation (SUBACK/PUBACK reason >= 0x80, DISCONNECT)' },
   { code: ExitCode.checkFailed, meaning: 'a check completed and found problems (diagnose, tls-check)' },
-  { code: ExitCode.interrupted, meaning: 'interrupted by a second Ctrl-C before work finished' },
+  { code: ExitCode.interrupted, meaning: 'interrupted before work finished (a second Ctrl-C; bench: while connecting)' },
 ];
 
 /** Marks CliErrors across bundle copies of this module (each command is its own bundle). */
@@ -71,6 +71,12 @@ export class TimeoutError extends CliError {
 export class RejectedError extends CliError {
   readonly exitCode = ExitCode.rejected;
 }
+
+/** Stopped by the user before there was anything to report. */
+export class InterruptedError extends CliError {
+  readonly exitCode = ExitCode.interrupted;
+}
+
 export class CheckFailedError extends CliError {
   readonly exitCode = ExitCode.checkFailed;
 }
@@ -85,6 +91,7 @@ export function errorForExitCode(code: number, message: string, hint: string | u
     [ExitCode.timeout]: TimeoutError,
     [ExitCode.rejected]: RejectedError,
     [ExitCode.checkFailed]: CheckFailedError,
+    [ExitCode.interrupted]: InterruptedError,
   };
   const Cls = classes[code] ?? NetworkError;
   return hint === undefined ? new Cls(message) : new Cls(message, { hint });

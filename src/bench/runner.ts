@@ -12,7 +12,8 @@ import type { Qos, ProtocolVersion } from '../protocol/types.js';
 import { connect } from '../connection/session.js';
 import { defaultWindow } from '../connection/fast-publisher.js';
 import { loadSocksTransport, loadWebSocketLibrary } from '../connection/transport/load.js';
-import { errorForExitCode, isCliError } from '../errors.js';
+import { errorForExitCode, InterruptedError, isCliError } from '../errors.js';
+import { latch } from '../latch.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { addBuckets, countLoss, decodeHistogram, emptyBuckets, encodeHistogram, newHistogram, summarize, type BucketCounts, type LatencySummary, type QosResult } from './stats.js';
 
@@ -151,9 +152,15 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
       };
       w.post({ type: 'setup', plan });
     });
-    await Promise.all(workers.map((w) => w.next('ready')));
+    // A Ctrl-C while the clients connect and subscribe ends the run there: nothing was measured yet.
+    const haltedEarly = latch();
+    hooks.onHaltRequest(() => {
+      haltedEarly.fire();
+      workers.forEach((w) => w.post({ type: 'halt' }));
+    });
+    const ready = await Promise.race([Promise.all(workers.map((w) => w.next('ready'))), haltedEarly.promise.then(() => 'halted' as const)]);
+    if (ready === 'halted') throw new InterruptedError('interrupted while the bench clients were connecting: nothing was measured');
     hooks.onConnected?.(opts.publishers + opts.subscribers);
-    hooks.onHaltRequest(() => workers.forEach((w) => w.post({ type: 'halt' })));
     workers.forEach((w) => w.post({ type: 'start' }));
     const published = await Promise.all(workers.map((w) => w.next('published')));
     const sentByPublisher = new Array<number>(opts.publishers).fill(0);

@@ -12,7 +12,9 @@ import type { ConnectionSpec } from '../protocol/spec.js';
 import { FastPublisher } from '../connection/fast-publisher.js';
 import type { AckTap } from '../connection/ack-tap.js';
 import { leanReceiver } from './receiver.js';
-import { isCliError } from '../errors.js';
+import { isCliError, NetworkError, TimeoutError } from '../errors.js';
+import { refusedError } from '../connection/explain.js';
+import type { Qos } from '../protocol/types.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { emptyBuckets, encodeHistogram, HEADER_BYTES, newHistogram, recordBucket, SequenceTracker, WARMUP_FLAG, writeHeader } from './stats.js';
 
@@ -90,8 +92,8 @@ async function setup(received: PhasePlan): Promise<void> {
         { ...p.spec, clientId: `${p.spec.clientId}-s${id}` },
         { notice, webSocket, socks, ackTap: tap, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
       );
-      const grants = await session.client.subscribeAsync(`${p.topicBase}/#`, { qos: p.qos });
-      grantedQos = Math.min(grantedQos, ...grants.map((g) => g.qos));
+      const grants = await subscribeBounded(session, `${p.topicBase}/#`, p.qos, id);
+      grantedQos = Math.min(grantedQos, ...grants);
       return { kind: 'sub' as const, id, session, trackers };
     }),
     ...p.publisherIds.map(async (id) => {
@@ -132,17 +134,19 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
     },
   );
   const payload = Buffer.alloc(Math.max(plan.size, HEADER_BYTES), 0x61);
+  const stall = watchStall(pub);
+  /** Waiting for the broker ends when it stopped acknowledging or the connection ended. */
+  const gone = Promise.race([stall.stalled, session.ended.then(() => 'ended' as const)]);
   const warmupEnd = now() + plan.warmupMs;
   for (let w = 0; now() < warmupEnd && !stopping; w++) {
     writeHeader(payload, (id | WARMUP_FLAG) >>> 0, w, now());
     if (!pub.hasRoom()) {
       pub.flush();
-      await pub.room();
+      if ((await Promise.race([pub.room().then(() => 'room' as const), gone])) !== 'room') break;
     }
     pub.publish(topic, payload, plan.qos, false, -1);
   }
-  await pub.drained();
-  const stall = watchStall(pub);
+  await Promise.race([pub.drained(), gone]);
   const start = now();
   const end = plan.durationMs === undefined ? Infinity : start + plan.durationMs;
   const limit = plan.messagesPerPublisher ?? Infinity;
@@ -162,7 +166,7 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
       }
       sendTime = intended;
     }
-    if (!pub.hasRoom() && (await Promise.race([pub.room().then(() => 'room' as const), stall.stalled])) === 'stalled') break;
+    if (!pub.hasRoom() && (await Promise.race([pub.room().then(() => 'room' as const), gone])) !== 'room') break;
     writeHeader(payload, id, seq, sendTime);
     sentAt[seq & 0xffff] = sendTime;
     pub.publish(topic, payload, plan.qos, false, seq);
@@ -170,13 +174,47 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
     sent[id] = seq;
     if ((seq & 1023) === 0) await new Promise((r) => setImmediate(r));
   }
-  await Promise.race([pub.drained(), session.ended, stall.stalled]);
+  await Promise.race([pub.drained(), gone]);
   stall.stop();
   // QoS 0 has no acknowledgement: the run ends when the broker has read the last message, not when the socket took it.
   if (plan.qos === 0) await Promise.race([pub.brokerHasRead(), session.ended, sleep(plan.drainMs)]);
   downgraded += pub.stats.downgraded;
   unacknowledged += pub.stats.sent - pub.stats.completed - pub.stats.rejected;
   return pub.stats.rejected;
+}
+
+/**
+ * A subscriber's SUBSCRIBE, answered within the connect timeout; a refusal (>= 0x80) or a connection
+ * that ends first is an error in words, not a wait for ever.
+ */
+async function subscribeBounded(session: Session, filter: string, qos: Qos, id: number): Promise<number[]> {
+  const seconds = session.spec.connectTimeoutMs / 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(`bench subscriber ${id}: no SUBACK for '${filter}' within ${seconds} s`, { hint: 'The broker took the SUBSCRIBE but never answered it: check its log. --connect-timeout sets the wait.' })), seconds * 1000);
+  });
+  const ended = session.ended.then((err) => {
+    throw err ?? new NetworkError(`bench subscriber ${id}: the connection ended before the SUBACK`);
+  });
+  // The session ends at the run's end too, long after the race: that rejection is nobody's.
+  ended.catch(() => undefined);
+  try {
+    const grants = await Promise.race([
+      session.client.subscribeAsync(filter, { qos }).then(
+        (g) => g.map((x) => x.qos),
+        (err: Error) => {
+          throw new NetworkError(`bench subscriber ${id}: subscribing to '${filter}' failed: ${err.message}`);
+        },
+      ),
+      ended,
+      timeout,
+    ]);
+    const refused = grants.find((g) => g >= 0x80);
+    if (refused !== undefined) throw refusedError(`bench subscriber ${id}: subscription to '${filter}'`, 'suback', session.spec.protocolVersion, refused);
+    return grants;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

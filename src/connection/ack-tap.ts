@@ -1,11 +1,15 @@
 /**
- * A tap between the socket and MQTT.js: it frames incoming MQTT packets and hands PUBACK,
- * PUBREC and PUBCOMP to the publish hot path, which owns those packet ids, so they skip
- * MQTT.js's parser, packet queue and ack handler (the largest cost left in `pub -l` at
- * QoS 1/2). bench subscribers also take their PUBLISH and PUBREL packets here. Every
- * other packet passes through unchanged.
+ * A tap between the socket and MQTT.js, on every connection. It frames incoming MQTT packets
+ * and checks each one's bytes (frame-check.ts) before anything parses it: a broker that sends a
+ * broken packet ends the connection as a protocol error. For publishers it hands PUBACK, PUBREC
+ * and PUBCOMP to the publish hot path, which owns those packet ids, so they skip MQTT.js's
+ * parser, packet queue and ack handler (the largest cost left in `pub -l` at QoS 1/2); bench
+ * subscribers also take their PUBLISH and PUBREL packets here. Every other packet passes
+ * through unchanged.
  */
 import { type Duplex, Transform } from 'node:stream';
+import type { ProtocolVersion } from '../protocol/types.js';
+import { checkFrame } from './frame-check.js';
 import { readVarint } from './varint.js';
 
 /** Returns true when it consumed the ack. `code` is the MQTT 5 reason code, 0 when absent. */
@@ -15,7 +19,7 @@ export interface AckTap {
   handler: AckHandler | undefined;
   /** Receives PUBLISH (type 3) and PUBREL (type 6) packets: fixed-header byte and body. Returns true when consumed. */
   onPacket?: (header: number, body: Buffer) => boolean;
-  /** Set by installAckTap: writes to the socket, for the acks a consumer owes. */
+  /** Set by installInboundTap: writes to the socket, for the acks a consumer owes. */
   write?: (data: Buffer) => void;
 }
 
@@ -32,8 +36,11 @@ function malformedPacketError(typeByte: number): NodeJS.ErrnoException {
   return protocolViolationError(`a packet (type ${typeByte >> 4}) with a malformed remaining length: more than four bytes [MQTT-1.5.5]`);
 }
 
-/** Makes `stream.pipe(dest)` (how MQTT.js reads) go through the tap. */
-export function installAckTap(stream: Duplex, tap: AckTap): void {
+/**
+ * Makes `stream.pipe(dest)` (how MQTT.js reads) go through the tap. `tap`: the consumers of
+ * acknowledgements and (bench) PUBLISH/PUBREL packets; without one, packets are only checked.
+ */
+export function installInboundTap(stream: Duplex, version: ProtocolVersion, tap: AckTap = { handler: undefined }): void {
   const pipe = stream.pipe.bind(stream);
   tap.write = (data) => {
     stream.write(data);
@@ -60,11 +67,20 @@ export function installAckTap(stream: Duplex, tap: AckTap): void {
         const length = header.value;
         const type = (data[offset] as number) >> 4;
         const end = i + length;
+        const violation = checkFrame(data[offset] as number, data.subarray(i, end), version);
+        if (violation !== undefined) {
+          // Whatever came before it was handed on; nothing from this packet on is.
+          if (offset > start) keep.push(data.subarray(start, offset));
+          if (keep.length > 0) this.push(keep.length === 1 ? keep[0] : Buffer.concat(keep));
+          stream.destroy(protocolViolationError(violation));
+          done();
+          return;
+        }
         if ((type === 3 || type === 6) && tap.onPacket !== undefined && tap.onPacket(data[offset] as number, data.subarray(i, end))) {
           if (offset > start) keep.push(data.subarray(start, offset));
           start = end;
           consumed = true;
-        } else if ((type === 4 || type === 5 || type === 7) && length >= 2 && tap.handler !== undefined) {
+        } else if ((type === 4 || type === 5 || type === 7) && tap.handler !== undefined) {
           const id = data.readUInt16BE(i);
           const code = length >= 3 ? (data[i + 2] as number) : 0;
           if (tap.handler(type, id, code)) {

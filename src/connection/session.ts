@@ -16,7 +16,7 @@ import { publishViolation } from './inbound-checks.js';
 import { supervise, type Notice } from './supervise.js';
 import { describePacket } from './packet-log.js';
 import { formatCode } from './reason-codes.js';
-import { installAckTap, type AckTap } from './ack-tap.js';
+import { installInboundTap, type AckTap } from './ack-tap.js';
 import { isRetryable, ReconnectSchedule } from './reconnect.js';
 import { openTransport, type SocksTransport } from './transport/index.js';
 import { freshProgress, type Progress } from './transport/progress.js';
@@ -168,7 +168,8 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
     Object.assign(progress, freshProgress());
     streamError = undefined;
     const stream = openTransport(spec, progress, options.webSocket, options.socks);
-    if (options.ackTap !== undefined && !spec.debug) installAckTap(stream, options.ackTap);
+    // Every packet is checked; the acks go to the publisher unless --debug wants MQTT.js to see (and log) them.
+    installInboundTap(stream, spec.protocolVersion, spec.debug ? undefined : options.ackTap);
     // MQTT.js pipes the stream right after this returns, in the same tick: no data is missed.
     recordFirstBytes(stream, progress);
     if (spec.debug) debugLog(`--> ${describePacket({ cmd: 'connect', ...mqttOptions } as unknown as Packet)}`);

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { IConnackPacket, IPublishPacket, ISubscriptionMap, MqttClient } from 'mqtt';
+import type { ISubackPacket } from 'mqtt-packet';
 import type { Session } from '../connection/session.js';
 import { RejectedError, TimeoutError, isCliError, type CliError } from '../errors.js';
 import { latch } from '../latch.js';
@@ -130,13 +131,31 @@ export class SubRun {
         seconds * 1000,
       );
     }
-    // After a reconnect, a broker without our session has no subscriptions: subscribe again.
-    // (MQTT.js only tracks subscriptions for its own reconnect timer, which we do not use.)
+    /** Whether a SUBACK answered our SUBSCRIBE on some connection of this run. */
+    let subscribed = false;
+    /** Names what was granted or refused; the first SUBACK also starts -E and --retained-only. */
+    const answered = (suback: ISubackPacket): void => {
+      checkSuback(suback, filters, version, flags.qos ?? 0, term);
+      if (subscribed) return;
+      subscribed = true;
+      if (flags.exitAfterSubscribe === true) this.finishWith(undefined);
+      else if (flags.retainedOnly === true) {
+        this.quiet = new QuietTimer((flags.retainedQuiet ?? DEFAULT_RETAINED_QUIET_S) * 1000, () => this.finishWith(undefined));
+        this.quiet.restart();
+        if (flags.retainedMarker === true) publishRetainedMarker(session, this.markerTopic);
+      }
+    };
+    // After a reconnect, a broker without our session has no subscriptions, and a SUBSCRIBE cut off
+    // before its SUBACK may never have reached it: subscribe again. (MQTT.js only tracks subscriptions
+    // for its own reconnect timer, which we do not use.) A connection lost again before the SUBACK is
+    // the next reconnect's business.
     session.client.on('connect', (connack: IConnackPacket) => {
-      if (connack.sessionPresent) return;
-      if (!session.spec.clean) term.warn('the broker did not keep our session (session present = 0): messages sent while we were away are lost; subscribing again');
+      if (filters.length === 0 || (connack.sessionPresent && subscribed)) return;
+      if (!session.spec.clean && subscribed) term.warn('the broker did not keep our session (session present = 0): messages sent while we were away are lost; subscribing again');
       subscribe(session, map, flags.subscribeProperties)
-        .then((suback) => checkSuback(suback, filters, version, flags.qos ?? 0, term))
+        .then((suback) => {
+          if (suback !== undefined) answered(suback);
+        })
         .catch((err: unknown) => this.finishWith(isCliError(err) ? err : new RejectedError(`subscribing again failed: ${String(err)}`)));
     });
     try {
@@ -148,17 +167,11 @@ export class SubRun {
       const suback = filters.length === 0 ? undefined : await Promise.race([subscribe(session, map, flags.subscribeProperties), this.finished.then(() => undefined)]);
       if (suback !== undefined) {
         try {
-          checkSuback(suback, filters, version, flags.qos ?? 0, term);
+          answered(suback);
         } catch (err) {
           // mqtt-tool decides to stop: DISCONNECT, so the broker does not publish the will.
           await session.close();
           throw err;
-        }
-        if (flags.exitAfterSubscribe === true) this.finishWith(undefined);
-        else if (flags.retainedOnly === true) {
-          this.quiet = new QuietTimer((flags.retainedQuiet ?? DEFAULT_RETAINED_QUIET_S) * 1000, () => this.finishWith(undefined));
-          this.quiet.restart();
-          if (flags.retainedMarker === true) publishRetainedMarker(session, this.markerTopic);
         }
       }
       const result = await this.finished;

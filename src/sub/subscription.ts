@@ -34,15 +34,15 @@ export async function unsubscribe(session: Session, filters: readonly string[], 
   });
 }
 
-/** SUBSCRIBE, resolved with the SUBACK that answers it (MQTT.js matches the packet id). */
-export function subscribe(session: Session, map: ISubscriptionMap, properties: Mqtt5Properties | undefined): Promise<ISubackPacket> {
+/**
+ * SUBSCRIBE, resolved with the SUBACK that answers it (MQTT.js matches the packet id), or with
+ * undefined when the connection ended first: a reconnect subscribes again.
+ */
+export function subscribe(session: Session, map: ISubscriptionMap, properties: Mqtt5Properties | undefined): Promise<ISubackPacket | undefined> {
   const props = properties === undefined ? {} : { properties: properties as never };
-  return new Promise((resolve, reject) => {
-    session.client.subscribe(map, props, (err, _granted, suback) => {
-      // A refusal arrives as an error that carries its SUBACK: checkSuback names each refused filter.
-      if (suback !== undefined) resolve(suback);
-      else reject(err ?? new Error('no SUBACK'));
-    });
+  return new Promise((resolve) => {
+    // A refusal arrives as an error that carries its SUBACK: checkSuback names each refused filter.
+    session.client.subscribe(map, props, (_err, _granted, suback) => resolve(suback));
   });
 }
 

@@ -35,7 +35,15 @@ export type FakeBehaviour =
   /** Everything as usual, but PINGREQ is never answered. */
   | { kind: 'no-pingresp' }
   /** PUBREC as usual, then PUBCOMP with this reason code (0x92: the broker lost the id). */
-  | { kind: 'pubcomp-code'; code: number };
+  | { kind: 'pubcomp-code'; code: number }
+  /** SUBACK as usual, then these bytes. */
+  | { kind: 'after-suback'; bytes: Buffer }
+  /** A QoS 1/2 PUBLISH is answered with these bytes instead of its acknowledgement. */
+  | { kind: 'answer-publish'; bytes: Buffer }
+  /** The first connection's SUBSCRIBE gets one byte of a SUBACK, then the socket closes; later ones are answered. */
+  | { kind: 'cut-suback-once' }
+  /** SUBACK with the packet identifier one above the SUBSCRIBE's. */
+  | { kind: 'suback-wrong-id' };
 
 export interface FakeBroker {
   readonly port: number;
@@ -123,12 +131,23 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
       } else if (packet.cmd === 'subscribe' && behaviour.kind === 'publish-bad-utf8') {
         send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
         socket.write(Buffer.from([0x30, version === 5 ? 0x06 : 0x05, 0x00, 0x02, 0x61, 0xff, ...(version === 5 ? [0x00] : []), 0x70]));
+      } else if (packet.cmd === 'subscribe' && behaviour.kind === 'after-suback') {
+        send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
+        socket.write(behaviour.bytes);
+      } else if (packet.cmd === 'subscribe' && behaviour.kind === 'cut-suback-once' && connections === 1) {
+        socket.end(Buffer.from([0x90]));
+      } else if (packet.cmd === 'subscribe' && behaviour.kind === 'suback-wrong-id') {
+        send({ cmd: 'suback', messageId: ((packet.messageId ?? 0) % 65_535) + 1, granted: packet.subscriptions.map((s) => s.qos) });
       } else if (packet.cmd === 'subscribe' && behaviour.kind === 'publish-id-0') {
         send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map((s) => s.qos) });
         // Hand-made: mqtt-packet refuses to encode packet id 0. PUBLISH QoS 1, topic "x", id 0, payload "p".
         socket.write(Buffer.from([0x32, version === 5 ? 0x07 : 0x06, 0x00, 0x01, 0x78, 0x00, 0x00, ...(version === 5 ? [0x00] : []), 0x70]));
       } else if (packet.cmd === 'publish' && packet.qos > 0) {
         if (behaviour.kind === 'drop-puback') return;
+        if (behaviour.kind === 'answer-publish') {
+          socket.write(behaviour.bytes);
+          return;
+        }
         if (behaviour.kind === 'malformed-ack') {
           socket.write(Buffer.from([0x40, 0xff, 0xff, 0xff, 0xff, 0x01]));
           return;

@@ -1,7 +1,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { installAckTap, PROTOCOL_VIOLATION, type AckTap } from '../../src/connection/ack-tap.js';
+import { installInboundTap, PROTOCOL_VIOLATION, type AckTap } from '../../src/connection/ack-tap.js';
 import { encodeVarint } from '../../src/connection/varint.js';
 
 function packet(type: number, body: Buffer): Buffer {
@@ -9,7 +9,7 @@ function packet(type: number, body: Buffer): Buffer {
 }
 const ack = (type: number, id: number, code?: number): Buffer =>
   packet(type, Buffer.from(code === undefined ? [id >> 8, id & 0xff] : [id >> 8, id & 0xff, code, 0]));
-const publish = (payload: number): Buffer => packet(3, Buffer.concat([Buffer.from([0, 1, 0x61]), Buffer.alloc(payload, 0x62)]));
+const publish = (payload: number): Buffer => packet(3, Buffer.concat([Buffer.from([0, 1, 0x61, 0]), Buffer.alloc(payload, 0x62)]));
 
 /** Runs chunks through a tapped stream; returns what MQTT.js would read and what the tap took. */
 async function run(chunks: Buffer[], owns: (type: number, id: number) => boolean): Promise<{ passed: Buffer; taken: Array<[number, number, number]> }> {
@@ -22,7 +22,7 @@ async function run(chunks: Buffer[], owns: (type: number, id: number) => boolean
       return true;
     },
   };
-  installAckTap(source, tap);
+  installInboundTap(source, 5, tap);
   const out: Buffer[] = [];
   const sink = new Writable({
     write(c: Buffer, _e, done) {
@@ -48,7 +48,7 @@ test('takes our acks with their reason codes, passes everything else byte for by
 test('without a handler it is a pass-through', async () => {
   const data = Buffer.concat([ack(4, 1), publish(200)]);
   const source = new PassThrough();
-  installAckTap(source, { handler: undefined });
+  installInboundTap(source, 5, { handler: undefined });
   const out: Buffer[] = [];
   source.pipe(new Writable({ write: (c: Buffer, _e, d) => { out.push(c); d(); } }));
   source.end(data);
@@ -85,7 +85,7 @@ test('any chunking of any packet sequence gives the same result (property)', asy
 
 test('a remaining length of five bytes ends the stream with a malformed-packet error instead of buffering for ever', async () => {
   const source = new PassThrough();
-  installAckTap(source, { handler: () => false });
+  installInboundTap(source, 5, { handler: () => false });
   const errored = new Promise<NodeJS.ErrnoException>((resolve) => source.once('error', resolve));
   source.pipe(new Writable({ write: (_c, _e, done) => done() }));
   source.write(Buffer.from([0x40, 0xff, 0xff, 0xff, 0xff, 0x01]));

@@ -1,0 +1,117 @@
+/**
+ * Is a packet from the broker well formed, as far as its own bytes tell? Pure: the fixed-header
+ * byte and the body (the bytes after the remaining length) in, the rule it breaks out, in words
+ * with the rule's number. Run on every packet before MQTT.js parses it (ack-tap.ts), so a broken
+ * broker ends the connection as a protocol error instead of crashing or fooling the parser.
+ * What needs state (packet ids, topic aliases, the QoS flows) is checked elsewhere.
+ */
+import type { ProtocolVersion } from '../protocol/types.js';
+import { readVarint } from './varint.js';
+
+const NAMES = ['reserved (0)', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
+
+/** MQTT 5 reason codes each acknowledgement may carry (section 3.4.2.1 and the like). */
+const PUB_ACK_CODES = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]);
+const RELEASE_CODES = new Set([0x00, 0x92]);
+const SUBACK_V5_CODES = new Set([0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2]);
+const UNSUBACK_V5_CODES = new Set([0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91]);
+const AUTH_CODES = new Set([0x00, 0x18, 0x19]);
+
+/** The name of a packet type, for messages. */
+export function packetName(header: number): string {
+  return NAMES[header >> 4] as string;
+}
+
+/** What is wrong with an MQTT 5 property block at `offset`; `last`: nothing may follow it. */
+function badProperties(body: Buffer, offset: number, last: boolean): string | undefined {
+  const r = readVarint(body, offset);
+  if (r.kind !== 'value') return 'property length is cut short or malformed';
+  const end = r.next + r.value;
+  if (end > body.length) return `properties (${r.value} bytes) run past its end`;
+  if (last && end < body.length) return 'bytes follow its properties';
+  return undefined;
+}
+
+/** "a NAME whose PROBLEM", or undefined when there is no problem. */
+function whose(name: string, problem: string | undefined): string | undefined {
+  return problem === undefined ? undefined : `a ${name} whose ${problem}`;
+}
+
+/** PUBACK, PUBREC, PUBREL, PUBCOMP: a packet id, then (MQTT 5) a reason code and properties. */
+function checkAck(name: string, body: Buffer, version: ProtocolVersion, codes: ReadonlySet<number>): string | undefined {
+  if (body.length < 2) return `a ${name} of ${body.length} bytes, too short for its packet identifier`;
+  if (body.readUInt16BE(0) === 0) return `a ${name} with packet identifier 0 [MQTT-2.2.1-3]`;
+  if (version !== 5) return body.length === 2 ? undefined : `a ${name} of ${body.length} bytes; MQTT 3.1.1 gives it exactly 2 [MQTT-3.4.1]`;
+  if (body.length === 2) return undefined;
+  const code = body[2] as number;
+  if (!codes.has(code)) return `a ${name} with reason code 0x${code.toString(16).padStart(2, '0')}, which a ${name} cannot carry`;
+  return body.length === 3 ? undefined : whose(name, badProperties(body, 3, true));
+}
+
+function checkPublish(header: number, body: Buffer, version: ProtocolVersion): string | undefined {
+  const qos = (header >> 1) & 3;
+  if (qos === 3) return 'a PUBLISH with QoS 3 [MQTT-3.3.1-4]';
+  if (qos === 0 && (header & 0x08) !== 0) return 'a QoS 0 PUBLISH with DUP set [MQTT-3.3.1-2]';
+  if (body.length < 2) return `a PUBLISH of ${body.length} bytes, too short for its topic length`;
+  let o = 2 + body.readUInt16BE(0);
+  if (o > body.length) return 'a PUBLISH whose topic runs past its end';
+  if (qos > 0) {
+    if (o + 2 > body.length) return 'a QoS 1/2 PUBLISH cut short before its packet identifier';
+    if (body.readUInt16BE(o) === 0) return 'a QoS 1/2 PUBLISH with packet identifier 0 [MQTT-2.2.1-3]';
+    o += 2;
+  }
+  if (version === 5) return whose('PUBLISH', badProperties(body, o, false));
+  return o === 2 ? 'a PUBLISH with an empty topic [MQTT-4.7.3-1]' : undefined;
+}
+
+/** The rule the packet breaks, in words, or undefined when its bytes are well formed. */
+export function checkFrame(header: number, body: Buffer, version: ProtocolVersion): string | undefined {
+  const type = header >> 4;
+  const flags = header & 0x0f;
+  const name = packetName(header);
+  if (type !== 3 && flags !== (type === 6 ? 0b0010 : 0)) return `a ${name} with reserved flag bits 0x${flags.toString(16)} [MQTT-2.1.3-1]`;
+  switch (type) {
+    case 2:
+      if (body.length < 2) return `a CONNACK of ${body.length} bytes`;
+      if (((body[0] as number) & 0xfe) !== 0) return 'a CONNACK with reserved acknowledge flags set [MQTT-3.2.2-1]';
+      if (version !== 5) return body.length === 2 ? undefined : `a CONNACK of ${body.length} bytes; MQTT 3.1.1 gives it exactly 2`;
+      return body.length === 2 ? undefined : whose('CONNACK', badProperties(body, 2, true));
+    case 3:
+      return checkPublish(header, body, version);
+    case 4:
+    case 5:
+      return checkAck(name, body, version, PUB_ACK_CODES);
+    case 6:
+    case 7:
+      return checkAck(name, body, version, RELEASE_CODES);
+    case 9:
+    case 11: {
+      if (body.length < 2) return `a ${name} too short for its packet identifier`;
+      if (version !== 5 && type === 11) return body.length === 2 ? undefined : `an UNSUBACK of ${body.length} bytes; MQTT 3.1.1 gives it exactly 2`;
+      let o = 2;
+      if (version === 5) {
+        const r = readVarint(body, 2);
+        if (r.kind !== 'value' || r.next + r.value > body.length) return whose(name, badProperties(body, 2, false));
+        o = r.next + r.value;
+      }
+      if (o >= body.length) return `a ${name} without a single return code [MQTT-3.9.3-1]`;
+      const codes = version === 5 ? (type === 9 ? SUBACK_V5_CODES : UNSUBACK_V5_CODES) : new Set([0, 1, 2, 0x80]);
+      for (let i = o; i < body.length; i++) {
+        if (!codes.has(body[i] as number)) return `a ${name} with code 0x${(body[i] as number).toString(16).padStart(2, '0')}, which a ${name} cannot carry`;
+      }
+      return undefined;
+    }
+    case 13:
+      return body.length === 0 ? undefined : `a PINGRESP of ${body.length} bytes; it has none`;
+    case 14:
+      if (version !== 5) return 'a DISCONNECT from the broker, which MQTT 3.1.1 does not have';
+      return body.length <= 1 ? undefined : whose('DISCONNECT', badProperties(body, 1, true));
+    case 15:
+      if (version !== 5) return 'an AUTH packet, which MQTT 3.1.1 does not have';
+      if (body.length === 0) return undefined;
+      if (!AUTH_CODES.has(body[0] as number)) return `an AUTH with reason code 0x${(body[0] as number).toString(16).padStart(2, '0')}`;
+      return body.length === 1 ? undefined : whose('AUTH', badProperties(body, 1, true));
+    default:
+      return `a ${name} packet, which a broker never sends to a client`;
+  }
+}
