@@ -81,6 +81,7 @@ export async function runSub(flags: SubFlags): Promise<void> {
       filters,
       format,
       process.stdout,
+      term.warn,
     );
     const session = await connect(connection.spec, {
       notice: term.notice,

@@ -16,7 +16,8 @@ import { publishViolation } from './inbound-checks.js';
 import { supervise, type Notice } from './supervise.js';
 import { describePacket } from './packet-log.js';
 import { formatCode } from './reason-codes.js';
-import { installInboundTap, type AckTap } from './ack-tap.js';
+import { installInboundTap, protocolViolationError, type AckTap } from './ack-tap.js';
+import { InboundTopicAliases } from './topic-aliases.js';
 import { isRetryable, ReconnectSchedule } from './reconnect.js';
 import { openTransport, type SocksTransport } from './transport/index.js';
 import { freshProgress, type Progress } from './transport/progress.js';
@@ -164,9 +165,11 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
     ...(keep && spec.protocolVersion === 5 ? { properties: { ...base.properties, sessionExpiryInterval: spec.sessionExpirySeconds ?? KEPT_SESSION_S } } : {}),
     ...(keep && spec.protocolVersion !== 5 ? { clean: false } : {}),
   };
+  const aliases = new InboundTopicAliases(Number(spec.connectProperties?.['topicAliasMaximum'] ?? 0));
   const client = new MqttClientClass(() => {
     Object.assign(progress, freshProgress());
     streamError = undefined;
+    aliases.reset();
     const stream = openTransport(spec, progress, options.webSocket, options.socks);
     // Every packet is checked; the acks go to the publisher unless --debug wants MQTT.js to see (and log) them.
     installInboundTap(stream, spec.protocolVersion, spec.debug ? undefined : options.ackTap);
@@ -180,6 +183,14 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
   }, mqttOptions);
   client.on('connect', () => {
     progress.mqttAccepted = true;
+  });
+  // Aliases follow the order PUBLISH packets arrive in (a QoS 2 message is handed on only at its
+  // PUBREL): each gets its topic back here, before MQTT.js or a command reads it.
+  client.on('packetreceive', (packet: Packet) => {
+    if (packet.cmd !== 'publish' || spec.protocolVersion !== 5) return;
+    const r = aliases.resolve(packet.topic, packet.properties?.topicAlias);
+    if ('violation' in r) client.stream.destroy(protocolViolationError(r.violation));
+    else packet.topic = r.topic;
   });
   const onMessage = options.handleMessage;
   if (onMessage !== undefined) {

@@ -5,6 +5,18 @@ import { RejectedError, UsageError } from '../errors.js';
 import type { Qos } from '../protocol/types.js';
 
 /**
+ * A Topic Alias the broker said it does not take: above the Topic Alias Maximum of its CONNACK,
+ * which is 0 (no aliases at all) when absent [MQTT-3.3.2-9]. Refused before anything is sent.
+ */
+export function checkTopicAlias(session: Session, alias: number): void {
+  const maximum = session.connack.properties?.topicAliasMaximum ?? 0;
+  if (alias <= maximum) return;
+  throw new UsageError(`topic alias ${alias} is above the broker's Topic Alias Maximum (${maximum}, from its CONNACK) [MQTT-3.3.2-9]`, {
+    hint: maximum === 0 ? 'This broker takes no topic aliases: drop --topic-alias (or -D publish topic-alias).' : `Use a topic alias from 1 to ${maximum}.`,
+  });
+}
+
+/**
  * Checks the broker's advertised limits once, before sending [MQTT-3.2.2-11], [MQTT-3.2.2-14],
  * and returns a check of each message's packet size against its Maximum Packet Size [MQTT-3.2.2-15].
  */

@@ -14,7 +14,7 @@ import type { Terminal } from '../io/terminal.js';
 import { latch } from '../latch.js';
 import { describeEndpoint } from '../protocol/endpoint.js';
 import type { Qos } from '../protocol/types.js';
-import { brokerLimits } from './limits.js';
+import { brokerLimits, checkTopicAlias } from './limits.js';
 import type { Outgoing } from './records.js';
 import { publishLines } from './stdin.js';
 
@@ -130,6 +130,8 @@ export async function publishOnSession(session: Session, ackTap: AckTap, source:
   /** A bad line of input: reading stops, what was sent is still acknowledged, then pub exits with it. */
   let inputError: CliError | undefined;
   try {
+    const alias = o.template.properties?.topicAlias;
+    if (alias !== undefined) checkTopicAlias(session, alias);
     if (source.kind === 'lines') {
       inputError = await publishLines(session, pub, source.input, source.maxLine(pub), source.prepare(pub), (stop) => (stopInput = stop), () => ended.fired);
     } else {

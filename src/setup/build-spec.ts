@@ -112,6 +112,14 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
   }
   if (d?.connect?.['sessionExpiryInterval'] !== undefined && flags.sessionExpiry !== undefined) throw new UsageError('--session-expiry and -D connect session-expiry-interval say the same: give one');
   if (d?.will?.['willDelayInterval'] !== undefined && flags.willDelay !== undefined) throw new UsageError('--will-delay and -D will will-delay-interval say the same: give one');
+  const connectExpiry = flags.sessionExpiry ?? (d?.connect?.['sessionExpiryInterval'] as number | undefined) ?? (clean ? 0 : 0xffffffff);
+  const disconnectExpiry = d?.disconnect?.['sessionExpiryInterval'] as number | undefined;
+  if (disconnectExpiry !== undefined && disconnectExpiry > 0 && connectExpiry === 0) {
+    // MQTT 5 section 3.14.2.2.2: a session that was to end at disconnect cannot be given a life in DISCONNECT.
+    throw new UsageError('-D disconnect session-expiry-interval needs a session expiry on CONNECT too: MQTT 5 forbids setting it on DISCONNECT when CONNECT set none', {
+      hint: 'Add -x SECONDS (or -c), or drop the -D disconnect session-expiry-interval.',
+    });
+  }
   if (flags.proxy !== undefined && (transport === 'ws' || transport === 'wss')) throw new UsageError('--proxy carries mqtt:// and mqtts:// here, not WebSocket URLs');
   if (flags.unix !== undefined) {
     const other = flags.url !== undefined ? '-L' : flags.host !== undefined ? '-h' : flags.port !== undefined ? '-p' : undefined;

@@ -17,6 +17,9 @@ import type { Qos } from '../protocol/types.js';
 import { DEFAULT_RETAINED_QUIET_S, publishRetainedMarker, QuietTimer } from './retained.js';
 import { checkSuback, subscribe, unsubscribe } from './subscription.js';
 
+/** How many topics that match no filter are named on stderr, at most. */
+const MATCHLESS_SAID = 20;
+
 /** How long --remove-retained waits at the end for the broker to take the clearing messages. */
 const REMOVALS_WAIT_MS = 5_000;
 
@@ -57,11 +60,15 @@ export class SubRun {
   /** The session ended by itself (lost, or the broker's DISCONNECT): there is no link left to DISCONNECT on. */
   private sessionEnded = false;
 
+  /** Topics already said to match none of this run's filters (said once each, at most MATCHLESS_SAID). */
+  private readonly matchless = new Set<string>();
+
   constructor(
     private readonly flags: SubRunOptions,
     private readonly filters: readonly string[],
     private readonly format: Formatter,
     out: NodeJS.WriteStream,
+    private readonly warn: (line: string) => void,
   ) {
     this.writer = new BatchedWriter(out, () => this.finishWith(undefined));
     this.watch = flags.watch === true ? new WatchView(out) : undefined;
@@ -88,6 +95,7 @@ export class SubRun {
         next(err);
       };
     }
+    this.checkMatches(packet.topic);
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     if (flags.removeRetained === true && packet.retain && payload.length > 0) {
       this.removals.push(new Promise((resolve) => client.publish(packet.topic, Buffer.alloc(0), { qos: 1, retain: true }, () => resolve())));
@@ -113,6 +121,18 @@ export class SubRun {
     // Back-pressure: MQTT.js reads the next packet only after `done`.
     if (wait === undefined) done();
     else void wait.then(() => done());
+  }
+
+  /**
+   * A broker sends only what matches a subscription, but a session kept from an earlier run may
+   * still hold subscriptions this run did not make: the message is printed, and said once.
+   */
+  private checkMatches(topic: string): void {
+    if (this.matchless.has(topic) || this.matchless.size >= MATCHLESS_SAID) return;
+    const plain = this.filters.map((f) => (f.startsWith('$share/') ? f.split('/').slice(2).join('/') : f));
+    if (plain.some((f) => topicMatchesFilter(f, topic)) || topic === this.markerTopic) return;
+    this.matchless.add(topic);
+    this.warn(`a message on '${topic}' matches none of this run's filters: a subscription kept in the broker's session from an earlier run?`);
   }
 
   async run(session: Session, map: ISubscriptionMap, term: Terminal): Promise<void> {

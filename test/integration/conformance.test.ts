@@ -96,3 +96,46 @@ describe('waits that a broken broker could make endless are bounded', () => {
     }
   });
 });
+
+describe('limits and rules mqtt-tool keeps itself', () => {
+  test('--topic-alias above the broker\'s Topic Alias Maximum is refused before sending (exit 2); within it, it goes', async () => {
+    const { startMosquitto } = await import('../helpers/mosquitto.js');
+    const b = await startMosquitto({ extra: ['max_topic_alias 2'] });
+    try {
+      const over = await runCli(['pub', ...at(b.port), '-V', '5', '--topic-alias', '3', '-t', 'x', '-m', 'y']);
+      expectCleanFailure(over, 2, /topic alias 3 is above the broker's Topic Alias Maximum \(2, from its CONNACK\)/);
+      const within = await runCli(['pub', ...at(b.port), '-V', '5', '--topic-alias', '2', '-t', 'x', '-m', 'y']);
+      expect(within.code).toBe(0);
+    } finally {
+      await b.stop();
+    }
+  });
+  test('-D disconnect session-expiry-interval without one on CONNECT is refused before connecting', async () => {
+    const r = await runCli(['pub', '-h', '127.0.0.1', '-p', '1', '-D', 'disconnect', 'session-expiry-interval', '30', '-t', 'x', '-m', 'y']);
+    expectCleanFailure(r, 2, /MQTT 5 forbids setting it on DISCONNECT when CONNECT set none/);
+    const ok = await runCli(['pub', '-h', '127.0.0.1', '-p', '1', '-x', '60', '-D', 'disconnect', 'session-expiry-interval', '30', '-t', 'x', '-m', 'y', '--connect-timeout', '1']);
+    expect(ok.code).toBe(4);
+  });
+  test('topic aliases the broker sets are resolved per connection; an alias never set is a protocol error', async () => {
+    const mqttPacket = (await import('mqtt-packet')).default;
+    const publish = (topic: string, alias: number, payload: string): Buffer =>
+      mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 0, dup: false, retain: false, properties: { topicAlias: alias } } as never, { protocolVersion: 5 });
+    const bytes = Buffer.concat([publish('a/b', 1, 'one'), publish('', 1, 'two'), publish('', 2, 'three')]);
+    await withFake({ kind: 'after-suback', bytes }, async (port) => {
+      const r = await runCli(['sub', ...at(port), '-V', '5', '-t', 'a/#', '-F', 'jsonl', '-D', 'connect', 'topic-alias-maximum', '5', '--no-reconnect'], { timeoutMs: 15_000 });
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { topic: string; payload: string });
+      expect(lines.map((l) => [l.topic, l.payload])).toEqual([['a/b', 'one'], ['a/b', 'two']]);
+      expectCleanFailure(r, 4, /topic alias 2 and no topic, but the alias was never set on this connection/);
+    });
+  });
+  test('a message on a topic none of the filters match is printed and named once on stderr', async () => {
+    const mqttPacket = (await import('mqtt-packet')).default;
+    const publish = (topic: string): Buffer => mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from('p'), qos: 0, dup: false, retain: false } as never, { protocolVersion: 4 });
+    await withFake({ kind: 'after-suback', bytes: Buffer.concat([publish('other/x'), publish('other/x'), publish('a/1')]) }, async (port) => {
+      const r = await runCli(['sub', ...at(port), '-V', '311', '-t', 'a/#', '-C', '3', '-v'], { timeoutMs: 15_000 });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('other/x p\nother/x p\na/1 p\n');
+      expect(r.stderr.match(/matches none of this run's filters/g)).toHaveLength(1);
+    });
+  });
+});
