@@ -43,7 +43,9 @@ export type FakeBehaviour =
   /** The first connection's SUBSCRIBE gets one byte of a SUBACK, then the socket closes; later ones are answered. */
   | { kind: 'cut-suback-once' }
   /** SUBACK with the packet identifier one above the SUBSCRIBE's. */
-  | { kind: 'suback-wrong-id' };
+  | { kind: 'suback-wrong-id' }
+  /** SUBACK with this code for every filter. */
+  | { kind: 'suback-code'; code: number };
 
 export interface FakeBroker {
   readonly port: number;
@@ -136,6 +138,8 @@ export async function startFakeBroker(behaviour: FakeBehaviour): Promise<FakeBro
         socket.write(behaviour.bytes);
       } else if (packet.cmd === 'subscribe' && behaviour.kind === 'cut-suback-once' && connections === 1) {
         socket.end(Buffer.from([0x90]));
+      } else if (packet.cmd === 'subscribe' && behaviour.kind === 'suback-code') {
+        send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(() => behaviour.code) });
       } else if (packet.cmd === 'subscribe' && behaviour.kind === 'suback-wrong-id') {
         send({ cmd: 'suback', messageId: ((packet.messageId ?? 0) % 65_535) + 1, granted: packet.subscriptions.map((s) => s.qos) });
       } else if (packet.cmd === 'subscribe' && behaviour.kind === 'publish-id-0') {

@@ -139,3 +139,42 @@ describe('limits and rules mqtt-tool keeps itself', () => {
     });
   });
 });
+
+const WILL = ['--will-topic', 'allowed/will', '--will-payload', 'gone'];
+
+describe('when mqtt-tool decides to stop, it sends DISCONNECT: the broker publishes no will', () => {
+  test.each([
+    ['rr whose -W runs out', ['rr', '-t', 'allowed/req', '-e', 'allowed/resp', '-m', 'q', '-W', '1'], 6],
+    ['pub refusing a payload above the broker\'s maximum packet size', ['pub', '-t', 'allowed/x', '-m', 'x'.repeat(300), '-q', '1'], 7],
+  ])('%s', async (_what, args, code) => {
+    const { startMosquitto } = await import('../helpers/mosquitto.js');
+    const { testClient, collectMessages } = await import('../helpers/mqtt-client.js');
+    const b = await startMosquitto({ users: { alice: 'w' }, acl: 'user alice\ntopic readwrite allowed/#\n', extra: ['max_packet_size 200'] });
+    const watcher = await testClient(`mqtt://127.0.0.1:${b.port}`, { username: 'alice', password: 'w', protocolVersion: 5 });
+    try {
+      const seen = await collectMessages(watcher, 'allowed/will', 1);
+      const r = await runCli([...args, ...at(b.port), '-u', 'alice', '-P', 'w', '-V', '5', ...WILL], { timeoutMs: 20_000 });
+      expect(r.code).toBe(code);
+      // A will would be published as the connection closed, before this marker, which goes after the run.
+      await watcher.publishAsync('allowed/will', 'marker', { qos: 1 });
+      await seen.waitFor(1);
+      expect(seen.messages.map((m) => m.payload.toString())).toEqual(['marker']);
+    } finally {
+      await watcher.endAsync();
+      await b.stop();
+    }
+  });
+  test.each([
+    ['sub whose only subscription the broker refuses', { kind: 'suback-code', code: 0x87 } as const, ['sub', '-t', 'x'], 7],
+    ['pub whose acknowledgement never comes (--ack-timeout)', { kind: 'drop-puback' } as const, ['pub', '-t', 'x', '-m', 'y', '-q', '1', '--ack-timeout', '0.5'], 6],
+  ])('%s (scripted broker: DISCONNECT is the last packet)', async (_what, behaviour: FakeBehaviour, args, code) => {
+    const fake = await startFakeBroker(behaviour);
+    try {
+      const r = await runCli([...args, ...at(fake.port), '-V', '5', ...WILL], { timeoutMs: 15_000 });
+      expect(r.code).toBe(code);
+      expect(fake.received().at(-1)?.cmd).toBe('disconnect');
+    } finally {
+      await fake.close();
+    }
+  });
+});
