@@ -47,7 +47,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l password-prompt -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s x -l session-expiry -d 'MQTT 5 session expiry interval; the first CONNECT starts clean unless -c, reconnects resume the session' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -119,7 +119,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l password-prompt -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s x -l session-expiry -d 'MQTT 5 session expiry interval; the first CONNECT starts clean unless -c, reconnects resume the session' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -181,7 +181,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l password-prompt -d 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s x -l session-expiry -d 'MQTT 5 session expiry interval; the first CONNECT starts clean unless -c, reconnects resume the session' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -246,7 +246,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l password-prompt 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s x -l session-expiry -d 'MQTT 5 session expiry interval; the first CONNECT starts clean unless -c, reconnects resume the session' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -288,7 +288,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l password-prom
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s x -l session-expiry -d 'MQTT 5 session expiry interval; the first CONNECT starts clean unless -c, reconnects resume the session' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
@@ -325,7 +325,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l password-pro
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s x -l session-expiry -d 'MQTT 5 session expiry interval' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s x -l session-expiry -d 'MQTT 5 session expiry interval; the first CONNECT starts clean unless -c, reconnects resume the session' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -l embedded -d 'start the built-in broker on a free loopback port and use it'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from tls-check' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'

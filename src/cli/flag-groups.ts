@@ -45,7 +45,7 @@ export function addConnectionOptions<Args extends unknown[], Opts extends Option
     .addOption(new Option('-V, --protocol-version <version>', 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)')
       .argParser((v) => parseProtocolVersion('-V', v)).helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-c, --disable-clean-session', 'keep the session on the broker after disconnect (needs -i)').helpGroup(GROUP_CONNECTION))
-    .addOption(new Option('-x, --session-expiry <seconds>', 'MQTT 5 session expiry interval').argParser((v) => parseInteger('--session-expiry', v, 0, 0xffffffff)).helpGroup(GROUP_CONNECTION))
+    .addOption(new Option('-x, --session-expiry <seconds>', 'MQTT 5 session expiry interval; the first CONNECT starts clean unless -c, reconnects resume the session').argParser((v) => parseInteger('--session-expiry', v, 0, 0xffffffff)).helpGroup(GROUP_CONNECTION))
     .addOption(new Option('--connect-timeout <seconds>', 'give up when no CONNACK arrives in time (default: 10)').argParser((v) => parseSeconds('--connect-timeout', v, 0.1)).helpGroup(GROUP_CONNECTION))
     .addOption(new Option('--embedded', 'start the built-in broker on a free loopback port and use it').helpGroup(GROUP_CONNECTION))
     .addOption(new Option('-d, --debug', 'log every MQTT packet on stderr (passwords masked)').helpGroup(GROUP_CONNECTION))

@@ -70,7 +70,9 @@ export function explainForeignPeer(spec: ConnectionSpec, progress: Progress): Ne
 }
 
 /** The hint when a connection closed before any CONNACK, with no other sign of why. */
-export function closedBeforeConnackHint(spec: Pick<ConnectionSpec, 'tls'>): string {
+export function closedBeforeConnackHint(spec: Pick<ConnectionSpec, 'tls' | 'protocolVersion'>): string {
+  // Brokers without MQTT 3.1 (the MQIsdp protocol name) often close on its CONNECT without a word.
+  if (spec.protocolVersion === 3) return 'This broker may not speak MQTT 3.1: try -V 311. Otherwise it rejects this client silently (ban, connection limit).';
   return spec.tls === undefined
     ? 'The port may expect TLS (use mqtts://), WebSocket (ws://), or the broker rejects this client silently (ban, connection limit, CONNECT too large).'
     : 'The broker may reject this client silently (ban, connection limit), or -V 5 is not supported: try -V 311.';
@@ -218,6 +220,7 @@ export function explainRefusal(spec: ConnectionSpec, packet: IConnackPacket): Co
     });
   }
   if (spec.protocolVersion === 5 && code === 0x84) hint = 'The broker does not speak MQTT 5: drop -V 5, or use -V 311.';
+  if (spec.protocolVersion === 3 && code === 1) hint = 'The broker does not speak MQTT 3.1: use -V 311 (or drop -V).';
   if (code === 0x87 || (spec.protocolVersion !== 5 && code === 5)) {
     hint =
       spec.username === undefined

@@ -70,6 +70,11 @@ export interface ConnectOptions {
   readonly keepSession?: boolean;
 }
 
+/** The Session Expiry Interval the spec's CONNECT carries (-x, or -D connect session-expiry-interval). */
+function connectSessionExpiry(spec: ConnectionSpec): number {
+  return spec.sessionExpirySeconds ?? Number(spec.connectProperties?.['sessionExpiryInterval'] ?? 0);
+}
+
 /** MQTT 5: how long the broker keeps a kept session (keepSession) when the link is cut. */
 export const KEPT_SESSION_S = 300;
 
@@ -239,8 +244,9 @@ async function connectOnce(spec: ConnectionSpec, options: ConnectOptions, schedu
   });
 
   schedule.connected();
-  // MQTT 5: the first CONNECT started clean; every reconnect resumes the session [MQTT-3.1.2-4].
-  if (keep && spec.protocolVersion === 5) client.options.clean = false;
+  // MQTT 5: the first CONNECT started clean; every reconnect resumes the session [MQTT-3.1.2-4]. So
+  // does a session the user gave an expiry (-x): kept by the broker, it holds what arrived meanwhile.
+  if (spec.protocolVersion === 5 && (keep || connectSessionExpiry(spec) > 0)) client.options.clean = false;
   return {
     client,
     connack,

@@ -178,3 +178,66 @@ describe('when mqtt-tool decides to stop, it sends DISCONNECT: the broker publis
     }
   });
 });
+
+describe('smaller things a careful user meets', () => {
+  test('-V 31 against a broker that closes on it: the hint is to try -V 311', async () => {
+    await withFake({ kind: 'close-after-connect' }, async (port) => {
+      const r = await runCli(['pub', ...at(port), '-V', '31', '-t', 'x', '-m', 'y']);
+      expectCleanFailure(r, 4, /may not speak MQTT 3\.1: try -V 311/);
+    });
+    await withFake({ kind: 'connack', code: 1, version: 4 }, async (port) => {
+      const r = await runCli(['pub', ...at(port), '-V', '31', '-t', 'x', '-m', 'y']);
+      expectCleanFailure(r, 3, /does not speak MQTT 3\.1: use -V 311/);
+    });
+  });
+
+  test('-x without -c: a reconnect resumes the session, so a QoS 1 message sent while the link was down arrives', async () => {
+    const { startMosquitto } = await import('../helpers/mosquitto.js');
+    const { startCuttingProxy } = await import('../helpers/cutting-proxy.js');
+    const { testClient } = await import('../helpers/mqtt-client.js');
+    const { waitForStdout } = await import('../helpers/cli.js');
+    const b = await startMosquitto();
+    const proxy = await startCuttingProxy(b.port);
+    try {
+      const child = spawnCli(['sub', ...at(proxy.port), '-V', '5', '-x', '60', '-q', '1', '-t', 'rel/x', '-W', '20', '--reconnect-period', '2']);
+      const done = collect(child, 30_000);
+      const publisher = await testClient(`mqtt://127.0.0.1:${b.port}`);
+      // Until the subscription exists, publish a probe; the first one that arrives proves it.
+      const first = waitForStdout(child, 'before');
+      for (let i = 0; i < 50; i++) {
+        await publisher.publishAsync('rel/x', 'before', { qos: 1 });
+        if (await Promise.race([first.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 200))])) break;
+      }
+      await first;
+      expect(proxy.cut()).toBe(1);
+      await publisher.publishAsync('rel/x', 'while-away', { qos: 1 });
+      await publisher.endAsync();
+      await waitForStdout(child, 'while-away', 15_000);
+      child.kill('SIGINT');
+      const r = await done;
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n').filter((l) => l !== '' && l !== 'before')).toEqual(['while-away']);
+      expect(r.stderr).toMatch(/reconnected to/);
+    } finally {
+      await proxy.close();
+      await b.stop();
+    }
+  });
+
+  test('sub -c -U alone prints nothing the kept session delivers, and exits 0', async () => {
+    const { startMosquitto } = await import('../helpers/mosquitto.js');
+    const { testClient } = await import('../helpers/mqtt-client.js');
+    const b = await startMosquitto();
+    try {
+      const id = `conf-u-${process.pid}`;
+      expect((await runCli(['sub', ...at(b.port), '-c', '-i', id, '-q', '1', '-t', 'u/x', '-E'])).code).toBe(0);
+      const publisher = await testClient(`mqtt://127.0.0.1:${b.port}`);
+      await publisher.publishAsync('u/x', 'queued', { qos: 1 });
+      await publisher.endAsync();
+      const r = await runCli(['sub', ...at(b.port), '-c', '-i', id, '-U', 'u/x']);
+      expect(r).toMatchObject({ code: 0, stdout: '' });
+    } finally {
+      await b.stop();
+    }
+  });
+});
