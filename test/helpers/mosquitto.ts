@@ -3,11 +3,14 @@
  * temp folder (anonymous, password file, ACL, TLS listener variants), and
  * stops it by PID. Mosquitto must be installed: its absence fails the tests
  * instead of skipping them, so CI can never go green without a real broker.
+ * Clients reach its main listener through a checking proxy (checking-proxy.ts)
+ * that holds every packet they send to the MQTT client rules.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startCheckingProxy } from './checking-proxy.js';
 import { freePort, waitForPort } from './ports.js';
 
 export interface MosquittoOptions {
@@ -49,8 +52,13 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const bin = mosquittoBinary();
   const dir = mkdtempSync(join(tmpdir(), 'mqtt-tool-mosq-'));
   chmodSync(dir, 0o755);
-  const port = options.port ?? (await freePort());
-  const lines = ['user root', `listener ${port} 127.0.0.1`, 'max_queued_messages 0', 'log_type error', 'log_type warning'];
+  // Clients reach a plain listener through a checking proxy on `port`, Mosquitto itself listening on
+  // `hidden`; a TLS listener cannot be read in between, so clients reach it directly.
+  const proxied = options.tls === undefined;
+  const hidden = proxied ? await freePort() : (options.port ?? (await freePort()));
+  const proxy = proxied ? await startCheckingProxy(hidden, options.port) : undefined;
+  const port = proxy?.port ?? hidden;
+  const lines = ['user root', `listener ${hidden} 127.0.0.1`, 'max_queued_messages 0', 'log_type error', 'log_type warning'];
   if (options.users !== undefined) {
     const pw = join(dir, 'passwd');
     writeFileSync(pw, '');
@@ -90,9 +98,11 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       c.once('exit', (code) => reject(new Error(`mosquitto exited with ${code}: ${output}`))),
     );
     exited.catch(() => {});
-    await Promise.race([waitForPort(port, 5_000), exited]);
+    await Promise.race([waitForPort(hidden, 5_000), exited]);
+    await proxy?.resume();
   };
   const stop = async (): Promise<void> => {
+    await proxy?.pause();
     const c = child;
     child = undefined;
     if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
@@ -113,6 +123,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     url: `mqtt://127.0.0.1:${port}`,
     stop: async () => {
       await stop();
+      await proxy?.close();
       rmSync(dir, { recursive: true, force: true });
     },
     restart: async () => {
