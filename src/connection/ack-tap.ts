@@ -45,10 +45,23 @@ export function installInboundTap(stream: Duplex, version: ProtocolVersion, tap:
   tap.write = (data) => {
     stream.write(data);
   };
-  let pending: Buffer = Buffer.alloc(0);
+  /** The chunks of an incomplete packet at the head, and the bytes it needs in all (0: its header is not in yet). */
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let needed = 0;
   const filter = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      const data = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      // A large packet arrives in many chunks: they are joined once it is whole, not at every chunk.
+      if (pendingBytes > 0 && pendingBytes + chunk.length < needed) {
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        done();
+        return;
+      }
+      const data = pendingBytes === 0 ? chunk : Buffer.concat([...pending, chunk]);
+      pending = [];
+      pendingBytes = 0;
+      needed = 0;
       const keep: Buffer[] = [];
       let start = 0;
       let offset = 0;
@@ -91,7 +104,13 @@ export function installInboundTap(stream: Duplex, version: ProtocolVersion, tap:
         }
         offset = end;
       }
-      pending = offset < data.length ? Buffer.from(data.subarray(offset)) : Buffer.alloc(0);
+      if (offset < data.length) {
+        const rest = data.subarray(offset);
+        pending = [rest];
+        pendingBytes = rest.length;
+        const head = readVarint(rest, 1);
+        needed = head.kind === 'value' ? head.next + head.value : 0;
+      }
       if (!consumed) {
         if (offset > 0) this.push(offset === data.length ? data : data.subarray(0, offset));
       } else {

@@ -53,6 +53,8 @@ export class ReconnectSchedule {
 export type EndCause =
   | { readonly kind: 'refused'; readonly code: number }
   | { readonly kind: 'server-disconnect'; readonly code: number }
+  /** The broker broke the protocol: trying again meets the same broker. */
+  | { readonly kind: 'protocol-violation' }
   | { readonly kind: 'lost' };
 
 /** Permanent ends (bad credentials, banned, session taken over, ...) are never retried. */
@@ -62,6 +64,8 @@ export function isRetryable(cause: EndCause, version: ProtocolVersion): boolean 
       return isTransientConnackRefusal(version, cause.code);
     case 'server-disconnect':
       return isTransientDisconnect(cause.code);
+    case 'protocol-violation':
+      return false;
     case 'lost':
       return true;
   }

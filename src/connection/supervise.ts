@@ -8,6 +8,7 @@ import type { CliError } from '../errors.js';
 import { describeEndpoint } from '../protocol/endpoint.js';
 import type { ConnectionSpec } from '../protocol/spec.js';
 import { connackCode, explainGaveUp, explainLostConnection, explainNoPingresp, explainProtocolViolation, explainRefusal, explainServerDisconnect } from './explain.js';
+import { PROTOCOL_VIOLATION, protocolViolationError } from './ack-tap.js';
 import { publishViolation } from './inbound-checks.js';
 import { watchPingresp } from './keepalive.js';
 import { isRetryable, type EndCause, type ReconnectSchedule } from './reconnect.js';
@@ -59,8 +60,12 @@ export function supervise(
         client.stream.destroy();
       }
     });
-    client.on('error', () => {
-      // Errors are classified on 'close'; the listener keeps EventEmitter from throwing.
+    client.on('error', (err: Error) => {
+      // A socket's own error is classified on 'close', which follows it. Any other error is MQTT.js
+      // failing to read what the broker sent; it leaves the connection open, so end it here as the
+      // protocol error it is, or the session would wait on a stream nothing more will come from.
+      if (err === lastStreamError() || client.stream.destroyed) return;
+      client.stream.destroy(protocolViolationError(err.message));
     });
     let unanswered: CliError | undefined;
     watchPingresp(client, spec.keepaliveSeconds, () => {
@@ -84,7 +89,9 @@ export function supervise(
           ? { kind: 'refused', code: connackCode(spec, refused) }
           : serverDisconnect !== undefined
             ? { kind: 'server-disconnect', code: serverDisconnect.code }
-            : { kind: 'lost' };
+            : lastStreamError()?.code === PROTOCOL_VIOLATION
+              ? { kind: 'protocol-violation' }
+              : { kind: 'lost' };
       const silent = unanswered;
       unanswered = undefined;
       const error = (): CliError =>

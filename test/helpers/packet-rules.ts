@@ -136,8 +136,10 @@ export class ConnectionRules {
         return this.clientPublish(p);
       case 'pubrel': {
         const m = this.session.outgoing.get(p.messageId ?? 0);
-        if (m === undefined || m.qos !== 2 || m.stage === 'sent') this.flag('MQTT-4.3.3-4', `PUBREL for message id ${p.messageId} without a PUBREC for it`);
-        else m.stage = 'released';
+        // A PUBCOMP lost with a cut link leaves the PUBREL to be sent again on the next connection [MQTT-4.4.0-1].
+        const completedUnseen = m === undefined && this.session.completed.has(p.messageId ?? 0);
+        if (!completedUnseen && (m === undefined || m.qos !== 2 || m.stage === 'sent')) this.flag('MQTT-4.3.3-4', `PUBREL for message id ${p.messageId} without a PUBREC for it`);
+        else if (m !== undefined) m.stage = 'released';
         return;
       }
       case 'puback':

@@ -26,7 +26,7 @@ describe('broker restart', () => {
   test('sub reconnects, subscribes again, says so once per event; with -c and QoS 1 nothing published meanwhile is lost', async () => {
     const b = await broker({ persistenceDir: mkdtempSync(join(tmp, 'persist-')) });
     const id = `rel-sub-${process.pid}`;
-    const child = spawnCli(['sub', ...conn(b), '-t', 'rel/a', '-q', '1', '-c', '-i', id, '--reconnect-period', '1', '-C', '3']);
+    const child = spawnCli(['sub', ...conn(b), '-t', 'rel/a', '-q', '1', '-c', '-i', id, '--reconnect-period', '1', '-W', '50']);
     const done = collect(child, 60_000);
     const pub = async (m: string): Promise<void> => {
       const c = await testClient(`mqtt://127.0.0.1:${b.port}`);
@@ -44,6 +44,9 @@ describe('broker restart', () => {
     await b.restart();
     await pub('while-away-1');
     await pub('while-away-2');
+    // Any number of probes may have arrived before: the run ends once the second message is in.
+    await waitForStdout(child, 'while-away-2', 30_000);
+    child.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter(Boolean);

@@ -100,4 +100,9 @@ describe('clean traffic passes', () => {
     expect(run([['c', connect(5)], ['s', connack(undefined, true)], ['c', ack('pubrel', 1)], ['c', publish(2, 1, { dup: true })]], 5, sessions)).toEqual([]);
     expect(run([['c', connect(5)], ['s', connack(undefined, false)], ['c', publish(1, 2)]], 5, sessions)).toEqual([]);
   });
+  test('a PUBCOMP the cut link never delivered: the PUBREL goes again on the next connection, and that is right', () => {
+    const sessions = new Map<string, SessionState>();
+    run([...open(), ['c', publish(1, 2)], ['s', ack('pubrec', 1)], ['c', ack('pubrel', 1)], ['s', ack('pubcomp', 1)]], 5, sessions);
+    expect(run([['c', connect(5)], ['s', connack(undefined, true)], ['c', ack('pubrel', 1)]], 5, sessions)).toEqual([]);
+  });
 });
