@@ -53,7 +53,7 @@ export interface ConnectOptions {
   readonly ackTap?: AckTap;
   /** The `ws` library, for ws:// and wss:// specs (the command edge loads it only then). */
   readonly webSocket?: WebSocketLibrary;
-  /** The SOCKS5 tunnel, injected for --proxy (setup/websocket.ts loads it). */
+  /** The SOCKS5 tunnel, injected for --proxy (connection/transport/load.ts loads it). */
   readonly socks?: SocksTransport;
   /**
    * Set by commands that cannot work without MQTT 5 (rr): the words for "this broker does not

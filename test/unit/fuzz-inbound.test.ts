@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { installInboundTap, PROTOCOL_VIOLATION } from '../../src/connection/ack-tap.js';
 import { checkFrame } from '../../src/connection/frame-check.js';
 import { classifyPeerReply } from '../../src/connection/peer-reply.js';
+import { readVarint } from '../../src/connection/varint.js';
 import { leanReceiver } from '../../src/bench/receiver.js';
 import { mutated, versions } from '../helpers/mutations.js';
 
@@ -17,18 +18,10 @@ import { mutated, versions } from '../helpers/mutations.js';
 const SEED = Number(process.env['FUZZ_SEED'] ?? 20261205);
 const SCALE = Number(process.env['FUZZ_SCALE'] ?? 1);
 const runs = (n: number): number => Math.round(n * SCALE);
-/** Header and body of a whole frame. */
+/** Header and body of a whole frame, or undefined when its remaining length does not frame it exactly. */
 function split(frame: Buffer): { header: number; body: Buffer } | undefined {
-  let i = 1;
-  let length = 0;
-  let mult = 1;
-  for (; i < Math.min(frame.length, 5); i++) {
-    length += (frame[i]! & 0x7f) * mult;
-    mult *= 128;
-    if ((frame[i]! & 0x80) === 0) break;
-  }
-  const start = i + 1;
-  return start + length === frame.length ? { header: frame[0]!, body: frame.subarray(start) } : undefined;
+  const length = readVarint(frame, 1);
+  return length.kind === 'value' && length.next + length.value === frame.length ? { header: frame[0]!, body: frame.subarray(length.next) } : undefined;
 }
 
 describe('the frame check against MQTT.js\'s parser', () => {

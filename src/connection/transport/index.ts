@@ -22,6 +22,6 @@ export function openTransport(spec: ConnectionSpec, progress: Progress, webSocke
     const tunnel = socks(spec, spec.proxy, progress);
     return spec.tls === undefined ? coalesceWrites(tunnel) : openTls(spec, progress, tunnel);
   }
-  // TLS flags on an mqtt:// URL mean TLS too (options.ts sets spec.tls then).
+  // TLS flags on an mqtt:// URL mean TLS too (setup/build-spec.ts sets spec.tls then).
   return spec.tls === undefined ? openTcp(spec, progress) : openTls(spec, progress);
 }
