@@ -3,6 +3,7 @@
  * wait for every acknowledgement (bounded); end with DISCONNECT whenever the link is still up, so
  * the broker publishes the will only when the link or the process really failed.
  */
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AckTap } from '../connection/ack-tap.js';
 import { defaultWindow, FastPublisher, type PublishTemplate } from '../connection/fast-publisher.js';
@@ -34,7 +35,7 @@ export type PublishSource =
   | { readonly kind: 'message'; readonly topic: string; readonly payload: Buffer; readonly count: number; readonly delayMs: number }
   | {
       readonly kind: 'lines';
-      readonly input: NodeJS.ReadableStream;
+      readonly input: Readable;
       /** The QoS the window is sized for (--jsonl lines carry their own). */
       readonly windowQos: Qos;
       readonly maxLine: (pub: FastPublisher) => number;

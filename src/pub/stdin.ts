@@ -1,4 +1,5 @@
 /** Line mode (-l, --jsonl): a stream read, split and published in order, as fast as the window allows. */
+import type { Readable } from 'node:stream';
 import type { FastPublisher } from '../connection/fast-publisher.js';
 import type { Session } from '../connection/session.js';
 import { isCliError, type CliError } from '../errors.js';
@@ -16,13 +17,13 @@ import type { Outgoing } from './records.js';
 export function publishLines(
   session: Session,
   pub: FastPublisher,
-  input: NodeJS.ReadableStream,
+  input: Readable,
   maxLine: number,
   prepare: (line: Buffer, n: number) => Outgoing,
   setStop: (stop: () => void) => void,
   sessionOver: () => boolean,
 ): Promise<CliError | undefined> {
-  const stdin = input as NodeJS.ReadStream;
+  const stdin = input;
   const splitter = new LineSplitter(maxLine);
   const client = session.client;
   /** The broker's limits, checked once per topic (at most 1024 remembered). */

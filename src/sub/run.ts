@@ -62,6 +62,8 @@ export class SubRun {
 
   /** Topics already said to match none of this run's filters (said once each, at most MATCHLESS_SAID). */
   private readonly matchless = new Set<string>();
+  /** The filters as topics are matched against them: a shared subscription without its $share/GROUP/. */
+  private readonly matchedBy: readonly string[];
 
   constructor(
     private readonly flags: SubRunOptions,
@@ -72,6 +74,7 @@ export class SubRun {
   ) {
     this.writer = new BatchedWriter(out, () => this.finishWith(undefined));
     this.watch = flags.watch === true ? new WatchView(out) : undefined;
+    this.matchedBy = filters.map((f) => (f.startsWith('$share/') ? f.split('/').slice(2).join('/') : f));
   }
 
   onMessage(client: MqttClient, packet: IPublishPacket, done: (err?: Error) => void): void {
@@ -129,8 +132,7 @@ export class SubRun {
    */
   private checkMatches(topic: string): void {
     if (this.matchless.has(topic) || this.matchless.size >= MATCHLESS_SAID) return;
-    const plain = this.filters.map((f) => (f.startsWith('$share/') ? f.split('/').slice(2).join('/') : f));
-    if (plain.some((f) => topicMatchesFilter(f, topic)) || topic === this.markerTopic) return;
+    if (this.matchedBy.some((f) => topicMatchesFilter(f, topic)) || topic === this.markerTopic) return;
     this.matchless.add(topic);
     this.warn(`a message on '${topic}' matches none of this run's filters: a subscription kept in the broker's session from an earlier run?`);
   }
