@@ -5,12 +5,14 @@
  * curves and a few bars do not need a charting library, and the page stays a few kilobytes that
  * open anywhere. Pure: the report in, the page out.
  */
-import { fmtInt, qosLabel, type BenchReport } from './report.js';
+import { fmtInt, fmtMs, qosLabel, windowText, type BenchReport } from './report.js';
 import { decodeHistogram, type QosResult } from './stats.js';
 
 const COLORS = ['#1f77b4', '#e6550d', '#2ca02c'] as const;
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const rateOrDash = (n: number): string => (n > 0 ? fmtInt(n) : '-');
+/** The width of a character of the charts' 12 px labels, a generous estimate: a label is never clipped. */
+const LABEL_CHAR_PX = 7.5;
 const qosName = (r: QosResult): string => `QoS ${qosLabel(r)}`;
 
 /** x = -log10(1 - p): 0 at the median's left edge, 1 at 90 %, 2 at 99 %, ... */
@@ -100,7 +102,12 @@ function throughputChart(results: readonly QosResult[]): string {
   const bars = results
     .map((r, i) => {
       const y = PAD.top + i * rowH + 8;
-      return `<g class="bar" data-qos="${r.qos}"><text x="${PAD.left + 32}" y="${y + 17}" text-anchor="end">${esc(qosName(r))}</text><rect x="${px(0)}" y="${y}" width="${(px(r.msgsPerSec) - px(0)).toFixed(1)}" height="24" fill="${COLORS[r.qos]}"/><text x="${(px(r.msgsPerSec) + 6).toFixed(1)}" y="${y + 17}">${rateOrDash(r.msgsPerSec)} msg/s</text></g>`;
+      const label = `${rateOrDash(r.msgsPerSec)} msg/s`;
+      const end = px(r.msgsPerSec);
+      // A label that would run past the chart's edge goes inside its bar instead of being clipped.
+      const outside = end + 6 + label.length * LABEL_CHAR_PX <= W;
+      const text = outside ? `<text x="${(end + 6).toFixed(1)}" y="${y + 17}">${label}</text>` : `<text x="${(end - 6).toFixed(1)}" y="${y + 17}" text-anchor="end" fill="#fff">${label}</text>`;
+      return `<g class="bar" data-qos="${r.qos}"><text x="${PAD.left + 32}" y="${y + 17}" text-anchor="end">${esc(qosName(r))}</text><rect x="${px(0)}" y="${y}" width="${(end - px(0)).toFixed(1)}" height="24" fill="${COLORS[r.qos]}"/>${text}</g>`;
     })
     .join('');
   const grid = ticks
@@ -121,9 +128,9 @@ function parameterRows(report: BenchReport): Array<[string, string]> {
     ['started', report.startedAt],
     ['publishers / subscribers', `${String(p['publishers'])} / ${String(p['subscribers'])}`],
     ['payload', `${String(p['size'])} bytes`],
-    ['amount', p['messages'] !== undefined ? `${fmtInt(Number(p['messages']))} messages per QoS` : `${String(p['durationSec'])} s per QoS`],
-    ['pace', p['rate'] !== undefined ? `fixed ${fmtInt(Number(p['rate']))} msg/s` : `in-flight window ${p['inflight'] === undefined ? 'default' : String(p['inflight'])}`],
-    ['equal-rate pass', report.latencyPass === null ? 'none' : `${fmtInt(report.latencyPass.rate)} msg/s for every level`],
+    ['amount', p['messages'] !== undefined ? `${fmtInt(Number(p['messages']))} messages per QoS (saturation pass)` : `${String(p['durationSec'])} s per QoS (saturation pass)`],
+    ['pace', p['rate'] !== undefined ? `fixed ${fmtInt(Number(p['rate']))} msg/s` : `in-flight window ${windowText(p, e.protocolVersion)}`],
+    ['equal-rate pass', report.latencyPass === null ? 'none' : `${fmtInt(report.latencyPass.rate)} msg/s for every level, ${fmtInt(report.latencyPass.results[0]?.sent ?? 0)} messages per QoS`],
     ['load generator CPU', cpu === null ? 'not measured (merged runs)' : `${cpu.userSec} s user, ${cpu.systemSec} s system (${Math.round(cpu.utilization * 100)} % of ${e.cpus} cores)`],
     ['client', `mqtt-tool ${report.version}, Node ${e.node}, ${e.platform}`],
     ...(p['mergedFrom'] !== undefined ? [['merged from', `${String(p['mergedFrom'])} load generators`] as [string, string]] : []),
@@ -132,7 +139,8 @@ function parameterRows(report: BenchReport): Array<[string, string]> {
 
 function resultTable(results: readonly QosResult[]): string {
   const head = ['QoS', 'msg/s', 'sent', 'received', 'missing', 'duplicates', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms'];
-  const rows = results.map((r) => [qosName(r), fmtInt(r.msgsPerSec), fmtInt(r.sent), fmtInt(r.received), fmtInt(r.lost), fmtInt(r.duplicated), String(r.latencyMs.p50), String(r.latencyMs.p99), String(r.latencyMs.p999), String(r.latencyMs.max)]);
+  const ms = (r: QosResult, v: number): string => (r.received === 0 ? '-' : fmtMs(v));
+  const rows = results.map((r) => [qosName(r), fmtInt(r.msgsPerSec), fmtInt(r.sent), fmtInt(r.received), fmtInt(r.lost), fmtInt(r.duplicated), ms(r, r.latencyMs.p50), ms(r, r.latencyMs.p99), ms(r, r.latencyMs.p999), ms(r, r.latencyMs.max)]);
   return `<table class="results"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 

@@ -18,6 +18,11 @@ const secs = (s: number): string => (s >= 100 ? `${Math.round(s)} s` : `${s.toFi
 
 /** The rate is taken over the last second or so of samples. */
 const WINDOW_MS = 1_000;
+/**
+ * No rate is shown before the samples span this long: the first burst of a phase, over a few
+ * milliseconds, read as hundreds of thousands of messages a second.
+ */
+const MIN_RATE_SPAN_MS = 500;
 
 export class ProgressMeter {
   private readonly samples: Array<{ at: number; count: number }> = [];
@@ -30,28 +35,36 @@ export class ProgressMeter {
     this.startedAt = startedAtMs;
   }
 
-  line(nowMs: number, sent: number, received: number): string {
+  /**
+   * The line for a terminal `columns` wide (whole when undefined or 0). When it does not fit, the
+   * details go first (what is not yet received, the time elapsed), so the rate and the time left stay.
+   */
+  line(nowMs: number, sent: number, received: number, columns?: number): string {
     const counted = this.target.subscribers > 0 ? received : sent;
     this.samples.push({ at: nowMs, count: counted });
     while (this.samples.length > 2 && (this.samples[1] as { at: number }).at <= nowMs - WINDOW_MS) this.samples.shift();
     const first = this.samples[0] as { at: number; count: number };
-    const rate = nowMs > first.at ? ((counted - first.count) * 1000) / (nowMs - first.at) : 0;
+    const rate = nowMs - first.at >= MIN_RATE_SPAN_MS ? ((counted - first.count) * 1000) / (nowMs - first.at) : undefined;
     const elapsed = (nowMs - this.startedAt) / 1000;
-    const parts = [`${this.target.label}: sent ${fmtInt(sent)}`];
-    if (this.target.subscribers > 0) {
-      parts.push(`received ${fmtInt(received)} (${fmtInt(Math.max(0, sent * this.target.subscribers - received))} not yet)`);
-    }
-    parts.push(`${fmtInt(rate)} msg/s`, `${secs(elapsed)}`);
     // Deliveries (sent x subscribers) when there are subscribers, publishes otherwise: the same unit as the rate.
     const total = this.target.messages === undefined ? undefined : this.target.messages * Math.max(1, this.target.subscribers);
     const left =
       this.target.durationSec !== undefined
         ? Math.max(0, this.target.durationSec - elapsed)
-        : total !== undefined && rate > 0
+        : total !== undefined && rate !== undefined && rate > 0
           ? Math.max(0, total - counted) / rate
           : undefined;
-    if (left !== undefined) parts.push(`~${secs(left)} left`);
-    return parts.join(' · ');
+    const notYet = this.target.subscribers > 0 ? ` (${fmtInt(Math.max(0, sent * this.target.subscribers - received))} not yet)` : '';
+    const compose = (details: boolean): string =>
+      [
+        `${this.target.label}: sent ${fmtInt(sent)}`,
+        ...(this.target.subscribers > 0 ? [`received ${fmtInt(received)}${details ? notYet : ''}`] : []),
+        ...(rate === undefined ? [] : [`${fmtInt(rate)} msg/s`]),
+        ...(details ? [secs(elapsed)] : []),
+        ...(left === undefined ? [] : [`~${secs(left)} left`]),
+      ].join(' · ');
+    const whole = compose(true);
+    return columns === undefined || columns <= 0 || whole.length < columns ? whole : fitLine(compose(false), columns);
   }
 }
 

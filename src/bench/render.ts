@@ -6,7 +6,7 @@
  * passed in, so this module loads nothing).
  */
 import { wrap } from '../report/check-report.js';
-import { fmtInt, qosLabel, type BenchReport } from './report.js';
+import { fmtInt, fmtMs, qosLabel, type BenchReport } from './report.js';
 import type { QosResult } from './stats.js';
 
 export interface TableLike {
@@ -27,7 +27,6 @@ export interface RenderStyle {
   readonly bold: (s: string) => string;
 }
 
-const fmtMs = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
 const plural = (n: number, word: string): string => `${fmtInt(n)} ${word}${n === 1 ? '' : 's'}`;
 const visible = (s: string): number => s.replace(/\x1b\[[0-9;]*m/g, '').length;
 const widest = (text: string): number => Math.max(...text.split('\n').map(visible));

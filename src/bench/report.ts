@@ -1,5 +1,6 @@
 /** Bench report: the JSON document and the human table. Pure. */
 import type { ClientCpu, ConnectionTestResult } from './runner.js';
+import { V311_QOS2_WINDOW } from '../connection/fast-publisher.js';
 import type { QosResult } from './stats.js';
 
 /**
@@ -39,6 +40,23 @@ export interface ConnectionReport extends Omit<BenchReport, 'kind' | 'results' |
 
 /** 12,345: counts and rates as bench prints them everywhere (table, progress, page). */
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Milliseconds as bench prints them everywhere: three significant figures ("1.04", "11.1", "128"). */
+export const fmtMs = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+/**
+ * The in-flight window in words, for the terminal and the page alike: "1000 (200 at QoS 2)", the QoS 2
+ * window named only when QoS 2 ran, and the broker's Receive Maximum named when it capped the window.
+ */
+export function windowText(p: BenchReport['parameters'], version: number): string {
+  const cap = (p['receiveMaximum'] as number | undefined) ?? 65_535;
+  const asked = p['inflight'] as number | undefined;
+  const levels = (p['qos'] as readonly number[] | undefined) ?? [0, 1, 2];
+  const capNote = ` (the broker's Receive Maximum ${cap} caps it)`;
+  if (asked !== undefined) return `${Math.min(asked, cap)}${cap < asked ? capNote : ''}`;
+  const qos2 = levels.includes(2) ? ` (${Math.min(version === 5 ? 200 : V311_QOS2_WINDOW, cap)} at QoS 2)` : '';
+  return `${Math.min(1000, cap)}${qos2}${cap < 1000 ? capNote : ''}`;
+}
 
 /** "2" or "2 (as 1)" when the broker gave less than the QoS asked. */
 export const qosLabel = (r: QosResult): string => (r.grantedQos < r.qos ? `${r.qos} (as ${r.grantedQos})` : String(r.qos));

@@ -9,16 +9,15 @@ import { resolveConnection } from '../setup/resolve.js';
 import { protocolVersionLabel, type Qos } from '../protocol/types.js';
 import { CheckFailedError, NetworkError, UsageError } from '../errors.js';
 import { connect } from '../connection/session.js';
-import { V311_QOS2_WINDOW } from '../connection/fast-publisher.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { loadBundle } from '../lazy.js';
 import { VERSION } from '../version.js';
-import { SCHEMA_VERSION, warningsFor, type BenchReport, type ConnectionReport } from '../bench/report.js';
+import { SCHEMA_VERSION, warningsFor, windowText, type BenchReport, type ConnectionReport } from '../bench/report.js';
 import { overheadLines, renderReport, type TableClass } from '../bench/render.js';
 import { renderHtml } from '../bench/html.js';
 import type { BenchMetrics, PassName } from '../bench/metrics.js';
-import { fitLine, ProgressMeter } from '../bench/progress.js';
+import { ProgressMeter } from '../bench/progress.js';
 import { measureCpu, runConnectionTest, runPhase, type BenchHooks, type BenchOptions } from '../bench/runner.js';
 import { mergeResults, type QosResult } from '../bench/stats.js';
 
@@ -86,16 +85,6 @@ function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void>
       reject(new NetworkError(`the embedded broker exited with code ${code}`));
     });
   });
-}
-
-/** The in-flight window in words: "1000 (200 at QoS 2)", capped by the broker's Receive Maximum. */
-function windowText(p: BenchReport['parameters'], version: number): string {
-  const cap = (p['receiveMaximum'] as number | undefined) ?? 65_535;
-  const asked = p['inflight'] as number | undefined;
-  const capNote = ` (the broker's Receive Maximum ${cap} caps it)`;
-  return asked === undefined
-    ? `${Math.min(1000, cap)} (${Math.min(version === 5 ? 200 : V311_QOS2_WINDOW, cap)} at QoS 2)${cap < 1000 ? capNote : ''}`
-    : `${Math.min(asked, cap)}${cap < asked ? capNote : ''}`;
 }
 
 /** The terminal's width for stdout, or COLUMNS, or no limit (a pipe or a file). */
@@ -228,7 +217,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
           const hooks: BenchHooks = {
             onProgress: (p) => {
               metrics?.progress(passName, p.qos, p.sent, p.received, p.latency);
-              if (showProgress) process.stderr.write(`\r\x1b[K${fitLine(meter.line(Date.now(), p.sent, p.received), process.stderr.columns)}`);
+              if (showProgress) process.stderr.write(`\r\x1b[K${meter.line(Date.now(), p.sent, p.received, process.stderr.columns)}`);
             },
             halted: () => halted,
             onHaltRequest: (fn) => (haltWorkers = fn),

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import Table from 'cli-table3';
-import { warningsFor, type BenchReport } from '../../src/bench/report.js';
+import { warningsFor, windowText, type BenchReport } from '../../src/bench/report.js';
 import { overheadLines, renderReport, renderTable, type TableClass } from '../../src/bench/render.js';
 import { fitLine, ProgressMeter } from '../../src/bench/progress.js';
 import { niceTicks, percentileCurve, renderHtml } from '../../src/bench/html.js';
@@ -167,7 +167,20 @@ describe('progress', () => {
     m.line(0, 0, 0);
     expect(m.line(1_000, 3_000, 2_000)).toBe('QoS 1: sent 3,000 · received 2,000 (1,000 not yet) · 2,000 msg/s · 1.0 s · ~4.0 s left');
     const d = new ProgressMeter({ label: 'QoS 0', subscribers: 0, messages: undefined, durationSec: 10 }, 0);
-    expect(d.line(2_500, 100, 0)).toBe('QoS 0: sent 100 · 0 msg/s · 2.5 s · ~7.5 s left');
+    expect(d.line(2_500, 100, 0)).toBe('QoS 0: sent 100 · 2.5 s · ~7.5 s left');
+  });
+  test('no rate from the first burst: it shows once the samples span half a second', () => {
+    const m = new ProgressMeter({ label: 'QoS 0', subscribers: 1, messages: 20_000, durationSec: undefined }, 0);
+    m.line(0, 0, 0);
+    expect(m.line(250, 6_000, 5_000)).toBe('QoS 0: sent 6,000 · received 5,000 (1,000 not yet) · 0.3 s');
+    expect(m.line(600, 9_000, 8_000)).toBe('QoS 0: sent 9,000 · received 8,000 (1,000 not yet) · 13,333 msg/s · 0.6 s · ~0.9 s left');
+  });
+  test('at 80 columns the details give way before the rate and the time left do', () => {
+    const m = new ProgressMeter({ label: 'QoS 2 @ 6,600/s', subscribers: 1, messages: 1_000_000, durationSec: undefined }, 0);
+    m.line(0, 0, 0);
+    const line = m.line(1_000, 123_456, 120_000, 80);
+    expect(line).toBe('QoS 2 @ 6,600/s: sent 123,456 · received 120,000 · 120,000 msg/s · ~7.3 s left');
+    expect(line.length).toBeLessThan(80);
   });
   test('a subscriber-only worker\'s counts move the received figure (the line never says "received 0" while messages flow)', () => {
     const m = new ProgressMeter({ label: 'QoS 1', subscribers: 2, messages: 100, durationSec: undefined }, 0);
@@ -205,5 +218,38 @@ describe('html', () => {
     expect(html).toContain('mqtt://&lt;x&gt;');
     expect(html).not.toMatch(/<script|https?:\/\/|<link/);
     expect(html.match(/class="curve"/g)).toHaveLength(1);
+  });
+  test('the page says what the terminal says: the window as capped, both passes\' amounts, milliseconds to three figures, no clipped label', () => {
+    const fast = result(0, [1043, 2000], { msgsPerSec: 47_025 });
+    const slow = result(1, [1500, 2500], { msgsPerSec: 20_000 });
+    const html = renderHtml(
+      {
+        tool: 'mqtt-tool', schemaVersion: 2, version: '0.1.0', kind: 'throughput', startedAt: 'now', interrupted: false,
+        parameters: { publishers: 1, subscribers: 1, size: 64, messages: 20_000, qos: [0, 1], receiveMaximum: 20 },
+        environment: { broker: 'mqtt://x', embedded: false, protocolVersion: 5, node: 'v20', cpus: 2, platform: 'linux' },
+        results: [fast, slow], latencyPass: { rate: 9_500, results: [result(0, [1000], { sent: 9_500 }), result(1, [1000], { sent: 9_500 })] }, clientCpu: null, warnings: [],
+      },
+      [],
+    );
+    expect(html).toContain("in-flight window 20 (the broker's Receive Maximum 20 caps it)");
+    expect(html).toContain('20,000 messages per QoS (saturation pass)');
+    expect(html).toContain('9,500 msg/s for every level, 9,500 messages per QoS');
+    expect(html).toContain('<td>1.04</td>');
+    // The longest bar's label goes inside it; a shorter bar's stays outside.
+    expect(html).toMatch(/text-anchor="end" fill="#fff">47,025 msg\/s</);
+    expect(html).toMatch(/<text x="[\d.]+" y="[\d.]+">20,000 msg\/s</);
+  });
+});
+
+describe('the in-flight window in words', () => {
+  test.each([
+    [{ qos: [0, 1, 2] }, 5, '1000 (200 at QoS 2)'],
+    [{ qos: [0, 1] }, 5, '1000'],
+    [{ qos: [0, 1], receiveMaximum: 20 }, 5, "20 (the broker's Receive Maximum 20 caps it)"],
+    [{ qos: [2], receiveMaximum: 20 }, 5, "20 (20 at QoS 2) (the broker's Receive Maximum 20 caps it)"],
+    [{ qos: [0, 1, 2] }, 4, '1000 (20 at QoS 2)'],
+    [{ qos: [1], inflight: 50, receiveMaximum: 20 }, 5, "20 (the broker's Receive Maximum 20 caps it)"],
+  ])('%j under protocol level %i: %s', (p, version, words) => {
+    expect(windowText(p, version)).toBe(words);
   });
 });
