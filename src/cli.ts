@@ -44,6 +44,7 @@ export function buildProgram(): Command {
   const pub = addPayloadOptions(
     program
       .command('pub')
+      .alias('publish')
       .description('publish messages (from -m, a file, stdin whole or line by line)')
       .addOption(messageOption('-t, --topic <topic>', 'topic to publish to (no wildcards)')),
   )
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
 
   const sub = program
     .command('sub')
+    .alias('subscribe')
     .description('subscribe and print messages on stdout')
     .addOption(messageOption('-t, --topic <filter>', 'topic filter, + and # allowed (repeatable)').argParser(collect((v: string) => v)))
     .addOption(messageOption('-T, --filter-out <filter>', 'do not print topics matching this filter (repeatable)').argParser(collect((v: string) => v)))
@@ -282,11 +284,35 @@ function report(err: unknown, debug: boolean): number {
   return ExitCode.internal;
 }
 
-function fromCommander(err: CommanderError): number | UsageError {
+/** Words people try for a command mqtt-tool names otherwise (other MQTT tools' verbs), and what to say instead. */
+const GUESSED_COMMANDS: Record<string, string> = {
+  conn: 'to test a connection, use diagnose',
+  connect: 'to test a connection, use diagnose',
+  test: 'to test a connection, use diagnose',
+  check: 'to test a connection, use diagnose',
+  shell: 'mqtt-tool has no interactive shell: use sub, pub and rr',
+  request: 'request/response is rr',
+};
+
+/** The hint for a command-line error commander found, from what was typed (`argv` without node and the script). */
+function commanderHint(err: CommanderError, args: readonly string[]): string {
+  if (err.code === 'commander.unknownCommand') return 'run `mqtt-tool --help` for the commands';
+  const command = args[0] ?? '';
+  if (err.code === 'commander.excessArguments' && (command === 'pub' || command === 'publish')) {
+    return args.includes('-l') || args.includes('--stdin-line')
+      ? 'pub -l reads the lines from stdin: `mqtt-tool pub -l -t TOPIC < FILE`'
+      : 'pub takes no file argument: give -f FILE (one message), or -l and the lines on stdin (`< FILE`)';
+  }
+  if (err.code === 'commander.optionMissingArgument' && /'-h, --host/.test(err.message)) return '-h is the broker host, as in mosquitto_pub; help is --help';
+  return 'run with --help for the options';
+}
+
+function fromCommander(err: CommanderError, args: readonly string[]): number | UsageError {
   if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
-  const text = err.message.replace(/^error: /, '').replace(/\n+\(Did you mean (.*)\?\)$/s, ' (did you mean $1?)');
-  const hint = err.code === 'commander.unknownCommand' ? 'run `mqtt-tool --help` for the commands' : 'run with --help for the options';
-  return new UsageError(text, { hint });
+  let text = err.message.replace(/^error: /, '').replace(/\n+\(Did you mean (.*)\?\)$/s, ' (did you mean $1?)');
+  const guessed = err.code === 'commander.unknownCommand' ? GUESSED_COMMANDS[args[0] ?? ''] : undefined;
+  if (guessed !== undefined) text = `unknown command '${args[0]}': ${guessed}`;
+  return new UsageError(text, { hint: commanderHint(err, args) });
 }
 
 function applyCommanderTo(cmd: CommandUnknownOpts): void {
@@ -296,7 +322,7 @@ function applyCommanderTo(cmd: CommandUnknownOpts): void {
 }
 
 /** Commands that read mosquitto-style options files (-o), as mosquitto_pub, _sub and _rr do. */
-const OPTIONS_FILE_COMMANDS = new Set(['pub', 'sub', 'rr']);
+const OPTIONS_FILE_COMMANDS = new Set(['pub', 'publish', 'sub', 'subscribe', 'rr']);
 
 /** `-o FILE`: the file's options go before the command line's, so the command line wins. */
 function withOptionsFile(argv: string[]): string[] {
@@ -313,7 +339,7 @@ function withOptionsFile(argv: string[]): string[] {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  argv = normalizeHelp(argv, program.commands.map((c) => c.name()));
+  argv = normalizeHelp(argv, program.commands.flatMap((c) => [c.name(), ...c.aliases()]));
   applyCommanderTo(program);
   if (argv.length <= 2) {
     process.stderr.write(`${program.helpInformation()}\nmqtt-tool: no command given\nhint: run \`mqtt-tool --help\`, or e.g. \`mqtt-tool sub -t '#' -v\`\n`);
@@ -341,7 +367,7 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      const mapped = fromCommander(err);
+      const mapped = fromCommander(err, argv.slice(2));
       process.exitCode = typeof mapped === 'number' ? mapped : report(mapped, debug);
       return;
     }

@@ -43,6 +43,31 @@ describe('CLI basics', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown command 'pubb'");
   });
+  test.each([
+    [['conn'], "mqtt-tool: unknown command 'conn': to test a connection, use diagnose"],
+    [['shell'], "mqtt-tool: unknown command 'shell': mqtt-tool has no interactive shell: use sub, pub and rr"],
+    [['pub', '-l', 'lines.txt', '-t', 'x'], 'hint: pub -l reads the lines from stdin: `mqtt-tool pub -l -t TOPIC < FILE`'],
+    [['pub', '-f'], "mqtt-tool: option '-f, --file <file>' argument missing\nhint: run with --help for the options"],
+    [['pub', '-h'], 'hint: -h is the broker host, as in mosquitto_pub; help is --help'],
+  ])('%j: exit 2 with words that point the way', async (args, words) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(words);
+  });
+  test('publish and subscribe are pub and sub; help publish is pub --help', async () => {
+    const b = await startMosquitto();
+    try {
+      const at = ['-h', '127.0.0.1', '-p', String(b.port)];
+      // A retained message: the subscriber gets it whenever it subscribes, no race with the publisher.
+      expect((await runCli(['publish', ...at, '-t', 'alias/x', '-m', 'hi', '-r'])).code).toBe(0);
+      expect(await runCli(['subscribe', ...at, '-t', 'alias/x', '-C', '1'])).toMatchObject({ code: 0, stdout: 'hi\n' });
+      const help = await runCli(['help', 'publish']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('Usage: mqtt-tool pub|publish');
+    } finally {
+      await b.stop();
+    }
+  });
   test('help exit-codes prints the table', async () => {
     const r = await runCli(['help', 'exit-codes']);
     expect(r.code).toBe(0);
