@@ -16,6 +16,8 @@ const RELEASE_CODES = new Set([0x00, 0x92]);
 const SUBACK_V5_CODES = new Set([0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2]);
 const UNSUBACK_V5_CODES = new Set([0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91]);
 const AUTH_CODES = new Set([0x00, 0x18, 0x19]);
+/** What a server may say in DISCONNECT (0x04, "with will message", is the client's alone). */
+const DISCONNECT_CODES = new Set([0x00, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8d, 0x8e, 0x8f, 0x90, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2]);
 
 /** "1 byte", "5 bytes". */
 function bytes(n: number): string {
@@ -180,7 +182,9 @@ export function checkFrame(header: number, body: Buffer, version: ProtocolVersio
       return body.length === 0 ? undefined : `a PINGRESP of ${bytes(body.length)}; it has none`;
     case 14:
       if (version !== 5) return 'a DISCONNECT from the broker, which MQTT 3.1.1 does not have';
-      return body.length <= 1 ? undefined : whose('DISCONNECT', badProperties(14, body, 1, true));
+      if (body.length === 0) return undefined;
+      if (!DISCONNECT_CODES.has(body[0] as number)) return `a DISCONNECT with reason code 0x${(body[0] as number).toString(16).padStart(2, '0')}, which a server cannot send`;
+      return body.length === 1 ? undefined : whose('DISCONNECT', badProperties(14, body, 1, true));
     case 15:
       if (version !== 5) return 'an AUTH packet, which MQTT 3.1.1 does not have';
       if (body.length === 0) return undefined;
