@@ -19,7 +19,7 @@ describe('CLI basics', () => {
   test('--help lists the subcommands and the exit codes', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const cmd of ['pub', 'sub', 'broker']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
+    for (const cmd of ['pub\\|publish', 'sub\\|subscribe', 'broker']) expect(r.stdout).toMatch(new RegExp(`^  ${cmd} `, 'm'));
     expect(r.stdout).toContain('Exit codes:');
   });
   test('--version prints the package version', async () => {
@@ -418,7 +418,7 @@ test('--help into a closed pipe: no EPIPE trace, exit 0', async () => {
   const { BIN } = await import('../helpers/cli.js');
   const child = spawn('bash', ['-c', `node ${BIN} pub --help | head -n 1; echo "status=\${PIPESTATUS[0]}" >&2`], { stdio: ['ignore', 'pipe', 'pipe'] });
   const r = await collect(child);
-  expect(r.stdout).toBe('Usage: mqtt-tool pub [options]\n');
+  expect(r.stdout).toBe('Usage: mqtt-tool pub|publish [options]\n');
   expect(r.stderr).toBe('status=0\n');
 });
 
