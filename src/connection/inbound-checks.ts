@@ -16,10 +16,10 @@ function hasInvalidUtf8Topic(packet: IPublishPacket & { length?: number }, versi
 }
 
 /**
- * A PUBLISH the receiver must close the connection over: a QoS 1/2 one without a packet
- * identifier [MQTT-2.2.1-3 of 3.1.1, MQTT-2.2.1-2 of 5], or a topic that is not UTF-8 [MQTT-1.5.4-1].
+ * A parsed PUBLISH the receiver must close the connection over: a topic that is not UTF-8
+ * [MQTT-1.5.4-1]. What its bytes alone show (a QoS 1/2 PUBLISH with packet identifier 0, say) the
+ * frame check (frame-check.ts) has refused before MQTT.js parsed it.
  */
 export function publishViolation(packet: IPublishPacket, version: ProtocolVersion): string | undefined {
-  if (packet.qos > 0 && !packet.messageId) return 'a QoS 1/2 PUBLISH with packet identifier 0';
   return hasInvalidUtf8Topic(packet, version) ? 'a PUBLISH whose topic is not valid UTF-8' : undefined;
 }

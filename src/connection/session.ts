@@ -39,7 +39,6 @@ export interface Session {
   close(): Promise<void>;
 }
 
-
 export interface ConnectOptions {
   readonly notice: Notice;
   /** Prints --debug protocol lines; defaults to notice. */
