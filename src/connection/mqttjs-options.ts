@@ -44,3 +44,11 @@ export function toMqttOptions(spec: ConnectionSpec): IClientOptions {
   }
   return opts;
 }
+
+/**
+ * The Session Expiry Interval a spec's CONNECT carries, as toMqttOptions sends it: -x, or -D connect
+ * session-expiry-interval, or "never" for -c (MQTT 5 ends a session at disconnect without one), else 0.
+ */
+export function connectSessionExpiry(spec: Pick<ConnectionSpec, 'sessionExpirySeconds' | 'connectProperties' | 'clean'>): number {
+  return spec.sessionExpirySeconds ?? (spec.connectProperties?.['sessionExpiryInterval'] as number | undefined) ?? (spec.clean ? 0 : 0xffffffff);
+}

@@ -9,7 +9,7 @@ import clientModule from 'mqtt/lib/client';
 import type { IClientOptions, IConnackPacket, IPublishPacket, MqttClient, Packet } from 'mqtt';
 import type { CliError } from '../errors.js';
 import { describeEndpoint } from '../protocol/endpoint.js';
-import { toMqttOptions } from './mqttjs-options.js';
+import { connectSessionExpiry, toMqttOptions } from './mqttjs-options.js';
 import type { ConnectionSpec } from '../protocol/spec.js';
 import { connackCode, explainClientError, explainClosedBeforeConnack, explainNoConnack, explainNoMqtt5, explainProtocolViolation, explainRefusal, explainStreamError } from './explain.js';
 import { publishViolation } from './inbound-checks.js';
@@ -67,11 +67,6 @@ export interface ConnectOptions {
    * id, removed by a clean connection after the final DISCONNECT.
    */
   readonly keepSession?: boolean;
-}
-
-/** The Session Expiry Interval the spec's CONNECT carries (-x, or -D connect session-expiry-interval). */
-function connectSessionExpiry(spec: ConnectionSpec): number {
-  return spec.sessionExpirySeconds ?? Number(spec.connectProperties?.['sessionExpiryInterval'] ?? 0);
 }
 
 /** MQTT 5: how long the broker keeps a kept session (keepSession) when the link is cut. */

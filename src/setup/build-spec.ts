@@ -9,6 +9,7 @@ import type { ConnectionSpec, PasswordSource, WillSpec } from '../protocol/spec.
 import { requireTopicName } from '../protocol/topics.js';
 import type { ProtocolVersion, Transport } from '../protocol/types.js';
 import { buildTlsSpec, givenTlsFlags, type TlsFileAccess } from '../tls/spec.js';
+import { connectSessionExpiry } from '../connection/mqttjs-options.js';
 import { DEFAULT_PORTS, DEFAULT_WS_PATH, parseBrokerUrl, parseProxyUrl } from './broker-url.js';
 
 export interface SpecContext extends TlsFileAccess {
@@ -112,7 +113,7 @@ export function buildConnectionSpec(flags: ConnectionFlags, ctx: SpecContext): C
   }
   if (d?.connect?.['sessionExpiryInterval'] !== undefined && flags.sessionExpiry !== undefined) throw new UsageError('--session-expiry and -D connect session-expiry-interval say the same: give one');
   if (d?.will?.['willDelayInterval'] !== undefined && flags.willDelay !== undefined) throw new UsageError('--will-delay and -D will will-delay-interval say the same: give one');
-  const connectExpiry = flags.sessionExpiry ?? (d?.connect?.['sessionExpiryInterval'] as number | undefined) ?? (clean ? 0 : 0xffffffff);
+  const connectExpiry = connectSessionExpiry({ sessionExpirySeconds: flags.sessionExpiry, connectProperties: d?.connect, clean });
   const disconnectExpiry = d?.disconnect?.['sessionExpiryInterval'] as number | undefined;
   if (disconnectExpiry !== undefined && disconnectExpiry > 0 && connectExpiry === 0) {
     // MQTT 5 section 3.14.2.2.2: a session that was to end at disconnect cannot be given a life in DISCONNECT.
