@@ -195,7 +195,9 @@ describe('bench --metrics-port', () => {
       await new Promise((r) => setTimeout(r, 100));
       const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
       seen = text === '' ? [] : samples(text);
-      if ((seen.find((s) => s.name === 'mqtt_tool_bench_messages_received_total')?.value ?? 0) > 0) break;
+      // Publishers and subscribers report from different workers: wait until both counts are in.
+      const counted = (name: string): number => seen.find((s) => s.name === name && s.labels['pass'] === 'saturation' && s.labels['qos'] === '1')?.value ?? 0;
+      if (counted('mqtt_tool_bench_messages_received_total') > 0 && counted('mqtt_tool_bench_messages_sent_total') > 0) break;
     }
     const r = await done;
     expect(r.code).toBe(0);
