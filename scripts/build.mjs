@@ -58,7 +58,7 @@ await build({
     // bench --metrics-port: prom-client and the HTTP server, only when asked for.
     'bench-metrics': 'src/bench/metrics.ts',
     ...Object.fromEntries(
-      ['pub', 'sub', 'rr', 'bench', 'diagnose', 'tls-check', 'broker', 'profile', 'completion'].map((c) => [`cmd-${c}`, `src/commands/${c}.ts`]),
+      ['pub', 'sub', 'rr', 'bench', 'bench-reports', 'diagnose', 'tls-check', 'broker', 'profile', 'completion'].map((c) => [`cmd-${c}`, `src/commands/${c}.ts`]),
     ),
   },
   outdir: 'dist',

@@ -133,8 +133,9 @@ export function buildProgram(): Command {
     .command('bench')
     .description('measure throughput and latency per QoS (0, 1, 2) side by side')
     .addOption(messageOption('--qos <levels>', 'QoS levels to run, comma-separated').argParser((v) => parseQosList('--qos', v)).default([0, 1, 2], '0,1,2'))
-    .addOption(messageOption('--messages <n>', 'messages per QoS level, across all publishers (default: 100000)').argParser((v) => parseInteger('--messages', v, 1, 1e9)))
-    .addOption(messageOption('--duration <seconds>', 'run each QoS level for this long instead of --messages').argParser((v) => parseSeconds('--duration', v, 0.1)))
+    .addOption(messageOption('--trials <n>', 'measure each level this many times, in rotated rounds; 6 or more give 95 % intervals and verdicts').argParser((v) => parseInteger('--trials', v, 1, 50)).default(6))
+    .addOption(messageOption('--messages <n>', 'messages per QoS level in each trial, across all publishers').argParser((v) => parseInteger('--messages', v, 1, 1e9)))
+    .addOption(messageOption('--duration <seconds>', 'each trial runs each QoS level this long instead of --messages (default: 1.5)').argParser((v) => parseSeconds('--duration', v, 0.1)))
     .addOption(messageOption('--size <bytes>', 'payload size (at least 16)').argParser((v) => parseInteger('--size', v, 16, 256 * 1024 * 1024)).default(64))
     .addOption(messageOption('--publishers <n>', 'publishing clients').argParser((v) => parseInteger('--publishers', v, 0, 100_000)).default(1))
     .addOption(messageOption('--subscribers <n>', 'subscribing clients (each receives every message)').argParser((v) => parseInteger('--subscribers', v, 0, 100_000)).default(1))
@@ -142,7 +143,7 @@ export function buildProgram(): Command {
     .addOption(messageOption('--latency-rate <msgs-per-s>', 'after the throughput pass, compare latency with every level at this rate (default: half the slowest level\'s throughput; 0: skip)').argParser((v) => parseInteger('--latency-rate', v, 0, 1e9)))
     .addOption(messageOption('--inflight <n>', 'unacknowledged messages per publisher at most (default: 1000; 200 at QoS 2)').argParser((v) => parseInteger('--inflight', v, 1, 65_535)))
     .addOption(messageOption('--topic <prefix>', 'topic prefix for the test traffic').default('mqtt-tool/bench'))
-    .addOption(messageOption('--warmup <seconds>', 'publish this long before measuring').argParser((v) => parseSeconds('--warmup', v)).default(0))
+    .addOption(messageOption('--warmup <seconds>', 'before the first trial, run every level this long, unmeasured (0: none)').argParser((v) => parseSeconds('--warmup', v)).default(0.5))
     .addOption(messageOption('--drain <seconds>', 'after publishing, wait this long for acknowledgements and the last deliveries (default: 30)').argParser((v) => parseSeconds('--drain', v, 0.1)))
     .addOption(messageOption('--connections <n>', 'connection test instead: open n clients and report connect times').argParser((v) => parseInteger('--connections', v, 1, 1_000_000)))
     .addOption(messageOption('--connect-rate <n>', 'connections per second for --connections').argParser((v) => parseInteger('--connect-rate', v, 1, 1e6)).default(100))
@@ -154,8 +155,9 @@ export function buildProgram(): Command {
       'after',
       examples([
         'mqtt-tool bench --embedded',
-        'mqtt-tool bench -h broker.local --messages 500000 --size 1024',
-        'mqtt-tool bench --rate 5000 --duration 30 --qos 1',
+        'mqtt-tool bench -h broker.local --trials 10 --size 1024',
+        'mqtt-tool bench --rate 5000 --duration 30 --trials 1 --qos 1',
+        'mqtt-tool bench -h old.local --out old.json && mqtt-tool bench -h new.local --out new.json && mqtt-tool bench compare old.json new.json',
         'mqtt-tool bench --json --out a.json && mqtt-tool bench merge a.json b.json',
       ]),
     );
@@ -167,7 +169,16 @@ export function buildProgram(): Command {
     .option('--json', 'print the merged report as JSON')
     .option('--html <file>', 'also write the merged report as a self-contained HTML page')
     .option('--no-color', 'no colours')
-    .action(async (files, _opts, cmd) => loadCommand<typeof import('./commands/bench.js')>('bench').runBenchMerge(files, cmd.optsWithGlobals()));
+    .action(async (files, _opts, cmd) => loadCommand<typeof import('./commands/bench-reports.js')>('bench-reports').runBenchMerge(files, cmd.optsWithGlobals()));
+  bench
+    .command('compare')
+    .description('two saved runs side by side: every figure of B as a ratio of A with its 95 % interval and a verdict')
+    .argument('<a>', 'the baseline report (bench --json or --out)')
+    .argument('<b>', 'the report compared with it')
+    .option('--json', 'print the comparison as JSON')
+    .option('--html <file>', 'also write the comparison as a self-contained HTML page')
+    .option('--no-color', 'no colours')
+    .action(async (a, b, _opts, cmd) => loadCommand<typeof import('./commands/bench-reports.js')>('bench-reports').runBenchCompare(a, b, cmd.optsWithGlobals()));
 
   const diag = program
     .command('diagnose')

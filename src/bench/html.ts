@@ -5,12 +5,13 @@
  * curves and a few bars do not need a charting library, and the page stays a few kilobytes that
  * open anywhere. Pure: the report in, the page out.
  */
+import type { Interval } from './intervals.js';
+import type { LevelResult } from './levels.js';
 import { fmtInt, fmtMs, qosLabel, windowText, type BenchReport } from './report.js';
 import { decodeHistogram, type QosResult } from './stats.js';
 
-const COLORS = ['#1f77b4', '#e6550d', '#2ca02c'] as const;
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const rateOrDash = (n: number): string => (n > 0 ? fmtInt(n) : '-');
+export const COLORS = ['#1f77b4', '#e6550d', '#2ca02c'] as const;
+export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** The width of a character of the charts' 12 px labels, a generous estimate: a label is never clipped. */
 const LABEL_CHAR_PX = 7.5;
 const qosName = (r: QosResult): string => `QoS ${qosLabel(r)}`;
@@ -56,9 +57,9 @@ export function niceTicks(max: number): number[] {
   return ticks;
 }
 
-const W = 720;
+export const W = 720;
 const H = 360;
-const PAD = { left: 64, right: 44, top: 24, bottom: 48 };
+export const PAD = { left: 64, right: 44, top: 24, bottom: 48 };
 
 function latencyChart(title: string, results: readonly QosResult[], id: string): string {
   const curves = results.map((r) => ({ r, points: percentileCurve(r) })).filter((c) => c.points.length > 0);
@@ -92,30 +93,64 @@ function latencyChart(title: string, results: readonly QosResult[], id: string):
 ${paths}${legend}</svg></figure>`;
 }
 
-function throughputChart(results: readonly QosResult[]): string {
-  const max = Math.max(...results.map((r) => r.msgsPerSec), 1);
+/** One bar of a level: the median as the bar, its 95 % interval as a whisker, each trial as a dot. */
+export interface Bar {
+  readonly name: string;
+  readonly qos: number;
+  readonly value: number;
+  readonly interval: Interval | null;
+  readonly trials: readonly number[];
+  /** Fill colour; the level's colour when absent. */
+  readonly fill?: string;
+}
+
+/** Horizontal bars on one axis from 0, with whiskers and trial dots; labels never clipped. */
+export function barChart(id: string, caption: string, unit: string, bars: readonly Bar[], format: (n: number) => string): string {
+  const max = Math.max(...bars.flatMap((b) => [b.value, ...(b.interval ?? []), ...b.trials]), 1);
   const ticks = niceTicks(max);
   const top = ticks.at(-1) as number;
   const rowH = 40;
-  const height = PAD.top + results.length * rowH + PAD.bottom;
+  const height = PAD.top + bars.length * rowH + PAD.bottom;
   const px = (v: number): number => PAD.left + 40 + (v / top) * (W - PAD.left - 40 - PAD.right);
-  const bars = results
-    .map((r, i) => {
+  const drawn = bars
+    .map((b, i) => {
       const y = PAD.top + i * rowH + 8;
-      const label = `${rateOrDash(r.msgsPerSec)} msg/s`;
-      const end = px(r.msgsPerSec);
+      const label = `${b.value > 0 ? format(b.value) : '-'} ${unit}`;
+      const end = px(b.value);
       // A label that would run past the chart's edge goes inside its bar instead of being clipped.
-      const outside = end + 6 + label.length * LABEL_CHAR_PX <= W;
-      const text = outside ? `<text x="${(end + 6).toFixed(1)}" y="${y + 17}">${label}</text>` : `<text x="${(end - 6).toFixed(1)}" y="${y + 17}" text-anchor="end" fill="#fff">${label}</text>`;
-      return `<g class="bar" data-qos="${r.qos}"><text x="${PAD.left + 32}" y="${y + 17}" text-anchor="end">${esc(qosName(r))}</text><rect x="${px(0)}" y="${y}" width="${(end - px(0)).toFixed(1)}" height="24" fill="${COLORS[r.qos]}"/>${text}</g>`;
+      const outside = Math.max(end, px(b.interval?.[1] ?? 0)) + 6 + label.length * LABEL_CHAR_PX <= W;
+      const labelX = outside ? Math.max(end, px(b.interval?.[1] ?? 0)) + 6 : end - 6;
+      const text = outside ? `<text x="${labelX.toFixed(1)}" y="${y + 17}">${label}</text>` : `<text x="${labelX.toFixed(1)}" y="${y + 17}" text-anchor="end" fill="#fff">${label}</text>`;
+      const whisker =
+        b.interval === null
+          ? ''
+          : `<g class="whisker"><title>95 % interval ${format(b.interval[0])}–${format(b.interval[1])} ${unit}</title><line x1="${px(b.interval[0]).toFixed(1)}" x2="${px(b.interval[1]).toFixed(1)}" y1="${y + 12}" y2="${y + 12}"/><line x1="${px(b.interval[0]).toFixed(1)}" x2="${px(b.interval[0]).toFixed(1)}" y1="${y + 5}" y2="${y + 19}"/><line x1="${px(b.interval[1]).toFixed(1)}" x2="${px(b.interval[1]).toFixed(1)}" y1="${y + 5}" y2="${y + 19}"/></g>`;
+      const dots = b.trials.map((t, k) => `<circle class="trial" cx="${px(t).toFixed(1)}" cy="${y + 12}" r="3"><title>trial ${k + 1}: ${format(t)} ${unit}</title></circle>`).join('');
+      return `<g class="bar" data-qos="${b.qos}"><text x="${PAD.left + 32}" y="${y + 17}" text-anchor="end">${esc(b.name)}</text><rect x="${px(0)}" y="${y}" width="${(end - px(0)).toFixed(1)}" height="24" fill="${b.fill ?? COLORS[b.qos]}"/>${whisker}${dots}${text}</g>`;
     })
     .join('');
   const grid = ticks
-    .map((t) => `<line class="grid" x1="${px(t).toFixed(1)}" x2="${px(t).toFixed(1)}" y1="${PAD.top}" y2="${height - PAD.bottom}"/><text class="tick" x="${px(t).toFixed(1)}" y="${height - PAD.bottom + 18}" text-anchor="middle">${fmtInt(t)}</text>`)
+    .map((t) => `<line class="grid" x1="${px(t).toFixed(1)}" x2="${px(t).toFixed(1)}" y1="${PAD.top}" y2="${height - PAD.bottom}"/><text class="tick" x="${px(t).toFixed(1)}" y="${height - PAD.bottom + 18}" text-anchor="middle">${format(t)}</text>`)
     .join('');
-  return `<figure id="throughput"><figcaption>Throughput per QoS (messages per second delivered end to end, as fast as the in-flight window allows)</figcaption>
-<svg viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" role="img" aria-label="throughput per QoS">${grid}${bars}
-<text class="label" x="${(W + PAD.left) / 2}" y="${height - 8}" text-anchor="middle">messages per second</text></svg></figure>`;
+  return `<figure id="${id}"><figcaption>${esc(caption)}</figcaption>
+<svg viewBox="0 0 ${W} ${height}" width="${W}" height="${height}" role="img" aria-label="${esc(caption)}">${grid}${drawn}
+<text class="label" x="${(W + PAD.left) / 2}" y="${height - 8}" text-anchor="middle">${esc(unit)}</text></svg></figure>`;
+}
+
+function throughputChart(results: readonly LevelResult[]): string {
+  const bars = results.map((r) => ({ name: qosName(r), qos: r.qos, value: r.msgsPerSec, interval: r.msgsPerSecCi95, trials: r.trials.length > 1 ? r.trials.map((t) => t.msgsPerSec) : [] }));
+  const caption = `Throughput per QoS (messages per second delivered end to end, as fast as the in-flight window allows)${results.some((r) => r.trials.length > 1) ? ': median of the trials, whisker = 95 % interval, dots = trials' : ''}`;
+  return barChart('throughput', caption, 'msg/s', bars, fmtInt);
+}
+
+/** p50 and p99 per level over the trials, with whiskers and dots: how steady the latency was. */
+function latencySpreadChart(results: readonly LevelResult[], where: string): string {
+  const measured = results.filter((r) => r.received > 0 && r.trials.length > 1);
+  if (measured.length === 0) return '';
+  const bars = measured.flatMap((r) =>
+    (['p50', 'p99'] as const).map((p) => ({ name: `${qosName(r)} ${p}`, qos: r.qos, value: r.latencyMs[p], interval: r.latencyMsCi95[p], trials: r.trials.filter((t) => t.latencyMs.count > 0).map((t) => t.latencyMs[p]), fill: p === 'p50' ? COLORS[r.qos] : `${COLORS[r.qos]}99` })),
+  );
+  return barChart('latency-trials', `p50 and p99 latency per trial ${where}: median, whisker = 95 % interval, dots = trials`, 'ms', bars, fmtMs);
 }
 
 function parameterRows(report: BenchReport): Array<[string, string]> {
@@ -128,19 +163,21 @@ function parameterRows(report: BenchReport): Array<[string, string]> {
     ['started', report.startedAt],
     ['publishers / subscribers', `${String(p['publishers'])} / ${String(p['subscribers'])}`],
     ['payload', `${String(p['size'])} bytes`],
-    ['amount', p['messages'] !== undefined ? `${fmtInt(Number(p['messages']))} messages per QoS (saturation pass)` : `${String(p['durationSec'])} s per QoS (saturation pass)`],
+    ['trials', `${String(p['trials'] ?? 1)} per level, in rounds whose order rotates`],
+    ['amount', p['messages'] !== undefined ? `${fmtInt(Number(p['messages']))} messages per QoS per trial (saturation pass)` : `${String(p['durationSec'])} s per QoS per trial (saturation pass)`],
     ['pace', p['rate'] !== undefined ? `fixed ${fmtInt(Number(p['rate']))} msg/s` : `in-flight window ${windowText(p, e.protocolVersion)}`],
-    ['equal-rate pass', report.latencyPass === null ? 'none' : `${fmtInt(report.latencyPass.rate)} msg/s for every level, ${fmtInt(report.latencyPass.results[0]?.sent ?? 0)} messages per QoS`],
+    ['equal-rate pass', report.latencyPass === null ? 'none' : `${fmtInt(report.latencyPass.rate)} msg/s for every level, ${fmtInt(report.latencyPass.results[0]?.trials[0]?.sent ?? 0)} messages per QoS per trial`],
     ['load generator CPU', cpu === null ? 'not measured (merged runs)' : `${cpu.userSec} s user, ${cpu.systemSec} s system (${Math.round(cpu.utilization * 100)} % of ${e.cpus} cores)`],
     ['client', `mqtt-tool ${report.version}, Node ${e.node}, ${e.platform}`],
     ...(p['mergedFrom'] !== undefined ? [['merged from', `${String(p['mergedFrom'])} load generators`] as [string, string]] : []),
   ];
 }
 
-function resultTable(results: readonly QosResult[]): string {
+function resultTable(results: readonly LevelResult[]): string {
   const head = ['QoS', 'msg/s', 'sent', 'received', 'missing', 'duplicates', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms'];
-  const ms = (r: QosResult, v: number): string => (r.received === 0 ? '-' : fmtMs(v));
-  const rows = results.map((r) => [qosName(r), fmtInt(r.msgsPerSec), fmtInt(r.sent), fmtInt(r.received), fmtInt(r.lost), fmtInt(r.duplicated), ms(r, r.latencyMs.p50), ms(r, r.latencyMs.p99), ms(r, r.latencyMs.p999), ms(r, r.latencyMs.max)]);
+  const range = (ci: Interval | null, f: (n: number) => string): string => (ci === null ? '' : ` (${f(ci[0])}–${f(ci[1])})`);
+  const ms = (r: LevelResult, p: 'p50' | 'p99' | 'p999'): string => (r.received === 0 ? '-' : `${fmtMs(r.latencyMs[p])}${range(r.latencyMsCi95[p], fmtMs)}`);
+  const rows = results.map((r) => [qosName(r), `${fmtInt(r.msgsPerSec)}${range(r.msgsPerSecCi95, fmtInt)}`, fmtInt(r.sent), fmtInt(r.received), fmtInt(r.lost), fmtInt(r.duplicated), ms(r, 'p50'), ms(r, 'p99'), ms(r, 'p999'), r.received === 0 ? '-' : fmtMs(r.latencyMs.max)]);
   return `<table class="results"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
@@ -149,9 +186,25 @@ export function renderHtml(report: BenchReport, overhead: readonly string[]): st
   const title = `mqtt-tool bench: ${report.environment.broker}`;
   const sections = [
     report.results.length > 0 ? throughputChart(report.results) : '',
+    pass !== null ? latencySpreadChart(pass.results, `at ${fmtInt(pass.rate)} msg/s`) : latencySpreadChart(report.results, 'at saturation'),
     pass !== null ? latencyChart(`Latency by percentile at ${fmtInt(pass.rate)} msg/s for every level (end to end, from the intended send time)`, pass.results, 'latency-equal-rate') : '',
     latencyChart('Latency by percentile at saturation (end to end; mostly queueing)', report.results, 'latency-saturation'),
   ].filter((s) => s !== '');
+  return page(
+    title,
+    `${overhead.map((o) => `<p class="overhead">${esc(o)}</p>`).join('\n')}
+${sections.join('\n')}
+<h2>Results</h2>
+<h3>Saturation pass</h3>${resultTable(report.results)}
+${pass !== null ? `<h3>Equal-rate pass (${fmtInt(pass.rate)} msg/s)</h3>${resultTable(pass.results)}` : ''}
+<h2>Run</h2><table class="params"><tbody>${parameterRows(report).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>
+${report.warnings.map((w) => `<p class="warn">warning (${esc(w.code)}): ${esc(w.message)}</p>`).join('\n')}
+${report.interrupted ? '<p class="warn">interrupted: partial results</p>' : ''}`,
+  );
+}
+
+/** A self-contained page: its title as the heading, the body below it. */
+export function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
@@ -159,18 +212,12 @@ export function renderHtml(report: BenchReport, overhead: readonly string[]): st
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;margin:24px auto;max-width:${W + 40}px;padding:0 20px}
 h1{font-size:20px;margin:0 0 4px}p.overhead{margin:2px 0}figure{margin:24px 0}figcaption{font-weight:600;margin-bottom:6px}
 svg{max-width:100%;height:auto;font-size:12px}.grid{stroke:#e3e3e3}.axis{stroke:#555}.tick{fill:#555}.label{fill:#333}
-.curve{fill:none;stroke-width:2}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
+.curve{fill:none;stroke-width:2}.whisker line{stroke:#222;stroke-width:1.5}.trial{fill:#fff;fill-opacity:.85;stroke:#222}
+table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 td:first-child,th:first-child{text-align:left}table.params td{text-align:left}.warn{color:#a04000}
 </style></head><body>
 <h1>${esc(title)}</h1>
-${overhead.map((o) => `<p class="overhead">${esc(o)}</p>`).join('\n')}
-${sections.join('\n')}
-<h2>Results</h2>
-<h3>Saturation pass</h3>${resultTable(report.results)}
-${pass !== null ? `<h3>Equal-rate pass (${fmtInt(pass.rate)} msg/s)</h3>${resultTable(pass.results)}` : ''}
-<h2>Run</h2><table class="params"><tbody>${parameterRows(report).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>
-${report.warnings.map((w) => `<p class="warn">warning: ${esc(w)}</p>`).join('\n')}
-${report.interrupted ? '<p class="warn">interrupted: partial results</p>' : ''}
+${body}
 </body></html>
 `;
 }

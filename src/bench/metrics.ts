@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
-import { emptyBuckets, LATENCY_BUCKETS_SEC, type BucketCounts } from './stats.js';
+import { addBuckets, emptyBuckets, LATENCY_BUCKETS_SEC, type BucketCounts } from './stats.js';
 
 export type PassName = 'saturation' | 'equal-rate';
 type SeriesKey = `${PassName}/${number}`;
@@ -19,12 +19,25 @@ export class BenchMetrics {
   private readonly received = new Counter({ name: 'mqtt_tool_bench_messages_received_total', help: 'Messages delivered to subscribers (duplicates included)', labelNames: ['pass', 'qos'], registers: [this.registry] });
   private readonly undelivered = new Gauge({ name: 'mqtt_tool_bench_messages_undelivered', help: 'Deliveries expected (sent x subscribers) and not yet received', labelNames: ['pass', 'qos'], registers: [this.registry] });
   private readonly connects = new Counter({ name: 'mqtt_tool_bench_connects_total', help: 'Client connections by result: connected, or the refusal or failure', labelNames: ['result'], registers: [this.registry] });
-  /** Per series (a pass and QoS, which a run measures once): the latest cumulative counts of its phase. */
+  /** Per series (a pass and QoS): the latest cumulative counts of its running phase. */
   private readonly latest = new Map<SeriesKey, { sent: number; received: number; latency: BucketCounts }>();
+  /** Per series: the latencies of its finished phases (a series runs once per trial). */
+  private readonly finished = new Map<SeriesKey, BucketCounts>();
 
   constructor(private readonly subscribers: number) {
     const latency = this.latencyMetric();
     this.registry.registerMetric(latency as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+
+  /** A new phase of a series begins: its counts start again from zero, the counters keep counting. */
+  phaseStarted(pass: PassName, qos: number): void {
+    const key: SeriesKey = `${pass}/${qos}`;
+    const before = this.latest.get(key);
+    if (before === undefined) return;
+    const done = this.finished.get(key) ?? emptyBuckets();
+    addBuckets(done, before.latency);
+    this.finished.set(key, done);
+    this.latest.delete(key);
   }
 
   /** A phase's cumulative counts (from the progress reports). */
@@ -52,7 +65,11 @@ export class BenchMetrics {
     const help = 'End-to-end latency, publisher send (intended send time at a fixed rate) to subscriber receive';
     const get = () => {
       const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> = [];
-      for (const [key, { latency: total }] of [...this.latest].sort(([a], [b]) => a.localeCompare(b))) {
+      const keys = [...new Set([...this.latest.keys(), ...this.finished.keys()])].sort();
+      for (const key of keys) {
+        const total = emptyBuckets();
+        addBuckets(total, this.finished.get(key) ?? emptyBuckets());
+        addBuckets(total, this.latest.get(key)?.latency ?? emptyBuckets());
         const [pass, qos] = key.split('/') as [string, string];
         let cumulative = 0;
         LATENCY_BUCKETS_SEC.forEach((le, i) => {

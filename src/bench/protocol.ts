@@ -17,7 +17,6 @@ export interface PhasePlan {
   readonly durationMs: number | undefined;
   /** Messages per second per publisher; undefined = as fast as the window allows. */
   readonly ratePerPublisher: number | undefined;
-  readonly warmupMs: number;
   /** How long publishers wait for an acknowledgement, and subscribers for the last messages. */
   readonly drainMs: number;
   /** --metrics-port: count latencies into Prometheus buckets too (else the per-message cost is spared). */

@@ -6,8 +6,9 @@
  * passed in, so this module loads nothing).
  */
 import { wrap } from '../report/check-report.js';
+import { median, trialsToResolve, type Interval } from './intervals.js';
+import type { Comparison, LevelResult } from './levels.js';
 import { fmtInt, fmtMs, qosLabel, type BenchReport } from './report.js';
-import type { QosResult } from './stats.js';
 
 export interface TableLike {
   push(...rows: string[][]): unknown;
@@ -34,13 +35,16 @@ const widest = (text: string): number => Math.max(...text.split('\n').map(visibl
 /** A figure per QoS: its label with the unit, and the value for one result. */
 interface Measure {
   readonly label: string;
-  readonly value: (r: QosResult) => string;
+  readonly value: (r: LevelResult) => string;
 }
 
-function throughputMeasures(results: readonly QosResult[]): Measure[] {
+/** "50,778 (49,100–52,300)": a median and its 95 % interval, or the median alone without one. */
+export const withInterval = (value: string, ci: Interval | null, fmt: (n: number) => string): string => (ci === null ? value : `${value} (${fmt(ci[0])}–${fmt(ci[1])})`);
+
+function throughputMeasures(results: readonly LevelResult[]): Measure[] {
   const acks = results.some((r) => r.ackLatencyMs !== null);
   return [
-    { label: 'msg/s', value: (r) => fmtInt(r.msgsPerSec) },
+    { label: 'msg/s', value: (r) => withInterval(fmtInt(r.msgsPerSec), r.msgsPerSecCi95, fmtInt) },
     { label: 'MB/s', value: (r) => (r.bytesPerSec / 1e6).toFixed(2) },
     { label: 'sent msgs', value: (r) => fmtInt(r.sent) },
     { label: 'received msgs', value: (r) => fmtInt(r.received) },
@@ -49,66 +53,101 @@ function throughputMeasures(results: readonly QosResult[]): Measure[] {
     { label: 'reordered msgs', value: (r) => fmtInt(r.reordered) },
     ...(acks
       ? [
-          { label: 'ack p50 ms', value: (r: QosResult) => (r.ackLatencyMs === null ? '-' : fmtMs(r.ackLatencyMs.p50)) },
-          { label: 'ack p99 ms', value: (r: QosResult) => (r.ackLatencyMs === null ? '-' : fmtMs(r.ackLatencyMs.p99)) },
+          { label: 'ack p50 ms', value: (r: LevelResult) => (r.ackLatencyMs === null ? '-' : fmtMs(r.ackLatencyMs.p50)) },
+          { label: 'ack p99 ms', value: (r: LevelResult) => (r.ackLatencyMs === null ? '-' : fmtMs(r.ackLatencyMs.p99)) },
         ]
       : []),
   ];
 }
 
 function latencyMeasures(): Measure[] {
-  const at = (pick: (r: QosResult) => number) => (r: QosResult) => (r.received === 0 ? '-' : fmtMs(pick(r)));
+  const at = (p: 'p50' | 'p90' | 'p99' | 'p999') => (r: LevelResult) => (r.received === 0 ? '-' : withInterval(fmtMs(r.latencyMs[p]), r.latencyMsCi95[p], fmtMs));
   return [
-    { label: 'p50 ms', value: at((r) => r.latencyMs.p50) },
-    { label: 'p90 ms', value: at((r) => r.latencyMs.p90) },
-    { label: 'p99 ms', value: at((r) => r.latencyMs.p99) },
-    { label: 'p99.9 ms', value: at((r) => r.latencyMs.p999) },
-    { label: 'max ms', value: at((r) => r.latencyMs.max) },
+    { label: 'p50 ms', value: at('p50') },
+    { label: 'p90 ms', value: at('p90') },
+    { label: 'p99 ms', value: at('p99') },
+    { label: 'p99.9 ms', value: at('p999') },
+    { label: 'max ms', value: (r) => (r.received === 0 ? '-' : fmtMs(r.latencyMs.max)) },
   ];
 }
 
 export type Layout = 'rows' | 'columns' | 'lines';
 
-/** One table in the widest layout that fits `columns` (undefined: no limit). */
-export function renderTable(results: readonly QosResult[], measures: readonly Measure[], columns: number | undefined, Table: TableClass, style: RenderStyle): { text: string; layout: Layout } {
-  const rows = new Table({ head: ['QoS', ...measures.map((m) => m.label)].map(style.bold), style: { head: [], border: [] }, colAligns: ['left', ...measures.map(() => 'right' as const)], chars: COMPACT });
-  for (const r of results) rows.push([qosLabel(r), ...measures.map((m) => m.value(r))]);
-  const wide = rows.toString();
+/**
+ * A grid in the widest layout that fits `columns` (undefined: no limit): a row per item; else
+ * transposed, a column per item; else a line per figure. Each row's first cell names its item,
+ * after the first heading ("QoS" + "1" → "QoS 1").
+ */
+export function layoutGrid(head: readonly string[], rows: ReadonlyArray<readonly string[]>, columns: number | undefined, Table: TableClass, style: RenderStyle): { text: string; layout: Layout } {
+  const table = (h: readonly string[], body: ReadonlyArray<readonly string[]>): string => {
+    const t = new Table({ head: h.map(style.bold), style: { head: [], border: [] }, colAligns: ['left', ...h.slice(1).map(() => 'right' as const)], chars: COMPACT });
+    for (const r of body) t.push([...r]);
+    return t.toString();
+  };
+  const wide = table(head, rows);
   if (columns === undefined || widest(wide) <= columns) return { text: wide, layout: 'rows' };
-  const cols = new Table({ head: ['', ...results.map((r) => `QoS ${qosLabel(r)}`)].map(style.bold), style: { head: [], border: [] }, colAligns: ['left', ...results.map(() => 'right' as const)], chars: COMPACT });
-  for (const m of measures) cols.push([m.label, ...results.map((r) => m.value(r))]);
-  const tall = cols.toString();
+  const name = (r: readonly string[]): string => `${head[0] ?? ''} ${r[0] ?? ''}`.trim();
+  const tall = table(['', ...rows.map(name)], head.slice(1).map((h, i) => [h, ...rows.map((r) => r[i + 1] ?? '')]));
   if (widest(tall) <= columns) return { text: tall, layout: 'columns' };
-  const lines = results.flatMap((r) => [style.bold(`QoS ${qosLabel(r)}`), ...measures.map((m) => `  ${m.label}: ${m.value(r)}`)]);
+  const lines = rows.flatMap((r) => [style.bold(name(r)), ...head.slice(1).map((h, i) => `  ${h}: ${r[i + 1] ?? ''}`)]);
   return { text: lines.join('\n'), layout: 'lines' };
 }
 
-/** "QoS 2 runs at 0.42x the throughput of QoS 0 and adds 1.30 ms at p50, 4.10 ms at p99, at 5,000 msg/s". */
-export function overheadLines(saturation: readonly QosResult[], latency: BenchReport['latencyPass']): string[] {
-  const base = saturation.find((r) => r.qos === 0);
-  if (base === undefined || base.msgsPerSec === 0) return [];
-  const latencyResults = latency?.results ?? saturation;
-  const latencyBase = latencyResults.find((r) => r.qos === 0);
-  const delta = (ms: number, at: string): string => (ms >= 0 ? `adds ${fmtMs(ms)} ms at ${at}` : `takes ${fmtMs(-ms)} ms less at ${at}`);
-  return saturation
-    .filter((r) => r.qos > 0)
-    .map((r) => {
-      const name = `QoS ${qosLabel(r)}`;
-      const share = `runs at ${(r.msgsPerSec / base.msgsPerSec).toFixed(2)}x the throughput of QoS 0`;
-      const l = latencyResults.find((x) => x.qos === r.qos);
-      if (l === undefined || latencyBase === undefined || l.received === 0 || latencyBase.received === 0) return `${name} ${share}.`;
-      const where = latency === null ? ' (both at saturation: mostly queueing, not the protocol)' : `, at ${fmtInt(latency.rate)} msg/s`;
-      const p99 = delta(l.latencyMs.p99 - latencyBase.latencyMs.p99, 'p99');
-      const p50 = delta(l.latencyMs.p50 - latencyBase.latencyMs.p50, 'p50');
-      // "adds 0.60 ms at p50 and 2.00 ms at p99": the verb once when both go the same way.
-      const both = p50.split(' ')[0] === p99.split(' ')[0] ? `${p50} and ${p99.replace(/^\w+ /, '')}` : `${p50} and ${p99}`;
-      return `${name} ${share} and ${both}${where}.`;
-    });
+export const renderGrid = (head: readonly string[], rows: ReadonlyArray<readonly string[]>, columns: number | undefined, Table: TableClass, style: RenderStyle): string => layoutGrid(head, rows, columns, Table, style).text;
+
+/** One table of levels in the widest layout that fits `columns`. */
+export function renderTable(results: readonly LevelResult[], measures: readonly Measure[], columns: number | undefined, Table: TableClass, style: RenderStyle): { text: string; layout: Layout } {
+  return layoutGrid(['QoS', ...measures.map((m) => m.label)], results.map((r) => [qosLabel(r), ...measures.map((m) => m.value(r))]), columns, Table, style);
 }
 
-/** "1 publisher, 2 subscribers, 64-byte payloads, 100,000 messages per QoS, in-flight window 1000 (200 at QoS 2)". */
+const times = (x: number): string => `${x.toFixed(2)}x`;
+const ms = (x: number): string => `${fmtMs(x)} ms`;
+const signedMs = (x: number): string => `${x > 0 ? '+' : x < 0 ? '−' : ''}${fmtMs(Math.abs(x))}`;
+
+/** Why an interval is missing, or how many trials would resolve what it leaves open. */
+function precision(c: Comparison, estimate: number, ci: Interval | null, none: number): string {
+  if (ci === null) return c.rounds === 1 ? 'one round: no interval' : `${c.rounds} rounds: an interval needs 6`;
+  const more = trialsToResolve(c.rounds, estimate, ci, none);
+  return more === undefined || more > 200 ? 'a smaller difference would not show at this precision' : `about ${more} trials could resolve it`;
+}
+
+function throughputSentence(c: Comparison): string {
+  const name = `QoS ${c.qos}`;
+  const ci = c.throughputRatioCi95;
+  const interval = ci === null ? '' : `, 95 % interval ${times(ci[0])}–${times(ci[1])} over ${c.rounds} rounds`;
+  if (c.verdict !== 'no measurable difference') return `${name} is ${c.verdict} than QoS 0: ${times(c.throughputRatio)} its throughput${interval}.`;
+  return `${name}: no measurable throughput difference from QoS 0: ${times(c.throughputRatio)}${interval}; ${precision(c, c.throughputRatio, ci, 1)}.`;
+}
+
+function latencyPhrase(c: Comparison, at: 'p50' | 'p99'): string | undefined {
+  const value = at === 'p50' ? c.p50DeltaMs : c.p99DeltaMs;
+  const ci = at === 'p50' ? c.p50DeltaMsCi95 : c.p99DeltaMsCi95;
+  const verdict = at === 'p50' ? c.p50Verdict : c.p99Verdict;
+  if (value === null) return undefined;
+  const interval = ci === null ? ` (${precision(c, value, ci, 0)})` : ` (${signedMs(ci[0])} to ${signedMs(ci[1])} ms)`;
+  if (verdict === 'higher') return `adds ${ms(value)} at ${at}${interval}`;
+  if (verdict === 'lower') return `takes ${ms(-value)} less at ${at}${interval}`;
+  return `no measurable difference at ${at}: ${signedMs(value)} ms${interval}`;
+}
+
+/**
+ * The overhead of each level against QoS 0 in words, a verdict only where the interval excludes
+ * no difference: "QoS 2 is slower than QoS 0: 0.42x its throughput, 95 % interval 0.40x–0.44x over
+ * 6 rounds." then "At 5,000 msg/s, against QoS 0: adds 1.30 ms at p50 (+1.1 to +1.5 ms), ...".
+ */
+export function overheadLines(report: Pick<BenchReport, 'comparisons' | 'latencyPass'>): string[] {
+  const where = report.latencyPass === null ? 'At saturation (mostly queueing, not the protocol)' : `At ${fmtInt(report.latencyPass.rate)} msg/s`;
+  return report.comparisons.flatMap((c) => {
+    const latency = [latencyPhrase(c, 'p50'), latencyPhrase(c, 'p99')].filter((x): x is string => x !== undefined);
+    return [throughputSentence(c), ...(latency.length === 0 ? [] : [`  ${where}, QoS ${c.qos} against QoS 0: ${latency.join('; ')}.`])];
+  });
+}
+
+/** "1 publisher, 1 subscriber, 64-byte payloads, 6 trials of 1.5 s per QoS, in-flight window 1000 (200 at QoS 2)". */
 export function parametersLine(p: BenchReport['parameters'], window: string): string {
-  const amount = p['messages'] !== undefined ? `${fmtInt(Number(p['messages']))} messages per QoS` : `${String(p['durationSec'])} s per QoS`;
+  const trials = Number(p['trials'] ?? 1);
+  const each = p['messages'] !== undefined ? `${fmtInt(Number(p['messages']))} messages` : `${String(p['durationSec'])} s`;
+  const amount = trials === 1 ? `${each} per QoS` : `${trials} trials of ${each} per QoS`;
   const pace = p['rate'] !== undefined ? `fixed rate ${fmtInt(Number(p['rate']))} msg/s` : `in-flight window ${window}`;
   return `${plural(Number(p['publishers']), 'publisher')}, ${plural(Number(p['subscribers']), 'subscriber')}, ${String(p['size'])}-byte payloads, ${amount}, ${pace}`;
 }
@@ -123,6 +162,24 @@ export interface RenderInput {
   readonly columns: number | undefined;
   readonly Table: TableClass;
   readonly style: RenderStyle;
+}
+
+/** "during the saturation trials (median): busiest load-generator thread 62% busy, broker 0.97 cores, other processes 0.01 cores". */
+export function machineLine(levels: readonly LevelResult[]): string | undefined {
+  const trials = levels.flatMap((l) => l.trials);
+  const figure = (pick: (t: LevelResult['trials'][number]) => number | null): number | undefined => {
+    const xs = trials.map(pick).filter((x): x is number => x !== null);
+    return xs.length === 0 ? undefined : median(xs);
+  };
+  const busiest = figure((t) => t.busiestThread);
+  const broker = figure((t) => t.brokerCores);
+  const other = figure((t) => t.otherCores);
+  const parts = [
+    ...(busiest === undefined ? [] : [`busiest load-generator thread ${Math.round(busiest * 100)}% busy`]),
+    ...(broker === undefined ? [] : [`broker ${broker.toFixed(2)} cores`]),
+    ...(other === undefined ? [] : [`other processes ${other.toFixed(2)} cores`]),
+  ];
+  return parts.length === 0 ? undefined : `during the saturation trials (median): ${parts.join(', ')}`;
 }
 
 export function renderReport({ report, header, window, columns, Table, style }: RenderInput): string {
@@ -142,12 +199,14 @@ export function renderReport({ report, header, window, columns, Table, style }: 
             : 'Latency at saturation (end to end; mostly queueing: see --latency-rate)';
       lines.push(style.bold(fitWords(title, columns)), renderTable(latencyResults, latencyMeasures(), columns, Table, style).text, '');
     }
-    for (const o of overheadLines(report.results, pass)) lines.push(fitWords(o, columns));
+    for (const o of overheadLines(report)) lines.push(fitWords(o, columns));
   }
   if (report.clientCpu !== null) {
     const c = report.clientCpu;
     lines.push(fitWords(`load generator CPU: ${c.userSec} s user, ${c.systemSec} s system (${Math.round(c.utilization * 100)}% of ${report.environment.cpus} cores)`, columns));
   }
+  const machine = machineLine(report.results);
+  if (machine !== undefined) lines.push(fitWords(machine, columns));
   if (report.interrupted) lines.push('interrupted: partial results');
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }

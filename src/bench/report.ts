@@ -1,13 +1,26 @@
 /** Bench report: the JSON document and the human table. Pure. */
 import type { ClientCpu, ConnectionTestResult } from './runner.js';
 import { V311_QOS2_WINDOW } from '../connection/fast-publisher.js';
+import type { Comparison, LevelResult } from './levels.js';
 import type { QosResult } from './stats.js';
+import type { BenchWarning } from './warnings.js';
 
 /**
  * The version of the JSON document. 2: `latencyPass` (every level at one common rate) added, next to
- * `results` (the saturation pass). Readers accept 1 (no latencyPass) and 2.
+ * `results` (the saturation pass). 3: every level measured in trials: `msgsPerSec` is the median
+ * over them with `msgsPerSecCi95`, latency percentiles with `latencyMsCi95`, the raw trials in
+ * `trials`; `comparisons` against QoS 0; warnings as `{ code, message }`. Readers accept 1, 2 and 3.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+export interface BenchEnvironment {
+  broker: string;
+  embedded: boolean;
+  protocolVersion: number;
+  node: string;
+  cpus: number;
+  platform: string;
+}
 
 export interface BenchReport {
   tool: 'mqtt-tool';
@@ -17,23 +30,18 @@ export interface BenchReport {
   startedAt: string;
   interrupted: boolean;
   parameters: Record<string, unknown>;
-  environment: {
-    broker: string;
-    embedded: boolean;
-    protocolVersion: number;
-    node: string;
-    cpus: number;
-    platform: string;
-  };
+  environment: BenchEnvironment;
   /** The saturation pass: each level as fast as the window allows (or at --rate). */
-  results: QosResult[];
+  results: LevelResult[];
   /** Every level at one rate all of them sustain, for latency: null with --rate, --latency-rate 0 or no subscribers. */
-  latencyPass: { rate: number; results: QosResult[] } | null;
+  latencyPass: { rate: number; results: LevelResult[] } | null;
+  /** Each level above 0 against QoS 0, paired by round. */
+  comparisons: Comparison[];
   clientCpu: ClientCpu | null;
-  warnings: string[];
+  warnings: BenchWarning[];
 }
 
-export interface ConnectionReport extends Omit<BenchReport, 'kind' | 'results' | 'latencyPass'> {
+export interface ConnectionReport extends Omit<BenchReport, 'kind' | 'results' | 'latencyPass' | 'comparisons'> {
   kind: 'connections';
   connections: ConnectionTestResult;
 }
@@ -60,28 +68,3 @@ export function windowText(p: BenchReport['parameters'], version: number): strin
 
 /** "2" or "2 (as 1)" when the broker gave less than the QoS asked. */
 export const qosLabel = (r: QosResult): string => (r.grantedQos < r.qos ? `${r.qos} (as ${r.grantedQos})` : String(r.qos));
-
-export function warningsFor(results: readonly QosResult[], cpu: ClientCpu | null, embedded: boolean, drainSec: number): string[] {
-  const w: string[] = [];
-  if (cpu !== null && cpu.utilization > 0.85) {
-    w.push(`the load generator used ${Math.round(cpu.utilization * 100)}% of all cores: the client, not the broker, may have been the limit`);
-  }
-  if (embedded) w.push('the broker was the embedded one (aedes, in its own process): these figures describe it, not a production broker');
-  for (const r of results) {
-    if (r.grantedQos < r.qos) {
-      w.push(`QoS ${r.qos}: downgraded to ${r.grantedQos} by the broker (its SUBACK granted less, or it answered QoS 2 with PUBACK): this row measures QoS ${r.grantedQos}`);
-    }
-    if (r.qos > 0 && r.lost > 0) {
-      w.push(`QoS ${r.qos}: ${fmtInt(r.lost)} deliveries had not arrived within ${drainSec} s after the last publish (--drain): the broker may still hold them in a queue, or dropped them`);
-    }
-    if (r.qos > 0 && r.duplicated > 0) w.push(`QoS ${r.qos}: ${fmtInt(r.duplicated)} duplicates${r.qos === 2 && r.grantedQos === 2 ? ': the broker broke QoS 2 (exactly once)' : ''}`);
-    if (r.unacknowledged > 0) w.push(`QoS ${r.qos}: ${fmtInt(r.unacknowledged)} publishes never acknowledged within ${drainSec} s`);
-    if (r.refused > 0) w.push(`QoS ${r.qos}: the broker refused ${r.refused} publishes`);
-    if (r.disconnects > 0) {
-      const why = (r.disconnectReasons ?? []).join('; ');
-      w.push(`QoS ${r.qos}: ${r.disconnects} client${r.disconnects === 1 ? ' was' : 's were'} disconnected during the run${why === '' ? '' : `: ${why}`}`);
-    }
-  }
-  // The equal-rate pass repeats the levels of the throughput pass: a finding about a level is said once.
-  return [...new Set(w)];
-}

@@ -15,6 +15,7 @@ import { loadSocksTransport, loadWebSocketLibrary } from '../connection/transpor
 import { errorForExitCode, InterruptedError, isCliError } from '../errors.js';
 import { latch } from '../latch.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
+import { loadBetween, sampleMachine, type MachineLoad } from './machine.js';
 import { addBuckets, countLoss, decodeHistogram, emptyBuckets, encodeHistogram, newHistogram, summarize, type BucketCounts, type LatencySummary, type QosResult } from './stats.js';
 
 export interface BenchOptions {
@@ -28,11 +29,20 @@ export interface BenchOptions {
   /** undefined: 1000, or 200 at QoS 2. */
   readonly inflight: number | undefined;
   readonly topicPrefix: string;
-  readonly warmupSec: number;
   /** How long to wait for acknowledgements and for the last deliveries (--drain). */
   readonly drainSec: number;
   /** --metrics-port: report latencies in Prometheus buckets with the progress. */
   readonly bucketLatency: boolean;
+  /** The broker's process when it runs on this machine, for its CPU time. */
+  readonly brokerPid: number | undefined;
+}
+
+/** One phase measured, with what the machine did while it published. */
+export interface PhaseOutcome {
+  readonly result: QosResult;
+  /** Event-loop utilisation of the busiest load-generating thread while it published, 0..1. */
+  readonly busiestThread: number;
+  readonly load: MachineLoad;
 }
 
 export interface Progress {
@@ -111,7 +121,7 @@ function roundRobin(count: number, buckets: number, offset: number): number[][] 
   return out;
 }
 
-export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qos, hooks: BenchHooks): Promise<QosResult> {
+export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qos, hooks: BenchHooks): Promise<PhaseOutcome> {
   const workerCount = Math.max(1, Math.min(availableParallelism(), opts.publishers + opts.subscribers));
   const pubs = roundRobin(opts.publishers, workerCount, 0);
   const subs = roundRobin(opts.subscribers, workerCount, 1);
@@ -146,7 +156,6 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
         messagesPerPublisher: perPublisher,
         durationMs: opts.durationSec === undefined ? undefined : opts.durationSec * 1000,
         ratePerPublisher: opts.rate === undefined ? undefined : opts.rate / Math.max(1, opts.publishers),
-        warmupMs: opts.warmupSec * 1000,
         drainMs: opts.drainSec * 1000,
         bucketLatency: opts.bucketLatency,
       };
@@ -161,13 +170,17 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
     const ready = await Promise.race([Promise.all(workers.map((w) => w.next('ready'))), haltedEarly.promise.then(() => 'halted' as const)]);
     if (ready === 'halted') throw new InterruptedError('interrupted while the bench clients were connecting: nothing was measured');
     hooks.onConnected?.(opts.publishers + opts.subscribers);
+    const before = sampleMachine(opts.brokerPid);
+    const idleBefore = workers.map((w) => w.worker.performance.eventLoopUtilization());
     workers.forEach((w) => w.post({ type: 'start' }));
     const published = await Promise.all(workers.map((w) => w.next('published')));
+    const busiestThread = Math.max(...workers.map((w, i) => w.worker.performance.eventLoopUtilization(idleBefore[i]).utilization));
+    const load = loadBetween(before, sampleMachine(opts.brokerPid), cpus().length);
     const sentByPublisher = new Array<number>(opts.publishers).fill(0);
     for (const p of published) for (const [id, n] of Object.entries(p.sent)) sentByPublisher[Number(id)] = n;
     workers.forEach((w) => w.post({ type: 'drain', sentByPublisher, quietMs: 2_000 }));
     const results = (await Promise.all(workers.map((w) => w.next('result')))).map((r) => r.result);
-    return combine(qos, opts, sentByPublisher, results);
+    return { result: combine(qos, opts, sentByPublisher, results), busiestThread: Math.round(busiestThread * 100) / 100, load };
   } finally {
     await Promise.all(
       workers.map(async (w) => {

@@ -8,8 +8,6 @@ import type { Qos } from '../protocol/types.js';
 
 /** Payload header: publisher id (u32), sequence (u32), send time in ms since the epoch (f64). */
 export const HEADER_BYTES = 16;
-/** Publisher ids with this bit set mark warm-up traffic, which subscribers ignore. */
-export const WARMUP_FLAG = 0x8000_0000;
 
 export function writeHeader(buf: Buffer, publisher: number, seq: number, sentAtMs: number): void {
   buf.writeUInt32BE(publisher >>> 0, 0);

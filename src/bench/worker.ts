@@ -16,7 +16,7 @@ import { isCliError, NetworkError, TimeoutError } from '../errors.js';
 import { refusedError } from '../connection/explain.js';
 import type { Qos } from '../protocol/types.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
-import { emptyBuckets, encodeHistogram, HEADER_BYTES, newHistogram, recordBucket, SequenceTracker, WARMUP_FLAG, writeHeader } from './stats.js';
+import { emptyBuckets, encodeHistogram, HEADER_BYTES, newHistogram, recordBucket, SequenceTracker, writeHeader } from './stats.js';
 
 const port = parentPort;
 if (port === null) throw new Error('bench worker must run in a worker thread');
@@ -45,23 +45,20 @@ function onMessage(trackers: Map<number, SequenceTracker>, packet: IPublishPacke
 }
 
 function record(trackers: Map<number, SequenceTracker>, payload: Buffer): void {
-  if (payload.length >= HEADER_BYTES) {
-    const publisher = payload.readUInt32BE(0);
-    if ((publisher & WARMUP_FLAG) === 0) {
-      const at = now();
-      received++;
-      lastReceiveAtMs = at;
-      let t = trackers.get(publisher);
-      if (t === undefined) {
-        t = new SequenceTracker();
-        trackers.set(publisher, t);
-      }
-      if (t.record(payload.readUInt32BE(4))) {
-        const us = Math.max(1, Math.round((at - payload.readDoubleBE(8)) * 1000));
-        latency.recordValue(us);
-        if (plan.bucketLatency) recordBucket(latencyBuckets, us);
-      }
-    }
+  if (payload.length < HEADER_BYTES) return;
+  const publisher = payload.readUInt32BE(0);
+  const at = now();
+  received++;
+  lastReceiveAtMs = at;
+  let t = trackers.get(publisher);
+  if (t === undefined) {
+    t = new SequenceTracker();
+    trackers.set(publisher, t);
+  }
+  if (t.record(payload.readUInt32BE(4))) {
+    const us = Math.max(1, Math.round((at - payload.readDoubleBE(8)) * 1000));
+    latency.recordValue(us);
+    if (plan.bucketLatency) recordBucket(latencyBuckets, us);
   }
 }
 
@@ -137,16 +134,6 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
   const stall = watchStall(pub);
   /** Waiting for the broker ends when it stopped acknowledging or the connection ended. */
   const gone = Promise.race([stall.stalled, session.ended.then(() => 'ended' as const)]);
-  const warmupEnd = now() + plan.warmupMs;
-  for (let w = 0; now() < warmupEnd && !stopping; w++) {
-    writeHeader(payload, (id | WARMUP_FLAG) >>> 0, w, now());
-    if (!pub.hasRoom()) {
-      pub.flush();
-      if ((await Promise.race([pub.room().then(() => 'room' as const), gone])) !== 'room') break;
-    }
-    pub.publish(topic, payload, plan.qos, false, -1);
-  }
-  await Promise.race([pub.drained(), gone]);
   const start = now();
   const end = plan.durationMs === undefined ? Infinity : start + plan.durationMs;
   const limit = plan.messagesPerPublisher ?? Infinity;
@@ -268,7 +255,7 @@ port.on('message', (m: ToWorker) => {
         case 'start': {
           for (const p of publishers) sent[p.id] = 0;
           progress = setInterval(reportProgress, 250);
-          firstPublishAtMs = now() + plan.warmupMs;
+          firstPublishAtMs = now();
           const counts = await Promise.all(publishers.map((p) => runPublisher(p.id, p.session, p.ackTap, sent)));
           publishEndAtMs = now();
           refused = counts.reduce((a, b) => a + b, 0);

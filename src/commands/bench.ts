@@ -2,7 +2,7 @@
 import { fork } from 'node:child_process';
 import { cpus, platform } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { describeEndpoint } from '../protocol/endpoint.js';
 import type { ConnectionFlags } from '../cli/connection-flags.js';
 import { resolveConnection } from '../setup/resolve.js';
@@ -13,16 +13,21 @@ import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { loadBundle } from '../lazy.js';
 import { VERSION } from '../version.js';
-import { SCHEMA_VERSION, warningsFor, windowText, type BenchReport, type ConnectionReport } from '../bench/report.js';
+import { SCHEMA_VERSION, windowText, type BenchReport, type ConnectionReport } from '../bench/report.js';
 import { overheadLines, renderReport, type TableClass } from '../bench/render.js';
 import { renderHtml } from '../bench/html.js';
 import type { BenchMetrics, PassName } from '../bench/metrics.js';
 import { ProgressMeter } from '../bench/progress.js';
-import { measureCpu, runConnectionTest, runPhase, type BenchHooks, type BenchOptions } from '../bench/runner.js';
-import { mergeResults, type QosResult } from '../bench/stats.js';
+import { measureCpu, runConnectionTest, type BenchHooks, type BenchOptions } from '../bench/runner.js';
+import { runRounds } from '../bench/rounds.js';
+import { compareWithQos0, levelsOf, type LevelResult } from '../bench/levels.js';
+import { findListeningProcess } from '../bench/machine.js';
+import { warningsFor } from '../bench/warnings.js';
+import type { ConnectionSpec } from '../protocol/spec.js';
 
 export interface BenchFlags extends ConnectionFlags {
   qos: readonly Qos[];
+  trials: number;
   messages?: number;
   duration?: number;
   size: number;
@@ -45,10 +50,14 @@ export interface BenchFlags extends ConnectionFlags {
 }
 
 /** --drain's default: how long to wait for acknowledgements and the last deliveries after publishing. */
-const DEFAULT_DRAIN_S = 30;
+export const DEFAULT_DRAIN_S = 30;
+/** Each level's time in one saturation trial when neither --messages nor --duration is given. */
+const DEFAULT_TRIAL_SEC = 1.5;
+/** Seconds of traffic each level gets in one equal-rate trial. */
+const LATENCY_TRIAL_SEC = 1;
 
 /** Exit 8: the bench finished, and QoS 1/2 messages were not delivered or clients were dropped. */
-function undeliveredError(results: readonly QosResult[], drainSec: number): CheckFailedError | undefined {
+function undeliveredError(results: readonly LevelResult[], drainSec: number): CheckFailedError | undefined {
   const missing = results.filter((r) => r.qos > 0).reduce((t, r) => t + r.lost, 0);
   const dropped = results.reduce((t, r) => t + r.disconnects, 0);
   if (missing === 0 && dropped === 0) return undefined;
@@ -60,7 +69,7 @@ function undeliveredError(results: readonly QosResult[], drainSec: number): Chec
 }
 
 /** Starts the embedded broker in its own process; resolves with its port and a stop function. */
-function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void> }> {
+function startBrokerProcess(): Promise<{ port: number; pid: number | undefined; stop: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const child = fork(join(__dirname, 'broker-child.mjs'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     const timer = setTimeout(() => {
@@ -71,6 +80,7 @@ function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void>
       clearTimeout(timer);
       resolve({
         port: m.port,
+        pid: child.pid,
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null) return done();
@@ -87,14 +97,21 @@ function startBrokerProcess(): Promise<{ port: number; stop: () => Promise<void>
   });
 }
 
+/** A broker on this machine (loopback or a Unix socket), found by its listening socket, for its CPU time. */
+function localBrokerPid(spec: ConnectionSpec): number | undefined {
+  if (spec.unixPath !== undefined) return findListeningProcess({ path: spec.unixPath });
+  const loopback = /^(127\.|::1$|\[::1\]$|localhost$)/.test(spec.host);
+  return loopback && spec.proxy === undefined ? findListeningProcess({ port: spec.port }) : undefined;
+}
+
 /** The terminal's width for stdout, or COLUMNS, or no limit (a pipe or a file). */
-function outputColumns(): number | undefined {
+export function outputColumns(): number | undefined {
   if (process.stdout.isTTY && process.stdout.columns > 0) return process.stdout.columns;
   const env = Number(process.env['COLUMNS']);
   return Number.isInteger(env) && env > 0 ? env : undefined;
 }
 
-async function render(term: Terminal, report: BenchReport): Promise<string> {
+export async function render(term: Terminal, report: BenchReport): Promise<string> {
   const esm = loadBundle<typeof import('../esm-import.js')>('esm-import');
   const { default: Table } = await esm.importModule<{ default: TableClass }>('cli-table3');
   const e = report.environment;
@@ -108,13 +125,11 @@ async function render(term: Terminal, report: BenchReport): Promise<string> {
   });
 }
 
-/** Seconds of traffic each level gets in the equal-rate latency pass. */
-const LATENCY_PASS_SEC = 5;
 /** The equal-rate pass runs at this share of the slowest level's saturation throughput, so every level sustains it. */
 const LATENCY_RATE_SHARE = 0.5;
 
 /** Half the slowest level's throughput, rounded down to two significant digits (12,345 -> 6,100). */
-export function defaultLatencyRate(results: readonly QosResult[]): number | undefined {
+export function defaultLatencyRate(results: readonly LevelResult[]): number | undefined {
   const slowest = Math.min(...results.map((r) => r.msgsPerSec));
   if (!Number.isFinite(slowest) || slowest <= 0) return undefined;
   const target = slowest * LATENCY_RATE_SHARE;
@@ -129,11 +144,13 @@ export async function runBench(flags: BenchFlags): Promise<void> {
   if (flags.html !== undefined && flags.connections !== undefined) throw new UsageError('--html draws throughput and latency: it does not apply to --connections');
   if (flags.size < 16) throw new UsageError('--size must be at least 16 bytes: each payload carries publisher id, sequence and send time');
   let stopBroker: (() => Promise<void>) | undefined;
+  let brokerPid: number | undefined;
   let connFlags = flags;
   if (flags.embedded === true) {
     if (flags.host !== undefined || flags.port !== undefined || flags.url !== undefined || flags.unix !== undefined) throw new UsageError('--embedded runs its own broker: drop -h, -p, -L and --unix');
     const b = await startBrokerProcess();
     stopBroker = b.stop;
+    brokerPid = b.pid;
     connFlags = { ...flags, host: '127.0.0.1', port: b.port, embedded: false };
   }
   let metrics: BenchMetrics | undefined;
@@ -192,70 +209,83 @@ export async function runBench(flags: BenchFlags): Promise<void> {
       await probe.close();
       const opts: BenchOptions = {
         qos: flags.qos,
-        messages: flags.duration === undefined ? (flags.messages ?? 100_000) : undefined,
-        durationSec: flags.duration,
+        messages: flags.messages,
+        durationSec: flags.messages === undefined ? (flags.duration ?? DEFAULT_TRIAL_SEC) : undefined,
         size: flags.size,
         publishers: flags.publishers,
         subscribers: flags.subscribers,
         rate: flags.rate,
         inflight: flags.inflight,
         topicPrefix: flags.topic,
-        warmupSec: flags.warmup,
         drainSec: flags.drain ?? DEFAULT_DRAIN_S,
         bucketLatency: metrics !== undefined,
+        brokerPid: brokerPid ?? localBrokerPid(spec),
       };
-      let phaseError: unknown;
-      /** One pass: every level in turn with these options; stops at the first failure, keeping the levels done. */
-      const pass = async (o: BenchOptions, passName: PassName, label: (qos: Qos) => string): Promise<QosResult[]> => {
-        const out: QosResult[] = [];
-        for (const qos of o.qos) {
-          if (halted || phaseError !== undefined) break;
+      /** One phase's hooks: the progress line and the live metrics. */
+      const phaseHooks =
+        (o: BenchOptions, passName: PassName | 'warm-up', label: (qos: Qos) => string, rounds: number) =>
+        (qos: Qos, round: number): BenchHooks => {
           const meter = new ProgressMeter(
-            { label: label(qos), subscribers: o.subscribers, messages: o.messages === undefined ? undefined : Math.ceil(o.messages / Math.max(1, o.publishers)) * o.publishers, durationSec: o.durationSec },
-            Date.now() + o.warmupSec * 1000,
+            {
+              label: `${passName === 'warm-up' ? 'warm-up' : rounds > 1 ? `trial ${round}/${rounds}` : ''} ${label(qos)}`.trim(),
+              subscribers: o.subscribers,
+              messages: o.messages === undefined ? undefined : Math.ceil(o.messages / Math.max(1, o.publishers)) * o.publishers,
+              durationSec: o.durationSec,
+            },
+            Date.now(),
           );
-          const hooks: BenchHooks = {
+          if (passName !== 'warm-up') metrics?.phaseStarted(passName, qos);
+          return {
             onProgress: (p) => {
-              metrics?.progress(passName, p.qos, p.sent, p.received, p.latency);
+              if (passName !== 'warm-up') metrics?.progress(passName, p.qos, p.sent, p.received, p.latency);
               if (showProgress) process.stderr.write(`\r\x1b[K${meter.line(Date.now(), p.sent, p.received, process.stderr.columns)}`);
             },
             halted: () => halted,
             onHaltRequest: (fn) => (haltWorkers = fn),
             onConnected: (n) => metrics?.connected(n),
           };
-          try {
-            out.push(await runPhase(spec, o, qos, hooks));
-          } catch (err) {
-            // The finished levels are still worth printing; the error follows the report.
-            phaseError = err;
-            metrics?.refused(err instanceof Error ? err.message : String(err));
-          } finally {
-            if (showProgress) process.stderr.write('\r\x1b[K');
-          }
-        }
-        return out;
+        };
+      const rounds = async (o: BenchOptions, passName: PassName | 'warm-up', n: number, label: (qos: Qos) => string) => {
+        const outcome = await runRounds(spec, o, n, { phase: phaseHooks(o, passName, label, n), halted: () => halted });
+        if (showProgress) process.stderr.write('\r\x1b[K');
+        if (outcome.error !== undefined) metrics?.refused(outcome.error instanceof Error ? outcome.error.message : String(outcome.error));
+        return outcome;
       };
       let latencyPass = null as BenchReport['latencyPass'];
+      let phaseError: unknown;
       const { value: results, cpu } = await measureCpu(async () => {
-        const saturation = await pass(opts, 'saturation', (qos) => `QoS ${qos}${opts.rate === undefined ? '' : ` at ${opts.rate.toLocaleString('en-US')} msg/s`}`);
-        // Latency compared at one rate every level sustains: at saturation it measures the queue, not the protocol.
-        const rate = flags.latencyRate ?? defaultLatencyRate(saturation);
-        if (opts.rate === undefined && opts.subscribers > 0 && rate !== undefined && rate > 0 && saturation.length === opts.qos.length && !halted && phaseError === undefined) {
-          const messages = Math.max(1, Math.min(opts.messages ?? Number.MAX_SAFE_INTEGER, Math.round(rate * LATENCY_PASS_SEC)));
-          const results = await pass({ ...opts, rate, messages, durationSec: undefined }, 'equal-rate', (qos) => `QoS ${qos} @ ${rate.toLocaleString('en-US')}/s`);
-          if (results.length > 0) latencyPass = { rate, results };
+        // Unmeasured: the broker, the JIT and the page cache warm up before the first trial counts.
+        if (flags.warmup > 0) {
+          const warm = await rounds({ ...opts, messages: undefined, durationSec: flags.warmup }, 'warm-up', 1, (qos) => `QoS ${qos}`);
+          phaseError = warm.error;
         }
-        return saturation;
+        if (phaseError !== undefined) return [];
+        const saturation = await rounds(opts, 'saturation', flags.trials, (qos) => `QoS ${qos}${opts.rate === undefined ? '' : ` at ${opts.rate.toLocaleString('en-US')} msg/s`}`);
+        phaseError = saturation.error;
+        const levels = levelsOf(opts.qos, saturation.trials);
+        // Latency compared at one rate every level sustains: at saturation it measures the queue, not the protocol.
+        const rate = flags.latencyRate ?? defaultLatencyRate(levels);
+        const complete = levels.length === opts.qos.length && levels.every((l) => l.trials.length === flags.trials);
+        if (opts.rate === undefined && opts.subscribers > 0 && rate !== undefined && rate > 0 && complete && !halted && phaseError === undefined) {
+          const messages = Math.max(1, Math.min(opts.messages ?? Number.MAX_SAFE_INTEGER, Math.round(rate * LATENCY_TRIAL_SEC)));
+          const equal = await rounds({ ...opts, rate, messages, durationSec: undefined }, 'equal-rate', flags.trials, (qos) => `QoS ${qos} @ ${rate.toLocaleString('en-US')}/s`);
+          phaseError = equal.error;
+          const equalLevels = levelsOf(opts.qos, equal.trials);
+          if (equalLevels.length > 0) latencyPass = { rate, results: equalLevels };
+        }
+        return levels;
       });
       const report: BenchReport = {
         tool: 'mqtt-tool', schemaVersion: SCHEMA_VERSION, version: VERSION, kind: 'throughput', startedAt, interrupted: halted,
         parameters: {
-          qos: opts.qos, messages: opts.messages, durationSec: opts.durationSec, size: opts.size, publishers: opts.publishers,
-          subscribers: opts.subscribers, rate: opts.rate, inflight: opts.inflight, warmupSec: opts.warmupSec, drainSec: opts.drainSec,
+          qos: opts.qos, trials: flags.trials, messages: opts.messages, durationSec: opts.durationSec, size: opts.size, publishers: opts.publishers,
+          subscribers: opts.subscribers, rate: opts.rate, inflight: opts.inflight, warmupSec: flags.warmup, drainSec: opts.drainSec,
           receiveMaximum, latencyRate: latencyPass?.rate,
         },
-        environment, results, latencyPass, clientCpu: cpu,
-        warnings: warningsFor([...results, ...(latencyPass?.results ?? [])], cpu, flags.embedded === true, opts.drainSec),
+        environment, results, latencyPass,
+        comparisons: compareWithQos0(results, latencyPass?.results ?? null),
+        clientCpu: cpu,
+        warnings: warningsFor({ saturation: results, equalRate: latencyPass?.results ?? [], clientCpu: cpu, embedded: flags.embedded === true, drainSec: opts.drainSec, trials: flags.trials }),
       };
       await emit(flags, term, report, () => render(term, report));
       if (phaseError !== undefined) throw phaseError;
@@ -270,7 +300,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
   }
 }
 
-function writeOutput(flag: string, file: string, text: string): void {
+export function writeOutput(flag: string, file: string, text: string): void {
   try {
     writeFileSync(file, text);
   } catch (err) {
@@ -279,8 +309,8 @@ function writeOutput(flag: string, file: string, text: string): void {
 }
 
 /** The --html page of a throughput report. */
-function writeHtml(file: string, report: BenchReport): void {
-  writeOutput('--html', file, renderHtml(report, overheadLines(report.results, report.latencyPass)));
+export function writeHtml(file: string, report: BenchReport): void {
+  writeOutput('--html', file, renderHtml(report, overheadLines(report)));
 }
 
 async function emit(flags: BenchFlags, term: Terminal, report: BenchReport | ConnectionReport, human: () => Promise<string> | string): Promise<void> {
@@ -288,7 +318,7 @@ async function emit(flags: BenchFlags, term: Terminal, report: BenchReport | Con
   if (flags.out !== undefined) writeOutput('--out', flags.out, json);
   if (flags.html !== undefined && report.kind === 'throughput') writeHtml(flags.html, report);
   process.stdout.write(flags.json === true ? json : await human());
-  for (const w of report.warnings) term.warn(w);
+  for (const w of report.warnings) term.warn(w.message);
 }
 
 function renderConnections(r: ConnectionReport): string {
@@ -300,50 +330,4 @@ function renderConnections(r: ConnectionReport): string {
     ...Object.entries(c.failures).map(([reason, n]) => `  ${n} x ${reason}`),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** `bench merge a.json b.json ...`: runs made at the same time on several load generators. */
-export async function runBenchMerge(files: string[], flags: { json?: boolean; html?: string; color: boolean }): Promise<void> {
-  const term = createTerminal(flags.color);
-  if (files.length === 0) throw new UsageError('bench merge needs at least one JSON report (from bench --json or --out)');
-  const reports = files.map((f) => {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read '${f}': ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    try {
-      const r = JSON.parse(text) as BenchReport;
-      if (r.tool !== 'mqtt-tool' || r.kind !== 'throughput' || !Array.isArray(r.results)) throw new Error('shape');
-      return r;
-    } catch {
-      throw new UsageError(`'${f}' is not a bench report: expected the JSON written by mqtt-tool bench --json or --out`);
-    }
-  });
-  const mergePass = (passes: ReadonlyArray<readonly QosResult[]>): QosResult[] => {
-    const byQos = new Map<number, QosResult[]>();
-    for (const pass of passes) for (const q of pass) byQos.set(q.qos, [...(byQos.get(q.qos) ?? []), q]);
-    return [...byQos.keys()].sort().map((q) => mergeResults(byQos.get(q) as QosResult[]));
-  };
-  const results = mergePass(reports.map((r) => r.results));
-  // Schema 1 reports have no latency pass; the merged one has it only when every run had it at the same rate.
-  const passes = reports.map((r) => r.latencyPass ?? null);
-  const rates = new Set(passes.map((l) => l?.rate));
-  const latencyPass: BenchReport['latencyPass'] =
-    passes.every((l) => l !== null) && rates.size === 1 ? { rate: (passes[0] as { rate: number }).rate * reports.length, results: mergePass(passes.map((l) => (l as { results: QosResult[] }).results)) } : null;
-  const first = reports[0] as BenchReport;
-  const merged: BenchReport = {
-    ...first,
-    startedAt: reports.map((r) => r.startedAt).sort()[0] as string,
-    interrupted: reports.some((r) => r.interrupted),
-    parameters: { ...first.parameters, mergedFrom: files.length, publishers: reports.reduce((t, r) => t + Number(r.parameters['publishers'] ?? 0), 0) },
-    schemaVersion: SCHEMA_VERSION,
-    results,
-    latencyPass,
-    clientCpu: null,
-    warnings: warningsFor(results, null, first.environment.embedded, Number(first.parameters['drainSec'] ?? DEFAULT_DRAIN_S)),
-  };
-  if (flags.html !== undefined) writeHtml(flags.html, merged);
-  process.stdout.write(flags.json === true ? `${JSON.stringify(merged, null, 2)}\n` : await render(term, merged));
 }

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import Table from 'cli-table3';
-import { warningsFor, windowText, type BenchReport } from '../../src/bench/report.js';
+import { windowText, type BenchReport } from '../../src/bench/report.js';
+import { warningsFor } from '../../src/bench/warnings.js';
+import { compareWithQos0, summarizeLevel, type LevelResult, type TrialResult } from '../../src/bench/levels.js';
 import { overheadLines, renderReport, renderTable, type TableClass } from '../../src/bench/render.js';
 import { fitLine, ProgressMeter } from '../../src/bench/progress.js';
 import { niceTicks, percentileCurve, renderHtml } from '../../src/bench/html.js';
@@ -92,19 +94,28 @@ describe('histograms', () => {
   });
 });
 
+/** A level of one trial per entry of `rates` (each trial with the same latencies). */
+function level(qos: 0 | 1 | 2, values: number[], over: Partial<QosResult> = {}, rates?: number[]): LevelResult {
+  const base = result(qos, values, over);
+  const trials: TrialResult[] = (rates ?? [base.msgsPerSec]).map((msgsPerSec, i) => ({ ...base, msgsPerSec, round: i + 1, busiestThread: 0.3, otherCores: 0, steal: 0, brokerCores: null }));
+  return summarizeLevel(trials);
+}
+
 describe('report', () => {
-  const report = (results: QosResult[], latencyPass: BenchReport['latencyPass'], over: Partial<BenchReport['parameters']> = {}): BenchReport => ({
-    tool: 'mqtt-tool', schemaVersion: 2, version: '0.1.0', kind: 'throughput', startedAt: '2026-11-26T00:00:00Z', interrupted: false,
-    parameters: { qos: [0, 1, 2], messages: 60_000, size: 64, publishers: 1, subscribers: 1, ...over },
+  const report = (results: LevelResult[], latencyPass: BenchReport['latencyPass'], over: Partial<BenchReport['parameters']> = {}): BenchReport => ({
+    tool: 'mqtt-tool', schemaVersion: 3, version: '0.1.0', kind: 'throughput', startedAt: '2026-11-26T00:00:00Z', interrupted: false,
+    parameters: { qos: [0, 1, 2], messages: 60_000, size: 64, publishers: 1, subscribers: 1, trials: results[0]?.trials.length ?? 1, ...over },
     environment: { broker: 'mqtt://127.0.0.1:1883', embedded: false, protocolVersion: 5, node: 'v20', cpus: 2, platform: 'linux' },
-    results, latencyPass, clientCpu: { userSec: 1.5, systemSec: 0.5, utilization: 0.4 }, warnings: [],
+    results, latencyPass, comparisons: compareWithQos0(results, latencyPass?.results ?? null), clientCpu: { userSec: 1.5, systemSec: 0.5, utilization: 0.4 }, warnings: [],
   });
+  const rounds = (x: number): number[] => [x, x * 1.02, x * 0.98, x * 1.01, x * 0.99, x * 1.03];
+  const otherRounds = (x: number): number[] => [x * 1.01, x * 0.99, x * 1.02, x, x * 1.03, x * 0.97];
   const saturation = [
-    result(0, [34_000, 36_000], { msgsPerSec: 81_743, sent: 60_000, received: 60_000, ackLatencyMs: null }),
-    result(1, [22_000, 25_000], { msgsPerSec: 43_081, sent: 60_000, received: 60_000, ackLatencyMs: summarize(newHistogram()) }),
-    result(2, [5_000, 8_000], { msgsPerSec: 24_454, sent: 60_000, received: 60_000, grantedQos: 2 }),
+    level(0, [34_000, 36_000], { sent: 60_000, received: 60_000, ackLatencyMs: null }, rounds(81_743)),
+    level(1, [22_000, 25_000], { sent: 60_000, received: 60_000, ackLatencyMs: summarize(newHistogram()) }, otherRounds(43_081)),
+    level(2, [5_000, 8_000], { sent: 60_000, received: 60_000, grantedQos: 2 }, otherRounds(24_454)),
   ];
-  const equalRate = { rate: 12_000, results: [result(0, [900, 2_000]), result(1, [1_500, 4_000]), result(2, [2_200, 6_100])] };
+  const equalRate = { rate: 12_000, results: [level(0, [900, 2_000], {}, rounds(12_000)), level(1, [1_500, 4_000], {}, rounds(12_000)), level(2, [2_200, 6_100], {}, rounds(12_000))] };
   const render = (r: BenchReport, columns: number | undefined): string =>
     renderReport({ report: r, header: 'mqtt-tool bench 0.1.0: mqtt://127.0.0.1:1883 (MQTT 5)', window: '1000 (200 at QoS 2)', columns, Table: Table as unknown as TableClass, style: { bold: (x) => x } });
 
@@ -114,50 +125,68 @@ describe('report', () => {
     for (const unit of ['msg/s', 'MB/s', 'sent msgs', 'missing msgs', 'p50 ms', 'p99.9 ms', 'max ms']) expect(text).toContain(unit);
     expect(text).toContain('Latency at 12,000 msg/s for every level');
   });
+  test('medians with their 95 % intervals in the tables', () => {
+    const text = render(report(saturation, equalRate), 200);
+    expect(text).toContain('82,152 (80,108–84,195)');
+    expect(text).toContain('6 trials of 60,000 messages per QoS');
+  });
   test('one row per QoS when it fits, one column per QoS at 80 columns and below, one line per figure when even that does not fit', () => {
-    const measures = [{ label: 'msg/s', value: (r: QosResult) => String(r.msgsPerSec) }, { label: 'p99.9 latency ms', value: () => '1.00' }];
+    const measures = [{ label: 'msg/s', value: (r: LevelResult) => String(r.msgsPerSec) }, { label: 'p99.9 latency ms', value: () => '1.00' }];
     const T = Table as unknown as TableClass;
     expect(renderTable(saturation, measures, 200, T, { bold: (x) => x }).layout).toBe('rows');
-    const wide = render(report(saturation, equalRate), 200);
+    const wide = render(report(saturation, equalRate), 250);
     expect(wide).toMatch(/│ QoS\s+│\s+msg\/s/);
     const narrow = render(report(saturation, equalRate), 80);
     expect(narrow).toMatch(/│\s+│\s+QoS 0 │\s+QoS 1 │\s+QoS 2 │/);
     expect(renderTable(saturation, measures, 20, T, { bold: (x) => x })).toMatchObject({ layout: 'lines' });
   });
-  test('the overhead in words, latency from the equal-rate pass', () => {
-    expect(overheadLines(saturation, equalRate)).toEqual([
-      'QoS 1 runs at 0.53x the throughput of QoS 0 and adds 0.60 ms at p50 and 2.00 ms at p99, at 12,000 msg/s.',
-      'QoS 2 runs at 0.30x the throughput of QoS 0 and adds 1.30 ms at p50 and 4.10 ms at p99, at 12,000 msg/s.',
+  test('the overhead in words: a verdict with its interval, latency from the equal-rate pass', () => {
+    expect(overheadLines(report(saturation, equalRate))).toEqual([
+      'QoS 1 is slower than QoS 0: 0.53x its throughput, 95 % interval 0.50x–0.55x over 6 rounds.',
+      '  At 12,000 msg/s, QoS 1 against QoS 0: adds 0.60 ms at p50 (+0.60 to +0.60 ms); adds 2.00 ms at p99 (+2.00 to +2.00 ms).',
+      'QoS 2 is slower than QoS 0: 0.30x its throughput, 95 % interval 0.28x–0.31x over 6 rounds.',
+      '  At 12,000 msg/s, QoS 2 against QoS 0: adds 1.30 ms at p50 (+1.30 to +1.30 ms); adds 4.10 ms at p99 (+4.10 to +4.10 ms).',
     ]);
     // Without an equal-rate pass, saturation latencies are compared and said to be queueing.
-    expect(overheadLines(saturation, null)[1]).toBe('QoS 2 runs at 0.30x the throughput of QoS 0 and takes 29.0 ms less at p50 and 28.0 ms less at p99 (both at saturation: mostly queueing, not the protocol).');
+    expect(overheadLines(report(saturation, null))[3]).toBe('  At saturation (mostly queueing, not the protocol), QoS 2 against QoS 0: takes 29.0 ms less at p50 (−29.0 to −29.0 ms); takes 28.0 ms less at p99 (−28.0 to −28.0 ms).');
+  });
+  test('no verdict where the interval spans no difference, and none without an interval', () => {
+    const same = [level(0, [1000], {}, [100, 104, 96, 102, 98, 101]), level(1, [1000], {}, [99, 105, 97, 101, 97, 102])];
+    const [line] = overheadLines(report(same, null));
+    expect(line).toMatch(/^QoS 1: no measurable throughput difference from QoS 0: 1\.00x, 95 % interval 0\.\d\dx–1\.0\dx over 6 rounds; /);
+    const once = [level(0, [1000], {}, [100]), level(1, [1000], {}, [50])];
+    expect(overheadLines(report(once, null))[0]).toBe('QoS 1: no measurable throughput difference from QoS 0: 0.50x; one round: no interval.');
   });
   test('publish-only runs (nothing received) show no latency table and no latency in the overhead', () => {
-    const none = [result(0, [], { msgsPerSec: 1000 }), result(1, [], { msgsPerSec: 500 })];
+    const none = [level(0, [], { msgsPerSec: 1000 }), level(1, [], { msgsPerSec: 500 })];
     const text = render(report(none, null, { subscribers: 0 }), 120);
     expect(text).not.toContain('Latency');
-    expect(text).toContain('QoS 1 runs at 0.50x the throughput of QoS 0.');
+    expect(text).toContain('QoS 1: no measurable throughput difference from QoS 0: 0.50x; one round: no interval.');
     expect(text).toContain('1 publisher, 0 subscribers, 64-byte payloads, 60,000 messages per QoS');
   });
   test('a downgraded level is named as such', () => {
-    expect(render(report([result(2, [1], { grantedQos: 1 })], null), 120)).toMatch(/│ 2 \(as 1\)/);
+    expect(render(report([level(2, [1], { grantedQos: 1 })], null), 120)).toMatch(/│ 2 \(as 1\)/);
   });
-  test('warnings: saturation, embedded broker, undelivered, downgrades, disconnect reasons', () => {
-    const w = warningsFor(
-      [result(1, [1], { lost: 2 }), result(2, [1], { grantedQos: 1, disconnects: 1, disconnectReasons: ['the broker disconnected us: Quota exceeded (0x97)'] })],
-      { userSec: 1, systemSec: 1, utilization: 0.95 },
-      true,
-      12,
-    ).join('\n');
-    expect(w).toMatch(/95% of all cores/);
-    expect(w).toMatch(/embedded/);
-    expect(w).toContain('QoS 1: 2 deliveries had not arrived within 12 s after the last publish (--drain)');
-    expect(w).toContain('QoS 2: downgraded to 1 by the broker');
-    expect(w).toContain('QoS 2: 1 client was disconnected during the run: the broker disconnected us: Quota exceeded (0x97)');
+  test('warnings: codes and words for saturation, embedded broker, undelivered, downgrades, disconnect reasons', () => {
+    const w = warningsFor({
+      saturation: [level(1, [1], { lost: 2 }), level(2, [1], { grantedQos: 1, disconnects: 1, disconnectReasons: ['the broker disconnected us: Quota exceeded (0x97)'] })],
+      equalRate: [],
+      clientCpu: { userSec: 1, systemSec: 1, utilization: 0.95 },
+      embedded: true,
+      drainSec: 12,
+      trials: 1,
+    });
+    const text = w.map((x) => `${x.code}: ${x.message}`).join('\n');
+    expect(text).toMatch(/client-bound: .*95% of all cores/);
+    expect(text).toMatch(/embedded-broker: /);
+    expect(text).toContain('few-trials: 1 trial per level: a 95 % interval needs 6');
+    expect(text).toContain('undelivered: QoS 1: 2 deliveries had not arrived within 12 s after the last publish (--drain)');
+    expect(text).toContain('downgraded: QoS 2: downgraded to 1 by the broker');
+    expect(text).toContain('disconnected: QoS 2: 1 client was disconnected during the run: the broker disconnected us: Quota exceeded (0x97)');
   });
   test('a level downgraded in both passes is warned about once', () => {
-    const downgraded = result(2, [1], { grantedQos: 1 });
-    expect(warningsFor([downgraded, downgraded], null, false, 30)).toHaveLength(1);
+    const downgraded = level(2, [1], { grantedQos: 1 });
+    expect(warningsFor({ saturation: [downgraded], equalRate: [downgraded], clientCpu: null, embedded: false, drainSec: 30, trials: 6 })).toHaveLength(1);
   });
 });
 
@@ -212,7 +241,7 @@ describe('html', () => {
   });
   test('the page is self-contained and escapes what it shows', () => {
     const html = renderHtml(
-      { tool: 'mqtt-tool', schemaVersion: 2, version: '0.1.0', kind: 'throughput', startedAt: 'now', interrupted: false, parameters: { publishers: 1, subscribers: 1, size: 64, messages: 10 }, environment: { broker: 'mqtt://<x>', embedded: false, protocolVersion: 5, node: 'v20', cpus: 2, platform: 'linux' }, results: [result(0, [1000, 2000])], latencyPass: null, clientCpu: null, warnings: [] },
+      { tool: 'mqtt-tool', schemaVersion: 2, version: '0.1.0', kind: 'throughput', startedAt: 'now', interrupted: false, parameters: { publishers: 1, subscribers: 1, size: 64, messages: 10 }, environment: { broker: 'mqtt://<x>', embedded: false, protocolVersion: 5, node: 'v20', cpus: 2, platform: 'linux' }, results: [level(0, [1000, 2000])], latencyPass: null, comparisons: [], clientCpu: null, warnings: [] },
       [],
     );
     expect(html).toContain('mqtt://&lt;x&gt;');
@@ -220,20 +249,20 @@ describe('html', () => {
     expect(html.match(/class="curve"/g)).toHaveLength(1);
   });
   test('the page says what the terminal says: the window as capped, both passes\' amounts, milliseconds to three figures, no clipped label', () => {
-    const fast = result(0, [1043, 2000], { msgsPerSec: 47_025 });
-    const slow = result(1, [1500, 2500], { msgsPerSec: 20_000 });
+    const fast = level(0, [1043, 2000], { msgsPerSec: 47_025 });
+    const slow = level(1, [1500, 2500], { msgsPerSec: 20_000 });
     const html = renderHtml(
       {
         tool: 'mqtt-tool', schemaVersion: 2, version: '0.1.0', kind: 'throughput', startedAt: 'now', interrupted: false,
         parameters: { publishers: 1, subscribers: 1, size: 64, messages: 20_000, qos: [0, 1], receiveMaximum: 20 },
         environment: { broker: 'mqtt://x', embedded: false, protocolVersion: 5, node: 'v20', cpus: 2, platform: 'linux' },
-        results: [fast, slow], latencyPass: { rate: 9_500, results: [result(0, [1000], { sent: 9_500 }), result(1, [1000], { sent: 9_500 })] }, clientCpu: null, warnings: [],
+        results: [fast, slow], latencyPass: { rate: 9_500, results: [level(0, [1000], { sent: 9_500 }), level(1, [1000], { sent: 9_500 })] }, comparisons: [], clientCpu: null, warnings: [],
       },
       [],
     );
     expect(html).toContain("in-flight window 20 (the broker's Receive Maximum 20 caps it)");
-    expect(html).toContain('20,000 messages per QoS (saturation pass)');
-    expect(html).toContain('9,500 msg/s for every level, 9,500 messages per QoS');
+    expect(html).toContain('20,000 messages per QoS per trial (saturation pass)');
+    expect(html).toContain('9,500 msg/s for every level, 9,500 messages per QoS per trial');
     expect(html).toContain('<td>1.04</td>');
     // The longest bar's label goes inside it; a shorter bar's stays outside.
     expect(html).toMatch(/text-anchor="end" fill="#fff">47,025 msg\/s</);
