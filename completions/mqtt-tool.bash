@@ -8,7 +8,7 @@ _mqtt_tool() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       pub|sub|rr|bench|diagnose|tls-check|broker|profile|completion|help) [[ -z $cmd ]] && cmd="${COMP_WORDS[i]}" ;;
-      merge|list|show) [[ -n $cmd && -z $sub ]] && sub="${COMP_WORDS[i]}" ;;
+      merge|compare|list|show) [[ -n $cmd && -z $sub ]] && sub="${COMP_WORDS[i]}" ;;
     esac
   done
   if [[ -z $cmd ]]; then
@@ -164,6 +164,7 @@ _mqtt_tool() {
     "rr|-o"|"rr|--options-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "rr|-D"|"rr|--property") COMPREPLY=(); return ;;
     "bench|--qos") COMPREPLY=($(compgen -W "0 1 2 0,1,2 1,2" -- "$cur")); return ;;
+    "bench|--trials") COMPREPLY=(); return ;;
     "bench|--messages") COMPREPLY=(); return ;;
     "bench|--duration") COMPREPLY=(); return ;;
     "bench|--size") COMPREPLY=(); return ;;
@@ -210,6 +211,7 @@ _mqtt_tool() {
     "bench|--psk") COMPREPLY=(); return ;;
     "bench|--psk-identity") COMPREPLY=(); return ;;
     "bench merge|--html") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "bench compare|--html") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "diagnose|--test-topic") COMPREPLY=(); return ;;
     "diagnose|-h"|"diagnose|--host") COMPREPLY=(); return ;;
     "diagnose|-p"|"diagnose|--port") COMPREPLY=(); return ;;
@@ -271,8 +273,9 @@ _mqtt_tool() {
     "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -n --null-message -l --stdin-line --jsonl --replay --replay-speed --encode -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --ack-timeout --strict-qos --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --proxy -S --srv --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects -o --options-file -D --property --help" -- "$cur")) ;;
     "sub") COMPREPLY=($(compgen -W "-t --topic -T --filter-out -q --qos -C --count -W --timeout -E --exit-after-subscribe --retained-only --retained-quiet --retained-marker -R --skip-retained --remove-retained --no-local --retain-as-published --retain-handling --user-property -U --unsubscribe -w --watch --random-filter -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --proxy -S --srv --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects -o --options-file -D --property --help" -- "$cur")) ;;
     "rr") COMPREPLY=($(compgen -W "-t --topic -e --response-topic -m --message -f --file -s --stdin-file -n --null-message -q --qos -W --timeout -F --format -v --verbose -N --no-newline --pretty --decode -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --proxy -S --srv --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --will-topic --will-payload --will-qos --will-retain --will-delay -o --options-file -D --property --help" -- "$cur")) ;;
-    "bench") COMPREPLY=($(compgen -W "merge --qos --messages --duration --size --publishers --subscribers --rate --latency-rate --inflight --topic --warmup --drain --connections --connect-rate --json --out --html --metrics-port -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --proxy -S --srv --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
+    "bench") COMPREPLY=($(compgen -W "merge compare --qos --trials --messages --duration --size --publishers --subscribers --rate --latency-rate --inflight --topic --warmup --drain --connections --connect-rate --json --out --html --metrics-port -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --proxy -S --srv --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
     "bench merge") COMPREPLY=($(compgen -W "--json --html --no-color --help" -- "$cur")) ;;
+    "bench compare") COMPREPLY=($(compgen -W "--json --html --no-color --help" -- "$cur")) ;;
     "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --json -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
     "tls-check") COMPREPLY=($(compgen -W "--warn-days --no-mqtt --json -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
     "broker") COMPREPLY=($(compgen -W "-p --port -h --host --help" -- "$cur")) ;;

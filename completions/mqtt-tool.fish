@@ -215,9 +215,11 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s o -l options-file -
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s D -l property -d 'MQTT 5 property: -D COMMAND PROPERTY VALUE, COMMAND connect, publish, subscribe, unsubscribe, disconnect or will; -D COMMAND user-property KEY VALUE (repeatable)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -a merge -d 'combine JSON reports of runs made at the same time on several machines'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -a compare -d 'two saved runs side by side: every figure of B as a ratio of A with its 95 % interval and a verdict'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l qos -d 'QoS levels to run, comma-separated' -x -a '0 1 2 0,1,2 1,2'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l messages -d 'messages per QoS level, across all publishers (default: 100000)' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l duration -d 'run each QoS level for this long instead of --messages' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l trials -d 'measure each level this many times, in rotated rounds; 6 or more give 95 % intervals and verdicts' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l messages -d 'messages per QoS level in each trial, across all publishers' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l duration -d 'each trial runs each QoS level this long instead of --messages (default: 1.5)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l size -d 'payload size (at least 16)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l publishers -d 'publishing clients' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l subscribers -d 'subscribing clients (each receives every message)' -x
@@ -225,7 +227,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l rate -d 'fixed t
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l latency-rate -d 'after the throughput pass, compare latency with every level at this rate (default: half the slowest level\'s throughput; 0: skip)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l inflight -d 'unacknowledged messages per publisher at most (default: 1000; 200 at QoS 2)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l topic -d 'topic prefix for the test traffic' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l warmup -d 'publish this long before measuring' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l warmup -d 'before the first trial, run every level this long, unmeasured (0: none)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l drain -d 'after publishing, wait this long for acknowledgements and the last deliveries (default: 30)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connections -d 'connection test instead: open n clients and report connect times' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connect-rate -d 'connections per second for --connections' -x

@@ -7,7 +7,7 @@ import { trialsToResolve, type Interval } from './intervals.js';
 import type { LatencyChange, RunComparison, RunRef, ThroughputChange } from './compare.js';
 import { fmtInt, fmtMs } from './report.js';
 import { renderGrid, type RenderStyle, type TableClass } from './render.js';
-import { wrap } from '../report/check-report.js';
+import { wrap } from '../io/width.js';
 
 const times = (x: number): string => `${x.toFixed(2)}x`;
 const signedMs = (x: number): string => `${x > 0 ? '+' : x < 0 ? '−' : ''}${fmtMs(Math.abs(x))}`;

@@ -5,7 +5,7 @@
  * never a wrapped line. Pure: the report and the terminal width in, text out (the table class is
  * passed in, so this module loads nothing).
  */
-import { wrap } from '../report/check-report.js';
+import { wrap } from '../io/width.js';
 import { median, trialsToResolve, type Interval } from './intervals.js';
 import type { Comparison, LevelResult } from './levels.js';
 import { fmtInt, fmtMs, qosLabel, type BenchReport } from './report.js';
@@ -139,7 +139,7 @@ export function overheadLines(report: Pick<BenchReport, 'comparisons' | 'latency
   const where = report.latencyPass === null ? 'At saturation (mostly queueing, not the protocol)' : `At ${fmtInt(report.latencyPass.rate)} msg/s`;
   return report.comparisons.flatMap((c) => {
     const latency = [latencyPhrase(c, 'p50'), latencyPhrase(c, 'p99')].filter((x): x is string => x !== undefined);
-    return [throughputSentence(c), ...(latency.length === 0 ? [] : [`  ${where}, QoS ${c.qos} against QoS 0: ${latency.join('; ')}.`])];
+    return [throughputSentence(c), ...(latency.length === 0 ? [] : [`${where}, QoS ${c.qos} against QoS 0: ${latency.join('; ')}.`])];
   });
 }
 

@@ -7,7 +7,8 @@ import { resolveConnection } from '../setup/resolve.js';
 import { requireTopicName } from '../protocol/topics.js';
 import { createTerminal } from '../io/terminal.js';
 import { diagnose } from '../diagnose/run.js';
-import { checkError, renderStep, stepJson, summarize, wrap, type TextLayout } from '../report/check-report.js';
+import { wrap } from '../io/width.js';
+import { checkError, renderStep, stepJson, summarize, type TextLayout } from '../report/check-report.js';
 
 export interface DiagnoseFlags extends ConnectionFlags {
   testTopic: string;

@@ -3,6 +3,7 @@
  * unless it is a TTY; NO_COLOR and --no-color always win.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
+import { wrap } from './width.js';
 
 export interface Terminal {
   /** Styles for stderr. */
@@ -24,6 +25,17 @@ export function colorLevel(isTty: boolean, env: Readonly<Record<string, string |
   return isTty ? 1 : 0;
 }
 
+/**
+ * On a terminal, a stderr line is wrapped at spaces to its width (or COLUMNS when the terminal does
+ * not say), continuation lines indented by two; a pipe or a file gets it whole, for grep.
+ */
+function fitStderr(line: string, prefix: string): string {
+  if (process.stderr.isTTY !== true) return line;
+  const env = Number(process.env['COLUMNS']);
+  const columns = process.stderr.columns > 0 ? process.stderr.columns : Number.isInteger(env) && env > 0 ? env : undefined;
+  return wrap(line, 2, prefix.length, columns);
+}
+
 export function createTerminal(colorFlag: boolean): Terminal {
   const errTty = process.stderr.isTTY === true;
   const err = new Chalk({ level: colorLevel(errTty, process.env, colorFlag) });
@@ -33,7 +45,7 @@ export function createTerminal(colorFlag: boolean): Terminal {
     out,
     stderrIsTty: errTty,
     stdoutColumns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
-    notice: (line) => process.stderr.write(`${err.dim('mqtt-tool:')} ${line}\n`),
-    warn: (line) => process.stderr.write(`${err.yellow('mqtt-tool: warning:')} ${line}\n`),
+    notice: (line) => process.stderr.write(`${err.dim('mqtt-tool:')} ${fitStderr(line, 'mqtt-tool: ')}\n`),
+    warn: (line) => process.stderr.write(`${err.yellow('mqtt-tool: warning:')} ${fitStderr(line, 'mqtt-tool: warning: ')}\n`),
   };
 }

@@ -21,3 +21,21 @@ export function cutToWidth(line: string, width: number): string {
   }
   return `${kept}…`;
 }
+
+/** Words of `text` in lines of at most `columns - indent` characters; a longer word gets a line of its own. */
+export function wrap(text: string, indent: number, firstOffset: number, columns: number | undefined): string {
+  if (columns === undefined) return text;
+  const room = Math.max(20, columns - indent);
+  const lines: string[] = [];
+  let line = '';
+  let limit = Math.max(20, columns - firstOffset);
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > limit) {
+      lines.push(line);
+      line = word;
+      limit = room;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}

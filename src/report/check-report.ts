@@ -4,6 +4,7 @@
  * rule that turns them into an exit code: the first failure's code, else 8 for warnings,
  * else 0. Pure.
  */
+import { wrap } from '../io/width.js';
 import type { ChalkInstance } from 'chalk';
 import { ExitCode, errorForExitCode, type CliError, type ExitCodeValue } from '../errors.js';
 
@@ -53,24 +54,6 @@ export interface TextLayout {
   readonly showMs: boolean;
   /** Terminal columns to wrap at; undefined (a pipe or a file) keeps each line whole for grep. */
   readonly columns: number | undefined;
-}
-
-/** Words of `text` in lines of at most `columns - indent` characters; a longer word gets a line of its own. */
-export function wrap(text: string, indent: number, firstOffset: number, columns: number | undefined): string {
-  if (columns === undefined) return text;
-  const room = Math.max(20, columns - indent);
-  const lines: string[] = [];
-  let line = '';
-  let limit = Math.max(20, columns - firstOffset);
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > limit) {
-      lines.push(line);
-      line = word;
-      limit = room;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  lines.push(line);
-  return lines.join(`\n${' '.repeat(indent)}`);
 }
 
 export function renderStep(style: ChalkInstance, step: CheckStep, layout: TextLayout): string {

@@ -25,6 +25,11 @@ export interface MosquittoOptions {
   /** Reuse a port (restart on the same port). */
   port?: number;
   persistenceDir?: string;
+  /**
+   * No checking proxy in front: clients reach Mosquitto itself. Only for a test that measures the
+   * broker's own process (bench finds it by its listening socket; a proxy would stand in for it).
+   */
+  direct?: boolean;
 }
 
 export interface Mosquitto {
@@ -54,7 +59,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   chmodSync(dir, 0o755);
   // Clients reach a plain listener through a checking proxy on `port`, Mosquitto itself listening on
   // `hidden`; a TLS listener cannot be read in between, so clients reach it directly.
-  const proxied = options.tls === undefined;
+  const proxied = options.tls === undefined && options.direct !== true;
   const hidden = proxied ? await freePort() : (options.port ?? (await freePort()));
   const proxy = proxied ? await startCheckingProxy(hidden, options.port) : undefined;
   const port = proxy?.port ?? hidden;

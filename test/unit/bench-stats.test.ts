@@ -143,12 +143,12 @@ describe('report', () => {
   test('the overhead in words: a verdict with its interval, latency from the equal-rate pass', () => {
     expect(overheadLines(report(saturation, equalRate))).toEqual([
       'QoS 1 is slower than QoS 0: 0.53x its throughput, 95 % interval 0.50x–0.55x over 6 rounds.',
-      '  At 12,000 msg/s, QoS 1 against QoS 0: adds 0.60 ms at p50 (+0.60 to +0.60 ms); adds 2.00 ms at p99 (+2.00 to +2.00 ms).',
+      'At 12,000 msg/s, QoS 1 against QoS 0: adds 0.60 ms at p50 (+0.60 to +0.60 ms); adds 2.00 ms at p99 (+2.00 to +2.00 ms).',
       'QoS 2 is slower than QoS 0: 0.30x its throughput, 95 % interval 0.28x–0.31x over 6 rounds.',
-      '  At 12,000 msg/s, QoS 2 against QoS 0: adds 1.30 ms at p50 (+1.30 to +1.30 ms); adds 4.10 ms at p99 (+4.10 to +4.10 ms).',
+      'At 12,000 msg/s, QoS 2 against QoS 0: adds 1.30 ms at p50 (+1.30 to +1.30 ms); adds 4.10 ms at p99 (+4.10 to +4.10 ms).',
     ]);
     // Without an equal-rate pass, saturation latencies are compared and said to be queueing.
-    expect(overheadLines(report(saturation, null))[3]).toBe('  At saturation (mostly queueing, not the protocol), QoS 2 against QoS 0: takes 29.0 ms less at p50 (−29.0 to −29.0 ms); takes 28.0 ms less at p99 (−28.0 to −28.0 ms).');
+    expect(overheadLines(report(saturation, null))[3]).toBe('At saturation (mostly queueing, not the protocol), QoS 2 against QoS 0: takes 29.0 ms less at p50 (−29.0 to −29.0 ms); takes 28.0 ms less at p99 (−28.0 to −28.0 ms).');
   });
   test('no verdict where the interval spans no difference, and none without an interval', () => {
     const same = [level(0, [1000], {}, [100, 104, 96, 102, 98, 101]), level(1, [1000], {}, [99, 105, 97, 101, 97, 102])];

@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, test } from 'vitest';
-import { checkError, renderStep, stepJson, summarize, wrap, type CheckStep } from '../../src/report/check-report.js';
+import { checkError, renderStep, stepJson, summarize, type CheckStep } from '../../src/report/check-report.js';
+import { wrap } from '../../src/io/width.js';
 import { ExitCode } from '../../src/errors.js';
 
 const plain = new Chalk({ level: 0 });
