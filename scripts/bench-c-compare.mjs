@@ -39,7 +39,8 @@ async function cPipeline(qos, size, extra) {
 }
 async function tool(args) {
   await brokerIdle(broker.pid);
-  const r = spawnSync('node', [BIN, 'bench', ...conn, '--json', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  // One trial and no warm-up round: one run of each side, like for like.
+  const r = spawnSync('node', [BIN, 'bench', ...conn, '--trials', '1', '--warmup', '0', '--json', ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout).results[0];
 }

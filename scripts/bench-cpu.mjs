@@ -43,7 +43,7 @@ try {
         `for i in $(seq ${chunks}); do mosquitto_pub ${c} -t ${topic} -q ${qos} -l < ${lines} || exit 1; done\nwait $sub || exit 1`,
     );
     await brokerIdle(broker.pid);
-    const ours = cpuOf(`node ${BIN} bench ${c} --qos ${qos} --messages ${chunks * CHUNK} --latency-rate 0 --json > /dev/null || exit 1`);
+    const ours = cpuOf(`node ${BIN} bench ${c} --qos ${qos} --messages ${chunks * CHUNK} --trials 1 --warmup 0 --latency-rate 0 --json > /dev/null || exit 1`);
     console.log(`QoS ${qos}: mqtt-tool bench ${fmt(ours)} | mosquitto_pub + mosquitto_sub ${fmt(theirs)} | ratio ${(ours.total / theirs.total).toFixed(2)}x`);
   }
 } finally {

@@ -38,6 +38,7 @@ export function readReport(text: string): ReadOutcome {
   const latencyPass = pass === null ? null : { rate: pass.rate, results: (pass.results as Array<QosResult & Partial<LevelResult>>).map(upgradeLevel) };
   const trials = Math.min(...results.map((l) => l.trials.length));
   const parameters: Record<string, unknown> = { ...raw.parameters, trials };
+  const comparisons = compareWithQos0(results, latencyPass?.results ?? null);
   return {
     ok: true,
     report: {
@@ -45,11 +46,11 @@ export function readReport(text: string): ReadOutcome {
       parameters,
       results,
       latencyPass,
-      comparisons: compareWithQos0(results, latencyPass?.results ?? null),
+      comparisons,
       warnings:
         schema === 3
           ? raw.warnings
-          : warningsFor({ saturation: results, equalRate: latencyPass?.results ?? [], clientCpu: raw.clientCpu ?? null, embedded: raw.environment.embedded === true, drainSec: Number(parameters['drainSec'] ?? 30), trials }),
+          : warningsFor({ saturation: results, equalRate: latencyPass?.results ?? [], clientCpu: raw.clientCpu ?? null, embedded: raw.environment.embedded === true, drainSec: Number(parameters['drainSec'] ?? 30), trials, comparisons }),
     },
   };
 }

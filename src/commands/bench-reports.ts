@@ -44,6 +44,7 @@ export async function runBenchMerge(files: string[], flags: ReportFlags): Promis
     passes.every((l) => l !== null) && rates.size === 1 ? { rate: (passes[0] as { rate: number }).rate * reports.length, results: mergeLevels(passes.map((l) => (l as { results: BenchReport['results'] }).results)) } : null;
   const first = reports[0] as BenchReport;
   const trials = Math.min(...results.map((l) => l.trials.length));
+  const comparisons = compareWithQos0(results, latencyPass?.results ?? null);
   const merged: BenchReport = {
     ...first,
     startedAt: reports.map((r) => r.startedAt).sort()[0] as string,
@@ -52,9 +53,9 @@ export async function runBenchMerge(files: string[], flags: ReportFlags): Promis
     schemaVersion: SCHEMA_VERSION,
     results,
     latencyPass,
-    comparisons: compareWithQos0(results, latencyPass?.results ?? null),
+    comparisons,
     clientCpu: null,
-    warnings: warningsFor({ saturation: results, equalRate: latencyPass?.results ?? [], clientCpu: null, embedded: first.environment.embedded, drainSec: Number(first.parameters['drainSec'] ?? DEFAULT_DRAIN_S), trials }),
+    warnings: warningsFor({ saturation: results, equalRate: latencyPass?.results ?? [], clientCpu: null, embedded: first.environment.embedded, drainSec: Number(first.parameters['drainSec'] ?? DEFAULT_DRAIN_S), trials, comparisons }),
   };
   if (flags.html !== undefined) writeHtml(flags.html, merged);
   process.stdout.write(flags.json === true ? `${JSON.stringify(merged, null, 2)}\n` : await render(term, merged));

@@ -275,6 +275,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         }
         return levels;
       });
+      const comparisons = compareWithQos0(results, latencyPass?.results ?? null);
       const report: BenchReport = {
         tool: 'mqtt-tool', schemaVersion: SCHEMA_VERSION, version: VERSION, kind: 'throughput', startedAt, interrupted: halted,
         parameters: {
@@ -283,9 +284,9 @@ export async function runBench(flags: BenchFlags): Promise<void> {
           receiveMaximum, latencyRate: latencyPass?.rate,
         },
         environment, results, latencyPass,
-        comparisons: compareWithQos0(results, latencyPass?.results ?? null),
+        comparisons,
         clientCpu: cpu,
-        warnings: warningsFor({ saturation: results, equalRate: latencyPass?.results ?? [], clientCpu: cpu, embedded: flags.embedded === true, drainSec: opts.drainSec, trials: flags.trials }),
+        warnings: warningsFor({ saturation: results, equalRate: latencyPass?.results ?? [], clientCpu: cpu, embedded: flags.embedded === true, drainSec: opts.drainSec, trials: flags.trials, comparisons }),
       };
       await emit(flags, term, report, () => render(term, report));
       if (phaseError !== undefined) throw phaseError;

@@ -175,6 +175,7 @@ describe('report', () => {
       embedded: true,
       drainSec: 12,
       trials: 1,
+      comparisons: [],
     });
     const text = w.map((x) => `${x.code}: ${x.message}`).join('\n');
     expect(text).toMatch(/client-bound: .*95% of all cores/);
@@ -186,7 +187,7 @@ describe('report', () => {
   });
   test('a level downgraded in both passes is warned about once', () => {
     const downgraded = level(2, [1], { grantedQos: 1 });
-    expect(warningsFor({ saturation: [downgraded], equalRate: [downgraded], clientCpu: null, embedded: false, drainSec: 30, trials: 6 })).toHaveLength(1);
+    expect(warningsFor({ saturation: [downgraded], equalRate: [downgraded], clientCpu: null, embedded: false, drainSec: 30, trials: 6, comparisons: [] })).toHaveLength(1);
   });
 });
 

@@ -170,7 +170,7 @@ describe('the machine from /proc', () => {
 });
 
 describe('noise and bottleneck warnings', () => {
-  const base = { equalRate: [], clientCpu: null, embedded: false, drainSec: 30, trials: 6 };
+  const base = { equalRate: [], clientCpu: null, embedded: false, drainSec: 30, trials: 6, comparisons: [] };
   test('a quiet run warns of nothing', () => {
     expect(warningsFor({ ...base, saturation: [levelOf(0, [1000, 1020, 980, 1010, 990, 1005])] })).toEqual([]);
   });
@@ -185,5 +185,15 @@ describe('noise and bottleneck warnings', () => {
     const w = warningsFor({ ...base, saturation: [level] });
     expect(w.map((x) => x.code)).toEqual(['machine-busy', 'steal']);
     expect(w[0]?.message).toMatch(/up to 0\.95 cores during 3 of 6 trials/);
+  });
+  test("qos0-tail: QoS 0's p99 beyond doubt above QoS 1's at the same rate (a broker with Nagle's algorithm on)", () => {
+    const q0 = levelOf(0, [100, 100, 100, 100, 100, 100], (r) => [30_000 + r * 100]);
+    const q1 = levelOf(1, [50, 50, 50, 50, 50, 50], (r) => [5_000 + r * 10]);
+    const comparisons = compareWithQos0([q0, q1], [q0, q1]);
+    const w = warningsFor({ ...base, saturation: [q0, q1], equalRate: [q0, q1], comparisons });
+    expect(w.map((x) => x.code)).toEqual(['qos0-tail']);
+    expect(w[0]?.message).toMatch(/QoS 0's p99 \(30\.\d ms\) is above QoS 1's \(5\.\d\d ms\) at the same rate: .*set_tcp_nodelay true/);
+    // Without the equal-rate pass (saturation latencies are queueing), nothing is said.
+    expect(warningsFor({ ...base, saturation: [q0, q1], comparisons: compareWithQos0([q0, q1], null) })).toEqual([]);
   });
 });
