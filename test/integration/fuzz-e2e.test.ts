@@ -29,8 +29,8 @@ const COMMANDS: Array<{ name: string; where: Where; args: (v: '311' | '5') => st
   { name: 'pub -q 2', where: 'answer-publish', args: (v) => ['pub', '-V', v, '-t', 'fz/a', '-m', 'x', '-q', '2', '--ack-timeout', '2'] },
   { name: 'rr', where: 'after-suback', args: () => ['rr', '-V', '5', '-t', 'fz/req', '-e', 'fz/resp', '-m', 'q', '-W', '2'] },
   { name: 'diagnose', where: 'after-suback', args: (v) => ['diagnose', '-V', v, '--connect-timeout', '2'] },
-  { name: 'bench', where: 'after-suback', args: (v) => ['bench', '-V', v, '--qos', '1', '--messages', '40', '--connect-timeout', '2', '--drain', '1', '--json'] },
-  { name: 'bench publishers', where: 'answer-publish', args: (v) => ['bench', '-V', v, '--qos', '2', '--messages', '40', '--connect-timeout', '2', '--drain', '1', '--json'] },
+  { name: 'bench', where: 'after-suback', args: (v) => ['bench', '-V', v, '--qos', '1', '--messages', '40', '--trials', '1', '--warmup', '0', '--connect-timeout', '2', '--drain', '1', '--json'] },
+  { name: 'bench publishers', where: 'answer-publish', args: (v) => ['bench', '-V', v, '--qos', '2', '--messages', '40', '--trials', '1', '--warmup', '0', '--connect-timeout', '2', '--drain', '1', '--json'] },
 ];
 
 /** Good messages around the mutated packet: a subscriber prints each once, whatever comes between. */
