@@ -201,12 +201,15 @@ describe('record and replay', () => {
       for (let i = 0; i < 100 && arrivals.length < 4; i++) await new Promise((res) => setTimeout(res, 20));
       await listener.endAsync();
       expect(arrivals).toHaveLength(4);
-      // The whole span within -10 % / +300 ms of the recorded one, and each gap at least half its recorded length
-      // (a message held up by a busy test machine shortens the next gap, never the span).
+      // The whole span within -10 % / +300 ms of the recorded one, and the middle one of the three gaps near its
+      // recorded length: a message held up by a busy test machine shortens the next gap, never the span, and
+      // one held-up message moves one gap, not the median.
       const span = arrivals[3]! - arrivals[0]!;
       expect(span).toBeGreaterThanOrEqual(3 * gap * 0.9);
       expect(span).toBeLessThanOrEqual(3 * gap + 300);
-      for (let i = 1; i < 4; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(gap * 0.5);
+      const gaps = [1, 2, 3].map((i) => arrivals[i]! - arrivals[i - 1]!).sort((x, y) => x - y);
+      expect(gaps[1]).toBeGreaterThanOrEqual(gap * 0.8);
+      expect(gaps[1]).toBeLessThanOrEqual(gap + 150);
     }
   });
 
