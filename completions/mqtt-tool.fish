@@ -230,11 +230,12 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l topic -d 'topic 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l warmup -d 'before the first trial, run every level this long, unmeasured (0: none)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l drain -d 'after publishing, wait this long for acknowledgements and the last deliveries (default: 30)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connections -d 'connection test instead: open n clients and report connect times' -x
-complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connect-rate -d 'connections per second for --connections' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l connect-rate -d 'connections per second: the ramp before the measured phase (default: all at once), and --connections\' pace (default: 100)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l json -d 'print the report as JSON (with the encoded histograms)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l out -d 'also write the JSON report to a file' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l html -d 'also write a self-contained HTML page: throughput and latency percentile charts per QoS' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l metrics-port -d 'serve live Prometheus metrics on /metrics while bench runs (host default: every interface)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l metrics-hold -d 'keep serving /metrics this long after the run, so the last scrape sees the totals' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
@@ -273,6 +274,12 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l tls13-ciphers -d
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l tls-keylog -d 'append the TLS session secrets to this file (NSS key log format, for Wireshark)' -r -F
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l psk -d 'TLS-PSK key in hexadecimal instead of certificates (TLS 1.2); needs --psk-identity' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l psk-identity -d 'TLS-PSK identity' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l publish-interval -d 'each publisher sends one message every this many milliseconds, from a random start (a device fleet)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l topic-pattern -d 'each publisher\'s topic: %i its number, %c its client id (default: PREFIX/RUN/qQOS/p%i)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l subscribe-filter -d 'what every subscriber subscribes to; $share/GROUP/... makes them one shared group (default: PREFIX/RUN/qQOS/#)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l shard -d 'run share i (from 0) of a run spread over n processes or machines; client numbers are offset, so ids and topics never collide' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l start-at -d 'start the first measured phase at this wall-clock time (ISO 8601 with zone, or epoch seconds), so shards start together' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l source-address -d 'make the connections from these local addresses in turn (comma-separated): past one address pair\'s ephemeral ports' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l test-topic -d 'topic prefix for the round-trip test (a unique level is added)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l check-will -d 'also check that a will is delivered when a client drops'

@@ -21,6 +21,8 @@ const NEEDS = [
   { pkg: 'dante-server', probe: 'test -x /usr/sbin/danted' },
   // bench --html is checked the way a person looks at it: in headless Chromium.
   { pkg: 'chromium', probe: 'test -x /usr/bin/chromium' },
+  // bench --metrics-port across shards is checked by a real Prometheus server, and the scrape configuration by promtool.
+  { pkg: 'prometheus', probe: 'command -v prometheus && command -v promtool' },
 ];
 
 const missing = NEEDS.filter(({ probe }) => spawnSync('sh', ['-c', probe], { stdio: 'ignore' }).status !== 0).map((n) => n.pkg);

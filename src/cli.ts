@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { EXIT_CODE_TABLE, ExitCode, UsageError, isCliError } from './errors.js';
-import { addConnectionOptions, addMessageOutputOptions, addOptionsFileOption, addPayloadOptions, addPropertyOption, addSocketOptions, addReconnectOptions, addTlsOptions, addWillOptions, collect, GROUP_MESSAGE, GROUP_OUTPUT } from './cli/flag-groups.js';
+import { addConnectionOptions, addFleetOptions, addMessageOutputOptions, addOptionsFileOption, addPayloadOptions, addPropertyOption, addSocketOptions, addReconnectOptions, addTlsOptions, addWillOptions, collect, GROUP_MESSAGE, GROUP_OUTPUT } from './cli/flag-groups.js';
 import { parseFactor, parseInteger, parsePercent, parseQos, parseQosList, parseSeconds, parseUserProperty } from './cli/values.js';
 import { parseCodec } from './codecs/spec.js';
 import { VERSION } from './version.js';
@@ -146,11 +146,12 @@ export function buildProgram(): Command {
     .addOption(messageOption('--warmup <seconds>', 'before the first trial, run every level this long, unmeasured (0: none)').argParser((v) => parseSeconds('--warmup', v)).default(0.5))
     .addOption(messageOption('--drain <seconds>', 'after publishing, wait this long for acknowledgements and the last deliveries (default: 30)').argParser((v) => parseSeconds('--drain', v, 0.1)))
     .addOption(messageOption('--connections <n>', 'connection test instead: open n clients and report connect times').argParser((v) => parseInteger('--connections', v, 1, 1_000_000)))
-    .addOption(messageOption('--connect-rate <n>', 'connections per second for --connections').argParser((v) => parseInteger('--connect-rate', v, 1, 1e6)).default(100))
+    .addOption(messageOption('--connect-rate <n>', 'connections per second: the ramp before the measured phase (default: all at once), and --connections\' pace (default: 100)').argParser((v) => parseInteger('--connect-rate', v, 1, 1e6)))
     .addOption(outputOption('--json', 'print the report as JSON (with the encoded histograms)'))
     .addOption(outputOption('--out <file>', 'also write the JSON report to a file'))
     .addOption(outputOption('--html <file>', 'also write a self-contained HTML page: throughput and latency percentile charts per QoS'))
     .addOption(outputOption('--metrics-port <[host:]port>', 'serve live Prometheus metrics on /metrics while bench runs (host default: every interface)'))
+    .addOption(outputOption('--metrics-hold <seconds>', 'keep serving /metrics this long after the run, so the last scrape sees the totals').argParser((v) => parseSeconds('--metrics-hold', v)).default(0))
     .addHelpText(
       'after',
       examples([
@@ -161,7 +162,7 @@ export function buildProgram(): Command {
         'mqtt-tool bench --json --out a.json && mqtt-tool bench merge a.json b.json',
       ]),
     );
-  addTlsOptions(addSocketOptions(addConnectionOptions(bench))).action(async (opts) => loadCommand<typeof import('./commands/bench.js')>('bench').runBench(opts));
+  addFleetOptions(addTlsOptions(addSocketOptions(addConnectionOptions(bench)))).action(async (opts) => loadCommand<typeof import('./commands/bench.js')>('bench').runBench(opts));
   bench
     .command('merge')
     .description('combine JSON reports of runs made at the same time on several machines')

@@ -165,7 +165,7 @@ function parameterRows(report: BenchReport): Array<[string, string]> {
     ['payload', `${String(p['size'])} bytes`],
     ['trials', `${String(p['trials'] ?? 1)} per level, in rounds whose order rotates`],
     ['amount', p['messages'] !== undefined ? `${fmtInt(Number(p['messages']))} messages per QoS per trial (saturation pass)` : `${String(p['durationSec'])} s per QoS per trial (saturation pass)`],
-    ['pace', p['rate'] !== undefined ? `fixed ${fmtInt(Number(p['rate']))} msg/s` : `in-flight window ${windowText(p, e.protocolVersion)}`],
+    ['pace', p['publishIntervalMs'] !== undefined ? `each publisher every ${fmtInt(Number(p['publishIntervalMs']))} ms` : p['rate'] !== undefined ? `fixed ${fmtInt(Number(p['rate']))} msg/s` : `in-flight window ${windowText(p, e.protocolVersion)}`],
     ['equal-rate pass', report.latencyPass === null ? 'none' : `${fmtInt(report.latencyPass.rate)} msg/s for every level, ${fmtInt(report.latencyPass.results[0]?.trials[0]?.sent ?? 0)} messages per QoS per trial`],
     ['load generator CPU', cpu === null ? 'not measured (merged runs)' : `${cpu.userSec} s user, ${cpu.systemSec} s system (${Math.round(cpu.utilization * 100)} % of ${e.cpus} cores)`],
     ['client', `mqtt-tool ${report.version}, Node ${e.node}, ${e.platform}`],

@@ -68,6 +68,8 @@ export function summarizeLevel(trials: readonly TrialResult[]): LevelResult {
     qos: first.qos,
     sent: sum(trials, (t) => t.sent),
     received: sum(trials, (t) => t.received),
+    receivedBySubscriber: trials.reduce<number[]>((acc, t) => t.receivedBySubscriber.map((n, i) => n + (acc[i] ?? 0)), []),
+    stray: sum(trials, (t) => t.stray),
     lost: sum(trials, (t) => t.lost),
     duplicated: sum(trials, (t) => t.duplicated),
     reordered: sum(trials, (t) => t.reordered),

@@ -139,3 +139,17 @@ export function sampleMachine(brokerPid: number | undefined): MachineSample {
     broker: broker === undefined ? undefined : parseProcessTicks(broker),
   };
 }
+
+/** The soft "Max open files" of /proc/self/limits; undefined when unlimited or not readable. */
+export function parseOpenFilesLimit(limits: string): number | undefined {
+  const line = limits.split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+  const n = Number(soft);
+  return soft === undefined || !Number.isFinite(n) ? undefined : n;
+}
+
+/** This process's descriptor limit (Linux); undefined elsewhere. */
+export const openFilesLimit = (): number | undefined => {
+  const text = read('/proc/self/limits');
+  return text === undefined ? undefined : parseOpenFilesLimit(text);
+};

@@ -15,7 +15,7 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 
 function upgradeLevel(r: QosResult & Partial<LevelResult>): LevelResult {
   if (Array.isArray(r.trials) && r.trials.length > 0) return summarizeLevel(r.trials);
-  const trial: TrialResult = { ...r, disconnectReasons: r.disconnectReasons ?? [], grantedQos: r.grantedQos ?? r.qos, unacknowledged: r.unacknowledged ?? 0, round: 1, busiestThread: null, otherCores: null, steal: null, brokerCores: null };
+  const trial: TrialResult = { ...r, receivedBySubscriber: r.receivedBySubscriber ?? [], stray: r.stray ?? 0, disconnectReasons: r.disconnectReasons ?? [], grantedQos: r.grantedQos ?? r.qos, unacknowledged: r.unacknowledged ?? 0, round: 1, busiestThread: null, otherCores: null, steal: null, brokerCores: null };
   return summarizeLevel([trial]);
 }
 

@@ -148,8 +148,15 @@ export function parametersLine(p: BenchReport['parameters'], window: string): st
   const trials = Number(p['trials'] ?? 1);
   const each = p['messages'] !== undefined ? `${fmtInt(Number(p['messages']))} messages` : `${String(p['durationSec'])} s`;
   const amount = trials === 1 ? `${each} per QoS` : `${trials} trials of ${each} per QoS`;
-  const pace = p['rate'] !== undefined ? `fixed rate ${fmtInt(Number(p['rate']))} msg/s` : `in-flight window ${window}`;
-  return `${plural(Number(p['publishers']), 'publisher')}, ${plural(Number(p['subscribers']), 'subscriber')}, ${String(p['size'])}-byte payloads, ${amount}, ${pace}`;
+  const pace =
+    p['publishIntervalMs'] !== undefined
+      ? `each publisher one message every ${fmtInt(Number(p['publishIntervalMs']))} ms`
+      : p['rate'] !== undefined
+        ? `fixed rate ${fmtInt(Number(p['rate']))} msg/s`
+        : `in-flight window ${window}`;
+  const shard = p['shard'] !== undefined ? ` (shard ${String(p['shard'])}, publishers from number ${fmtInt(Number(p['numberOffset'] ?? 0))})` : '';
+  const filter = p['subscribeFilter'] !== undefined ? ` on '${String(p['subscribeFilter'])}'` : '';
+  return `${plural(Number(p['publishers']), 'publisher')}${shard}, ${plural(Number(p['subscribers']), 'subscriber')}${filter}, ${String(p['size'])}-byte payloads, ${amount}, ${pace}`;
 }
 
 /** A line wrapped at spaces to the terminal, continuation lines indented by two. */
@@ -182,11 +189,29 @@ export function machineLine(levels: readonly LevelResult[]): string | undefined 
   return parts.length === 0 ? undefined : `during the saturation trials (median): ${parts.join(', ')}`;
 }
 
+/** What paced the throughput pass: the window, a fixed total rate, or each publisher's interval. */
+export function throughputTitle(p: BenchReport['parameters']): string {
+  if (p['publishIntervalMs'] !== undefined) return `Throughput with each publisher sending every ${fmtInt(Number(p['publishIntervalMs']))} ms`;
+  if (p['rate'] !== undefined) return `Throughput at a fixed ${fmtInt(Number(p['rate']))} msg/s`;
+  return 'Throughput: as fast as the in-flight window allows';
+}
+
+/** "QoS 1, received per subscriber: 3,334 / 3,333 / 3,333": how a shared group (or a slow subscriber) split the traffic. */
+export function subscriberLines(levels: readonly LevelResult[]): string[] {
+  return levels
+    .filter((l) => l.receivedBySubscriber.length > 1)
+    .map((l) => {
+      const xs = l.receivedBySubscriber;
+      const figures = xs.length <= 6 ? xs.map(fmtInt).join(' / ') : `min ${fmtInt(Math.min(...xs))}, median ${fmtInt(median(xs))}, max ${fmtInt(Math.max(...xs))} over ${xs.length} subscribers`;
+      return `QoS ${l.qos}, received per subscriber: ${figures}`;
+    });
+}
+
 export function renderReport({ report, header, window, columns, Table, style }: RenderInput): string {
   const p = report.parameters;
   const lines = [fitWords(header, columns), fitWords(parametersLine(p, window), columns), ''];
   if (report.results.length > 0) {
-    lines.push(style.bold(p['rate'] !== undefined ? `Throughput at a fixed ${fmtInt(Number(p['rate']))} msg/s` : 'Throughput: as fast as the in-flight window allows'));
+    lines.push(style.bold(throughputTitle(p)));
     lines.push(renderTable(report.results, throughputMeasures(report.results), columns, Table, style).text, '');
     const pass = report.latencyPass;
     const latencyResults = pass?.results ?? report.results;
@@ -194,11 +219,12 @@ export function renderReport({ report, header, window, columns, Table, style }: 
       const title =
         pass !== null
           ? `Latency at ${fmtInt(pass.rate)} msg/s for every level (end to end, from the intended send time)`
-          : p['rate'] !== undefined
+          : p['rate'] !== undefined || p['publishIntervalMs'] !== undefined
             ? 'Latency (end to end, from the intended send time)'
             : 'Latency at saturation (end to end; mostly queueing: see --latency-rate)';
       lines.push(style.bold(fitWords(title, columns)), renderTable(latencyResults, latencyMeasures(), columns, Table, style).text, '');
     }
+    for (const s of subscriberLines(report.results)) lines.push(fitWords(s, columns));
     for (const o of overheadLines(report)) lines.push(fitWords(o, columns));
   }
   if (report.clientCpu !== null) {

@@ -16,7 +16,8 @@ import { errorForExitCode, InterruptedError, isCliError } from '../errors.js';
 import { latch } from '../latch.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { loadBetween, sampleMachine, type MachineLoad } from './machine.js';
-import { addBuckets, countLoss, decodeHistogram, emptyBuckets, encodeHistogram, newHistogram, summarize, type BucketCounts, type LatencySummary, type QosResult } from './stats.js';
+import { topicMatchesFilter, unshared } from '../protocol/topics.js';
+import { addBuckets, countBits, countLoss, decodeHistogram, emptyBuckets, encodeHistogram, expandTopic, newHistogram, summarize, unionBitmaps, type BucketCounts, type LatencySummary, type QosResult } from './stats.js';
 
 export interface BenchOptions {
   readonly qos: readonly Qos[];
@@ -29,6 +30,18 @@ export interface BenchOptions {
   /** undefined: 1000, or 200 at QoS 2. */
   readonly inflight: number | undefined;
   readonly topicPrefix: string;
+  /** --topic-pattern: each publisher's topic (`%i` its number, `%c` its client id); default PREFIX/RUN/qQOS/p%i. */
+  readonly topicPattern: string | undefined;
+  /** --subscribe-filter: what the subscribers subscribe to; default PREFIX/RUN/qQOS/#. */
+  readonly subscribeFilter: string | undefined;
+  /** --publish-interval: each publisher sends one message every this many ms, from a random start. */
+  readonly publishIntervalMs: number | undefined;
+  /** --connect-rate: connection attempts per second before the measured phase; undefined: all at once. */
+  readonly connectRate: number | undefined;
+  /** This process's first publisher number (a shard's offset); 0 for a whole run. */
+  readonly numberOffset: number;
+  /** --source-address: the connections' local addresses, taken in turn. */
+  readonly sourceAddresses: readonly string[] | undefined;
   /** How long to wait for acknowledgements and for the last deliveries (--drain). */
   readonly drainSec: number;
   /** --metrics-port: report latencies in Prometheus buckets with the progress. */
@@ -60,6 +73,8 @@ export interface BenchHooks {
   readonly onHaltRequest: (fn: () => void) => void;
   /** The phase's clients are connected and subscribed. */
   readonly onConnected?: (clients: number) => void;
+  /** Awaited after the clients are connected, before the measured publishing starts (--start-at). */
+  readonly beforeStart?: () => Promise<void>;
 }
 
 export interface ClientCpu {
@@ -115,6 +130,9 @@ export function inflightFor(opts: Pick<BenchOptions, 'inflight'>, qos: Qos, vers
   return defaultWindow(version, qos, opts.inflight, qos === 2 ? 200 : 1000, undefined);
 }
 
+/** Each phase's payloads carry its tag (mod 256): a late message of an earlier phase on reused topics is stray. */
+let phaseCounter = 0;
+
 function roundRobin(count: number, buckets: number, offset: number): number[][] {
   const out: number[][] = Array.from({ length: buckets }, () => []);
   for (let i = 0; i < count; i++) (out[(i + offset) % buckets] as number[]).push(i);
@@ -141,13 +159,25 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
         hooks.onProgress({ qos, sent: sentBy.reduce((a, b) => a + b, 0), received: receivedBy.reduce((a, b) => a + b, 0), latency: all });
       }),
   );
+  const topicBase = `${opts.topicPrefix}/${runId}/q${qos}`;
+  const topicPattern = opts.topicPattern ?? `${topicBase}/p%i`;
+  const subscribeFilter = opts.subscribeFilter ?? `${topicBase}/#`;
+  const phaseTag = phaseCounter++ & 0xff;
+  const workerClientId = (w: number): string => `${spec.clientId}-${runId}-w${w}`;
+  // Which publishers' topics the subscribers' filter matches: only their messages are expected.
+  const matching = new Array<boolean>(opts.publishers).fill(false);
+  pubs.forEach((ids, w) => ids.forEach((id) => (matching[id] = topicMatchesFilter(unshared(subscribeFilter), expandTopic(topicPattern, opts.numberOffset + id, `${workerClientId(w)}-p${id}`)))));
   try {
     const perPublisher = opts.messages === undefined ? undefined : Math.ceil(opts.messages / Math.max(1, opts.publishers));
     workers.forEach((w, i) => {
       const plan: PhasePlan = {
-        spec: { ...spec, clientId: `${spec.clientId}-${runId}-w${i}` },
+        spec: { ...spec, clientId: workerClientId(i) },
         qos,
-        topicBase: `${opts.topicPrefix}/${runId}/q${qos}`,
+        topicPattern,
+        subscribeFilter,
+        shared: subscribeFilter.startsWith('$share/'),
+        phaseTag,
+        numberOffset: opts.numberOffset,
         publisherIds: pubs[i] as number[],
         subscriberIds: subs[i] as number[],
         totalPublishers: opts.publishers,
@@ -155,7 +185,10 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
         inflight: inflightFor(opts, qos, spec.protocolVersion),
         messagesPerPublisher: perPublisher,
         durationMs: opts.durationSec === undefined ? undefined : opts.durationSec * 1000,
-        ratePerPublisher: opts.rate === undefined ? undefined : opts.rate / Math.max(1, opts.publishers),
+        ratePerPublisher: opts.publishIntervalMs !== undefined ? 1000 / opts.publishIntervalMs : opts.rate === undefined ? undefined : opts.rate / Math.max(1, opts.publishers),
+        jitter: opts.publishIntervalMs !== undefined,
+        connectIntervalMs: opts.connectRate === undefined ? 0 : (workerCount * 1000) / opts.connectRate,
+        sourceAddresses: opts.sourceAddresses,
         drainMs: opts.drainSec * 1000,
         bucketLatency: opts.bucketLatency,
       };
@@ -170,6 +203,7 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
     const ready = await Promise.race([Promise.all(workers.map((w) => w.next('ready'))), haltedEarly.promise.then(() => 'halted' as const)]);
     if (ready === 'halted') throw new InterruptedError('interrupted while the bench clients were connecting: nothing was measured');
     hooks.onConnected?.(opts.publishers + opts.subscribers);
+    await hooks.beforeStart?.();
     const before = sampleMachine(opts.brokerPid);
     const idleBefore = workers.map((w) => w.worker.performance.eventLoopUtilization());
     workers.forEach((w) => w.post({ type: 'start' }));
@@ -178,9 +212,10 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
     const load = loadBetween(before, sampleMachine(opts.brokerPid), cpus().length);
     const sentByPublisher = new Array<number>(opts.publishers).fill(0);
     for (const p of published) for (const [id, n] of Object.entries(p.sent)) sentByPublisher[Number(id)] = n;
-    workers.forEach((w) => w.post({ type: 'drain', sentByPublisher, quietMs: 2_000 }));
+    const expectedByPublisher = sentByPublisher.map((n, id) => (matching[id] === true ? n : 0));
+    workers.forEach((w) => w.post({ type: 'drain', sentByPublisher: expectedByPublisher, quietMs: 2_000 }));
     const results = (await Promise.all(workers.map((w) => w.next('result')))).map((r) => r.result);
-    return { result: combine(qos, opts, sentByPublisher, results), busiestThread: Math.round(busiestThread * 100) / 100, load };
+    return { result: combine(qos, opts, sentByPublisher, expectedByPublisher, results), busiestThread: Math.round(busiestThread * 100) / 100, load };
   } finally {
     await Promise.all(
       workers.map(async (w) => {
@@ -193,7 +228,29 @@ export async function runPhase(spec: ConnectionSpec, opts: BenchOptions, qos: Qo
   }
 }
 
-function combine(qos: Qos, opts: BenchOptions, sentByPublisher: number[], results: WorkerResult[]): QosResult {
+
+/**
+ * Loss and duplicates of a shared group: it gets each message once, so what its members saw is
+ * united per publisher; a message two members got is a duplicate.
+ */
+function sharedAccounting(expectedByPublisher: readonly number[], results: readonly WorkerResult[]): { lost: number; duplicated: number } {
+  const union = new Map<number, Uint8Array>();
+  let memberUnique = 0;
+  for (const r of results) {
+    for (const [p, bits] of Object.entries(r.seen ?? {})) union.set(Number(p), unionBitmaps(union.get(Number(p)), bits));
+    for (const perPub of Object.values(r.unique)) for (const n of Object.values(perPub)) memberUnique += n;
+  }
+  let groupUnique = 0;
+  let lost = 0;
+  expectedByPublisher.forEach((expected, p) => {
+    const got = union.has(p) ? countBits(union.get(p) as Uint8Array) : 0;
+    groupUnique += got;
+    lost += Math.max(0, expected - got);
+  });
+  return { lost, duplicated: memberUnique - groupUnique };
+}
+
+function combine(qos: Qos, opts: BenchOptions, sentByPublisher: number[], expectedByPublisher: number[], results: WorkerResult[]): QosResult {
   const latency = newHistogram();
   let ack: ReturnType<typeof newHistogram> | null = null;
   const uniqueBySubscriber: number[][] = [];
@@ -217,12 +274,19 @@ function combine(qos: Qos, opts: BenchOptions, sentByPublisher: number[], result
   const durationSec = Math.max(0.001, (end - start) / 1000);
   const counted = opts.subscribers === 0 ? sent : received;
   const empty: LatencySummary = { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0, count: 0 };
+  const within = results.reduce((t, r) => t + r.duplicated, 0);
+  const shared = opts.subscribeFilter?.startsWith('$share/') === true && opts.subscribers > 0;
+  const group = shared ? sharedAccounting(expectedByPublisher, results) : { lost: countLoss(expectedByPublisher, uniqueBySubscriber), duplicated: 0 };
+  const receivedBySubscriber = new Array<number>(opts.subscribers).fill(0);
+  for (const r of results) for (const [s, n] of Object.entries(r.receivedBy)) receivedBySubscriber[Number(s)] = n;
   return {
     qos,
     sent,
     received,
-    lost: countLoss(sentByPublisher, uniqueBySubscriber),
-    duplicated: results.reduce((t, r) => t + r.duplicated, 0),
+    lost: group.lost,
+    duplicated: within + group.duplicated,
+    receivedBySubscriber,
+    stray: results.reduce((t, r) => t + r.stray, 0),
     reordered: results.reduce((t, r) => t + r.reordered, 0),
     refused: results.reduce((t, r) => t + r.refused, 0),
     durationSec: Math.round(durationSec * 1000) / 1000,
@@ -273,6 +337,7 @@ export async function runConnectionTest(
   spec: ConnectionSpec,
   n: number,
   rate: number,
+  sourceAddresses: readonly string[] | undefined,
   halted: () => boolean,
   onOutcome: (outcome: 'connected' | string) => void = () => {},
 ): Promise<ConnectionTestResult> {
@@ -290,7 +355,7 @@ export async function runConnectionTest(
     attempted++;
     const t0 = process.hrtime.bigint();
     attempts.push(
-      connect({ ...spec, clientId: `${spec.clientId}-${runId}-c${i}` }, { notice: () => {}, webSocket: loadWebSocketLibrary(spec), socks: loadSocksTransport(spec) }).then(
+      connect({ ...spec, clientId: `${spec.clientId}-${runId}-c${i}`, bindAddress: sourceAddresses === undefined ? spec.bindAddress : sourceAddresses[i % sourceAddresses.length] }, { notice: () => {}, webSocket: loadWebSocketLibrary(spec), socks: loadSocksTransport(spec) }).then(
         (s) => {
           h.recordValue(Math.max(1, Math.round(Number(process.hrtime.bigint() - t0) / 1000)));
           sessions.push(s);

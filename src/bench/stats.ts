@@ -6,8 +6,44 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Qos } from '../protocol/types.js';
 
-/** Payload header: publisher id (u32), sequence (u32), send time in ms since the epoch (f64). */
+/** Payload header: phase tag (u8) and publisher number (u24), sequence (u32), send time in ms since the epoch (f64). */
 export const HEADER_BYTES = 16;
+/** Publisher numbers fit 24 bits: a run (all its shards) has at most this many publishers. */
+export const MAX_PUBLISHERS = 0xff_ffff;
+
+export const publisherHeader = (tag: number, number: number): number => (((tag & 0xff) << 24) | (number & MAX_PUBLISHERS)) >>> 0;
+export const readPublisher = (header: number): { tag: number; number: number } => ({ tag: header >>> 24, number: header & MAX_PUBLISHERS });
+
+/** A publisher's topic from --topic-pattern: `%i` its number, `%c` its client id, `%%` a percent sign. */
+export function expandTopic(pattern: string, number: number, clientId: string): string {
+  return pattern.replace(/%([ic%])/g, (_, c: string) => (c === 'i' ? String(number) : c === 'c' ? clientId : '%'));
+}
+
+/** The smallest power of two above an in-flight window: a ring of send times that an acknowledgement can always reach. */
+export const ringSize = (window: number): number => 2 ** Math.ceil(Math.log2(Math.max(2, window + 1)));
+
+/** Bitwise OR of two sequence bitmaps, the longer one's length. */
+export function unionBitmaps(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
+  if (a === undefined) return b.slice();
+  const out = new Uint8Array(Math.max(a.length, b.length));
+  out.set(a.length >= b.length ? a : b);
+  const shorter = a.length >= b.length ? b : a;
+  for (let i = 0; i < shorter.length; i++) out[i] = (out[i] as number) | (shorter[i] as number);
+  return out;
+}
+
+/** Sequences set in a bitmap. */
+export function countBits(bitmap: Uint8Array): number {
+  let n = 0;
+  for (const byte of bitmap) {
+    let b = byte;
+    while (b !== 0) {
+      b &= b - 1;
+      n++;
+    }
+  }
+  return n;
+}
 
 export function writeHeader(buf: Buffer, publisher: number, seq: number, sentAtMs: number): void {
   buf.writeUInt32BE(publisher >>> 0, 0);
@@ -22,6 +58,11 @@ export class SequenceTracker {
   unique = 0;
   duplicated = 0;
   reordered = 0;
+
+  /** The sequences seen, one bit each (sequence n is bit n % 8 of byte n / 8). */
+  bitmap(): Uint8Array {
+    return this.seen.subarray(0, this.maxSeen < 0 ? 0 : (this.maxSeen >>> 3) + 1);
+  }
 
   /** Returns false for a duplicate. */
   record(seq: number): boolean {
@@ -80,6 +121,10 @@ export interface QosResult {
   sent: number;
   /** Messages delivered to subscribers, duplicates included. */
   received: number;
+  /** Per subscriber (by number): what it received, duplicates included. */
+  receivedBySubscriber: number[];
+  /** Messages of another phase or another shard's publishers that reached the subscribers: not counted anywhere else. */
+  stray: number;
   /** Expected deliveries (sent x subscribers) that had not arrived when the drain time (--drain) ended. */
   lost: number;
   duplicated: number;
@@ -132,6 +177,9 @@ export function mergeResults(results: readonly QosResult[]): QosResult {
     qos: first.qos,
     sent: sum('sent'),
     received: sum('received'),
+    // Runs made at the same time have different subscribers: one list after the other.
+    receivedBySubscriber: results.flatMap((r) => r.receivedBySubscriber),
+    stray: sum('stray'),
     lost: sum('lost'),
     duplicated: sum('duplicated'),
     reordered: sum('reordered'),

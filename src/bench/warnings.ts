@@ -14,6 +14,7 @@ export type WarningCode =
   | 'steal'
   | 'few-trials'
   | 'qos0-tail'
+  | 'stray'
   | 'embedded-broker'
   | 'downgraded'
   | 'undelivered'
@@ -139,6 +140,10 @@ export function warningsFor(input: WarningInput): BenchWarning[] {
   if (tail !== undefined) w.push(tail);
   if (input.embedded) w.push({ code: 'embedded-broker', message: 'the broker was the embedded one (aedes, in its own process): these figures describe it, not a production broker' });
   for (const r of [...saturation, ...equalRate]) w.push(...delivery(r, input.drainSec));
+  const stray = [...saturation, ...equalRate].reduce((t, l) => t + l.stray, 0);
+  if (stray > 0) {
+    w.push({ code: 'stray', message: `${fmtInt(stray)} messages reached the subscribers from publishers outside this run (another shard, or a late delivery of an earlier phase): not counted in any figure` });
+  }
   // The equal-rate pass repeats the levels of the saturation pass: a finding about a level is said once.
   const seen = new Set<string>();
   return w.filter((x) => !seen.has(x.message) && seen.add(x.message) !== undefined);

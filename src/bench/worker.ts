@@ -16,7 +16,7 @@ import { isCliError, NetworkError, TimeoutError } from '../errors.js';
 import { refusedError } from '../connection/explain.js';
 import type { Qos } from '../protocol/types.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
-import { emptyBuckets, encodeHistogram, HEADER_BYTES, newHistogram, recordBucket, SequenceTracker, writeHeader } from './stats.js';
+import { emptyBuckets, encodeHistogram, expandTopic, HEADER_BYTES, newHistogram, publisherHeader, readPublisher, recordBucket, ringSize, SequenceTracker, unionBitmaps, writeHeader } from './stats.js';
 
 const port = parentPort;
 if (port === null) throw new Error('bench worker must run in a worker thread');
@@ -25,12 +25,19 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 let plan: PhasePlan;
 const publishers: Array<{ id: number; session: Session; ackTap: AckTap }> = [];
-const subscribers: Array<{ id: number; session: Session; trackers: Map<number, SequenceTracker> }> = [];
+interface Subscriber {
+  id: number;
+  session: Session;
+  trackers: Map<number, SequenceTracker>;
+  received: number;
+}
+const subscribers: Subscriber[] = [];
 const latency = newHistogram();
 /** The same latencies in Prometheus buckets, for --metrics-port (sent with each progress report). */
 const latencyBuckets = emptyBuckets();
 const ackLatency = newHistogram();
 let received = 0;
+let stray = 0;
 let lastReceiveAtMs = 0;
 let disconnects = 0;
 const disconnectReasons = new Set<string>();
@@ -39,21 +46,27 @@ let downgraded = 0;
 let unacknowledged = 0;
 let stopping = false;
 
-function onMessage(trackers: Map<number, SequenceTracker>, packet: IPublishPacket, done: () => void): void {
-  record(trackers, packet.payload as Buffer);
+function onMessage(sub: Subscriber, packet: IPublishPacket, done: () => void): void {
+  record(sub, packet.payload as Buffer);
   done();
 }
 
-function record(trackers: Map<number, SequenceTracker>, payload: Buffer): void {
+function record(sub: Subscriber, payload: Buffer): void {
   if (payload.length < HEADER_BYTES) return;
-  const publisher = payload.readUInt32BE(0);
+  const { tag, number } = readPublisher(payload.readUInt32BE(0));
+  const publisher = number - plan.numberOffset;
+  if (tag !== plan.phaseTag || publisher < 0 || publisher >= plan.totalPublishers) {
+    stray++;
+    return;
+  }
   const at = now();
   received++;
+  sub.received++;
   lastReceiveAtMs = at;
-  let t = trackers.get(publisher);
+  let t = sub.trackers.get(publisher);
   if (t === undefined) {
     t = new SequenceTracker();
-    trackers.set(publisher, t);
+    sub.trackers.set(publisher, t);
   }
   if (t.record(payload.readUInt32BE(4))) {
     const us = Math.max(1, Math.round((at - payload.readDoubleBE(8)) * 1000));
@@ -79,43 +92,61 @@ async function setup(received: PhasePlan): Promise<void> {
   const notice = (): void => {};
   const webSocket = loadWebSocketLibrary(p.spec);
   const socks = loadSocksTransport(p.spec);
+  // The ramp: attempt k starts k intervals after the first, without waiting for the ones before it.
+  const t0 = Date.now();
+  let attempt = 0;
+  const paced = async <T>(open: (spec: ConnectionSpec) => Promise<T>): Promise<T> => {
+    const k = attempt++;
+    const due = t0 + k * p.connectIntervalMs;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const from = p.sourceAddresses;
+    return open(from === undefined ? p.spec : { ...p.spec, bindAddress: from[k % from.length] });
+  };
   const opened = await Promise.all([
-    ...p.subscriberIds.map(async (id) => {
-      const trackers = new Map<number, SequenceTracker>();
-      // The lean receive path takes the test traffic; MQTT.js's handler stays for --debug (no tap then).
-      const tap: AckTap = { handler: undefined };
-      tap.onPacket = leanReceiver(p.spec.protocolVersion, tap, (payload) => record(trackers, payload));
-      const session = await connect(
-        { ...p.spec, clientId: `${p.spec.clientId}-s${id}` },
-        { notice, webSocket, socks, ackTap: tap, handleMessage: (_c, packet, done) => onMessage(trackers, packet, done) },
-      );
-      const grants = await subscribeBounded(session, `${p.topicBase}/#`, p.qos, id);
-      grantedQos = Math.min(grantedQos, ...grants);
-      return { kind: 'sub' as const, id, session, trackers };
-    }),
-    ...p.publisherIds.map(async (id) => {
-      const ackTap: AckTap = { handler: undefined };
-      const session = await connect({ ...p.spec, clientId: `${p.spec.clientId}-p${id}` }, { notice, ackTap, webSocket, socks });
-      return { kind: 'pub' as const, id, session, ackTap };
-    }),
+    ...p.subscriberIds.map((id) =>
+      paced(async (spec) => {
+        const sub: Subscriber = { id, session: undefined as unknown as Session, trackers: new Map(), received: 0 };
+        // The lean receive path takes the test traffic; MQTT.js's handler stays for --debug (no tap then).
+        const tap: AckTap = { handler: undefined };
+        tap.onPacket = leanReceiver(p.spec.protocolVersion, tap, (payload) => record(sub, payload));
+        sub.session = await connect(
+          { ...spec, clientId: `${p.spec.clientId}-s${id}` },
+          { notice, webSocket, socks, ackTap: tap, handleMessage: (_c, packet, done) => onMessage(sub, packet, done) },
+        );
+        const grants = await subscribeBounded(sub.session, p.subscribeFilter, p.qos, id);
+        grantedQos = Math.min(grantedQos, ...grants);
+        return { kind: 'sub' as const, sub };
+      }),
+    ),
+    ...p.publisherIds.map((id) =>
+      paced(async (spec) => {
+        const ackTap: AckTap = { handler: undefined };
+        const session = await connect({ ...spec, clientId: `${p.spec.clientId}-p${id}` }, { notice, ackTap, webSocket, socks });
+        return { kind: 'pub' as const, id, session, ackTap };
+      }),
+    ),
   ]);
   if (p.subscriberIds.length === 0) grantedQos = p.qos;
   for (const o of opened) {
-    void o.session.ended.then((err) => {
+    const session = o.kind === 'sub' ? o.sub.session : o.session;
+    void session.ended.then((err) => {
       if (err !== undefined && !stopping) {
         disconnects++;
         disconnectReasons.add(err.message);
       }
     });
-    if (o.kind === 'sub') subscribers.push(o);
+    if (o.kind === 'sub') subscribers.push(o.sub);
     else publishers.push(o);
   }
 }
 
 async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: Record<number, number>): Promise<number> {
-  const topic = `${plan.topicBase}/p${id}`;
-  // A ring indexed by sequence: the in-flight window (< 65,536) bounds how far back an ack can reach.
-  const sentAt = new Float64Array(65_536);
+  const number = plan.numberOffset + id;
+  const topic = expandTopic(plan.topicPattern, number, session.spec.clientId);
+  // A ring indexed by sequence: the in-flight window bounds how far back an ack can reach, so a ring
+  // just larger than the window holds every send time (a fleet has thousands of publishers).
+  const ring = ringSize(plan.inflight);
+  const sentAt = new Float64Array(ring);
   const pub = new FastPublisher(
     session.client,
     session.spec.protocolVersion,
@@ -126,7 +157,7 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
         plan.qos === 0
           ? undefined
           : (tag, code) => {
-              if (code === undefined && tag >= 0) ackLatency.recordValue(Math.max(1, Math.round((now() - (sentAt[tag & 0xffff] as number)) * 1000)));
+              if (code === undefined && tag >= 0) ackLatency.recordValue(Math.max(1, Math.round((now() - (sentAt[tag & (ring - 1)] as number)) * 1000)));
             },
     },
   );
@@ -134,10 +165,14 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
   const stall = watchStall(pub);
   /** Waiting for the broker ends when it stopped acknowledging or the connection ended. */
   const gone = Promise.race([stall.stalled, session.ended.then(() => 'ended' as const)]);
-  const start = now();
-  const end = plan.durationMs === undefined ? Infinity : start + plan.durationMs;
-  const limit = plan.messagesPerPublisher ?? Infinity;
   const rate = plan.ratePerPublisher;
+  // With --publish-interval the first message falls anywhere in the first interval.
+  const start = now() + (plan.jitter && rate !== undefined ? Math.random() * (1000 / rate) : 0);
+  const end = plan.durationMs === undefined ? Infinity : now() + plan.durationMs;
+  const limit = plan.messagesPerPublisher ?? Infinity;
+  // A slow publisher sleeps until its next message (woken at most every second, to see a halt).
+  const longestSleep = rate !== undefined && rate < 20 ? 1000 : 50;
+  const header = publisherHeader(plan.phaseTag, number);
   let seq = 0;
   while (seq < limit && !stopping) {
     const t = now();
@@ -148,14 +183,14 @@ async function runPublisher(id: number, session: Session, ackTap: AckTap, sent: 
       const intended = start + (seq * 1000) / rate;
       if (intended > t) {
         pub.flush();
-        await sleep(Math.min(intended - t, 50));
+        await sleep(Math.min(intended - t, longestSleep));
         continue;
       }
       sendTime = intended;
     }
     if (!pub.hasRoom() && (await Promise.race([pub.room().then(() => 'room' as const), gone])) !== 'room') break;
-    writeHeader(payload, id, seq, sendTime);
-    sentAt[seq & 0xffff] = sendTime;
+    writeHeader(payload, header, seq, sendTime);
+    sentAt[seq & (ring - 1)] = sendTime;
     pub.publish(topic, payload, plan.qos, false, seq);
     seq++;
     sent[id] = seq;
@@ -267,6 +302,8 @@ port.on('message', (m: ToWorker) => {
           clearInterval(progress);
           reportProgress();
           const unique: WorkerResult['unique'] = {};
+          const receivedBy: WorkerResult['receivedBy'] = {};
+          const seen: Record<number, Uint8Array> | null = plan.shared ? {} : null;
           let duplicated = 0;
           let reordered = 0;
           for (const s of subscribers) {
@@ -275,8 +312,10 @@ port.on('message', (m: ToWorker) => {
               perPub[p] = t.unique;
               duplicated += t.duplicated;
               reordered += t.reordered;
+              if (seen !== null) seen[p] = unionBitmaps(seen[p], t.bitmap());
             }
             unique[s.id] = perPub;
+            receivedBy[s.id] = s.received;
           }
           send({
             type: 'result',
@@ -284,7 +323,10 @@ port.on('message', (m: ToWorker) => {
               sent,
               refused,
               unique,
+              seen,
+              receivedBy,
               received,
+              stray,
               duplicated,
               reordered,
               histogram: encodeHistogram(latency),

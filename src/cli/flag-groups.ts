@@ -3,7 +3,7 @@
  * Help text and shell completions are both generated from these declarations.
  */
 import { Option, type Command, type OptionValues } from '@commander-js/extra-typings';
-import { parseInteger, parsePort, parseProtocolVersion, parseQos, parseSeconds } from './values.js';
+import { parseAddressList, parseInteger, parsePort, parseProtocolVersion, parseQos, parseSeconds, parseShard, parseWallClock } from './values.js';
 import { UsageError } from '../errors.js';
 import { parseCodec } from '../codecs/spec.js';
 
@@ -13,6 +13,7 @@ const GROUP_WILL = 'Will:';
 const GROUP_RECONNECT = 'Reconnection:';
 export const GROUP_MESSAGE = 'Message:';
 export const GROUP_OUTPUT = 'Output:';
+const GROUP_FLEET = 'Fleets and shards:';
 
 /** Options whose values are file paths: completions offer files for them. */
 export const FILE_OPTIONS = new Set(['--cafile', '--capath', '--cert', '--key', '--key-password-file', '--tls-keylog', '--password-file', '--file', '--out', '--html', '--options-file']);
@@ -145,3 +146,14 @@ export function addMessageOutputOptions<Args extends unknown[], Opts extends Opt
 }
 
 export { collect };
+
+/** bench's device-fleet shapes and its spread over processes or machines. */
+export function addFleetOptions<Args extends unknown[], Opts extends OptionValues>(cmd: Command<Args, Opts>) {
+  return cmd
+    .addOption(new Option('--publish-interval <ms>', 'each publisher sends one message every this many milliseconds, from a random start (a device fleet)').argParser((v) => parseInteger('--publish-interval', v, 1, 86_400_000)).helpGroup(GROUP_FLEET))
+    .addOption(new Option('--topic-pattern <pattern>', "each publisher's topic: %i its number, %c its client id (default: PREFIX/RUN/qQOS/p%i)").helpGroup(GROUP_FLEET))
+    .addOption(new Option('--subscribe-filter <filter>', 'what every subscriber subscribes to; $share/GROUP/... makes them one shared group (default: PREFIX/RUN/qQOS/#)').helpGroup(GROUP_FLEET))
+    .addOption(new Option('--shard <i/n>', 'run share i (from 0) of a run spread over n processes or machines; client numbers are offset, so ids and topics never collide').argParser((v) => parseShard('--shard', v)).helpGroup(GROUP_FLEET))
+    .addOption(new Option('--start-at <time>', 'start the first measured phase at this wall-clock time (ISO 8601 with zone, or epoch seconds), so shards start together').argParser((v) => parseWallClock('--start-at', v)).helpGroup(GROUP_FLEET))
+    .addOption(new Option('--source-address <addresses>', "make the connections from these local addresses in turn (comma-separated): past one address pair's ephemeral ports").argParser((v) => parseAddressList('--source-address', v)).helpGroup(GROUP_FLEET));
+}

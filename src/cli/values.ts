@@ -102,3 +102,30 @@ export function parsePercent(flag: string, value: string): number {
   if (!(n > 0 && n <= 100)) throw new UsageError(`invalid percentage '${value}' for ${flag}: expected a number above 0 and at most 100`);
   return n;
 }
+
+/** --shard I/N: this process runs share I (from 0) of N; "2/3" is the third of three. */
+export function parseShard(flag: string, value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = m === null ? Number.NaN : Number(m[1]);
+  const count = m === null ? Number.NaN : Number(m[2]);
+  if (!(count >= 1 && count <= 10_000 && index >= 0 && index < count)) {
+    throw new UsageError(`invalid value '${shown(value)}' for ${flag}: expected I/N, this shard's number I from 0 to N-1 of N shards (as Kubernetes' JOB_COMPLETION_INDEX counts)`);
+  }
+  return { index, count };
+}
+
+/** A wall-clock moment: an ISO 8601 time with its zone ("2026-12-06T10:00:00Z"), or seconds since the epoch. */
+export function parseWallClock(flag: string, value: string): number {
+  const v = value.trim();
+  const ms = /^\d+(\.\d+)?$/.test(v) ? Number(v) * 1000 : /\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(v) ? Date.parse(v) : Number.NaN;
+  if (!Number.isFinite(ms)) throw new UsageError(`invalid time '${shown(value)}' for ${flag}: expected an ISO 8601 time with its zone (2026-12-06T10:00:00Z) or seconds since the epoch`);
+  return ms;
+}
+
+/** Comma-separated local addresses, each an IPv4 or IPv6 literal. */
+export function parseAddressList(flag: string, value: string): string[] {
+  const list = value.split(',').map((a) => a.trim());
+  const bad = list.find((a) => !/^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$/.test(a));
+  if (bad !== undefined) throw new UsageError(`invalid address '${shown(bad)}' in ${flag}: expected IP addresses of this machine, comma-separated (127.0.0.1,127.0.0.2)`);
+  return [...new Set(list)];
+}

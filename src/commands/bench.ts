@@ -21,9 +21,12 @@ import { ProgressMeter } from '../bench/progress.js';
 import { measureCpu, runConnectionTest, type BenchHooks, type BenchOptions } from '../bench/runner.js';
 import { runRounds } from '../bench/rounds.js';
 import { compareWithQos0, levelsOf, type LevelResult } from '../bench/levels.js';
-import { findListeningProcess } from '../bench/machine.js';
+import { findListeningProcess, openFilesLimit } from '../bench/machine.js';
 import { warningsFor } from '../bench/warnings.js';
 import type { ConnectionSpec } from '../protocol/spec.js';
+import { requireTopicFilter, requireTopicName, topicMatchesFilter, unshared } from '../protocol/topics.js';
+import { shareOf, WHOLE, type Shard } from '../bench/shard.js';
+import { expandTopic, MAX_PUBLISHERS } from '../bench/stats.js';
 
 export interface BenchFlags extends ConnectionFlags {
   qos: readonly Qos[];
@@ -37,14 +40,21 @@ export interface BenchFlags extends ConnectionFlags {
   latencyRate?: number;
   inflight?: number;
   topic: string;
+  topicPattern?: string;
+  subscribeFilter?: string;
+  publishInterval?: number;
+  shard?: Shard;
+  startAt?: number;
+  sourceAddress?: string[];
   warmup: number;
   drain?: number;
   json?: boolean;
   out?: string;
   html?: string;
   metricsPort?: string;
+  metricsHold: number;
   connections?: number;
-  connectRate: number;
+  connectRate?: number;
   embedded?: boolean;
   color: boolean;
 }
@@ -137,12 +147,54 @@ export function defaultLatencyRate(results: readonly LevelResult[]): number | un
   return Math.max(1, Math.floor(target / step) * step);
 }
 
+/** --connections' pace when --connect-rate is not given. */
+const DEFAULT_CONNECT_RATE = 100;
+/** Descriptors a bench process needs besides its connections (the runtime, worker threads, the metrics server). */
+const SPARE_DESCRIPTORS = 64;
+
+/** The fleet flags' own rules, before anything connects. */
+function checkFleetFlags(flags: BenchFlags): void {
+  if (flags.publishInterval !== undefined && flags.rate !== undefined) throw new UsageError('give --publish-interval (per publisher) or --rate (in total), not both');
+  if (flags.publishers > MAX_PUBLISHERS) throw new UsageError(`--publishers: at most ${MAX_PUBLISHERS.toLocaleString('en-US')} (payloads number publishers in 24 bits)`);
+  if (flags.topicPattern !== undefined) requireTopicName(expandTopic(flags.topicPattern, 0, 'client'), '--topic-pattern');
+  if (flags.subscribeFilter !== undefined) requireTopicFilter(flags.subscribeFilter, '--subscribe-filter');
+  if (flags.subscribeFilter !== undefined && flags.topicPattern !== undefined && flags.subscribers > 0 && flags.connections === undefined) {
+    const filter = unshared(flags.subscribeFilter);
+    const sample = Math.min(flags.publishers, 1000);
+    const matched = Array.from({ length: sample }, (_, i) => topicMatchesFilter(filter, expandTopic(flags.topicPattern as string, i, `client-p${i}`))).filter(Boolean).length;
+    if (matched === 0) throw new UsageError(`--subscribe-filter '${flags.subscribeFilter}' matches none of the publishers' topics (--topic-pattern '${flags.topicPattern}' gives '${expandTopic(flags.topicPattern, 0, 'client-p0')}'): the subscribers would receive nothing`);
+  }
+  const shard = flags.shard ?? WHOLE;
+  const clients = flags.connections ?? shareOf(flags.publishers, shard).count + shareOf(flags.subscribers, shard).count;
+  const limit = openFilesLimit();
+  if (limit !== undefined && clients + SPARE_DESCRIPTORS > limit) {
+    throw new UsageError(`${clients.toLocaleString('en-US')} connections need as many descriptors, and this process may open ${limit.toLocaleString('en-US')} (ulimit -n)`, {
+      hint: `Raise the limit (ulimit -n ${Math.max(65_536, clients + SPARE_DESCRIPTORS)}), or spread the clients over processes or machines with --shard I/N. The broker needs as many.`,
+    });
+  }
+  if (flags.startAt !== undefined && flags.startAt > Date.now() + 86_400_000) throw new UsageError('--start-at is more than a day away: give the time the shards should start');
+}
+
+/** Waits until --start-at (bounded by it: at most a day, checked before); a time already past starts at once, said. */
+async function waitForStart(startAt: number, notice: (line: string) => void, halted: () => boolean): Promise<void> {
+  const late = Date.now() - startAt;
+  if (late > 1000) {
+    notice(`--start-at was ${(late / 1000).toFixed(1)} s ago: starting now (shards that started on time ran ahead)`);
+    return;
+  }
+  while (Date.now() < startAt && !halted()) await new Promise((r) => setTimeout(r, Math.min(250, startAt - Date.now())));
+}
+
 export async function runBench(flags: BenchFlags): Promise<void> {
   const term = createTerminal(flags.color);
   if (flags.messages !== undefined && flags.duration !== undefined) throw new UsageError('give --messages or --duration, not both');
   if (flags.publishers === 0 && flags.connections === undefined) throw new UsageError('--publishers must be at least 1');
   if (flags.html !== undefined && flags.connections !== undefined) throw new UsageError('--html draws throughput and latency: it does not apply to --connections');
   if (flags.size < 16) throw new UsageError('--size must be at least 16 bytes: each payload carries publisher id, sequence and send time');
+  checkFleetFlags(flags);
+  if (flags.shard !== undefined && flags.connections === undefined && flags.publishers < flags.shard.count) {
+    throw new UsageError(`--publishers ${flags.publishers} cannot be shared by ${flags.shard.count} shards: give each shard at least one`);
+  }
   let stopBroker: (() => Promise<void>) | undefined;
   let brokerPid: number | undefined;
   let connFlags = flags;
@@ -158,7 +210,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
   if (flags.metricsPort !== undefined) {
     const m = loadBundle<typeof import('../bench/metrics.js')>('bench-metrics');
     const { host, port } = m.parseMetricsAddress(flags.metricsPort);
-    metrics = new m.BenchMetrics(flags.subscribers);
+    metrics = new m.BenchMetrics(shareOf(flags.subscribers, flags.shard ?? WHOLE).count);
     try {
       stopMetrics = (await metrics.serve(host, port)).close;
     } catch (err) {
@@ -190,11 +242,11 @@ export async function runBench(flags: BenchFlags): Promise<void> {
     try {
       if (flags.connections !== undefined) {
         const { value, cpu } = await measureCpu(() =>
-          runConnectionTest(spec, flags.connections as number, flags.connectRate, () => halted, (outcome) => (outcome === 'connected' ? metrics?.connected(1) : metrics?.refused(outcome))),
+          runConnectionTest(spec, flags.connections as number, flags.connectRate ?? DEFAULT_CONNECT_RATE, flags.sourceAddress, () => halted, (outcome) => (outcome === 'connected' ? metrics?.connected(1) : metrics?.refused(outcome))),
         );
         const report: ConnectionReport = {
           tool: 'mqtt-tool', schemaVersion: SCHEMA_VERSION, version: VERSION, kind: 'connections', startedAt, interrupted: halted,
-          parameters: { connections: flags.connections, connectRate: flags.connectRate },
+          parameters: { connections: flags.connections, connectRate: flags.connectRate ?? DEFAULT_CONNECT_RATE, sourceAddresses: flags.sourceAddress },
           environment, connections: value, clientCpu: cpu, warnings: [],
         };
         await emit(flags, term, report, () => renderConnections(report));
@@ -207,16 +259,27 @@ export async function runBench(flags: BenchFlags): Promise<void> {
       environment.protocolVersion = spec.protocolVersion;
       const receiveMaximum = probe.connack.properties?.receiveMaximum;
       await probe.close();
+      const shard = flags.shard ?? WHOLE;
+      const publishers = shareOf(flags.publishers, shard);
+      const subscribers = shareOf(flags.subscribers, shard);
+      // The first measured phase waits for --start-at; the phases after it follow on.
+      let startGate: (() => Promise<void>) | undefined = flags.startAt === undefined ? undefined : () => waitForStart(flags.startAt as number, term.notice, () => halted);
       const opts: BenchOptions = {
         qos: flags.qos,
         messages: flags.messages,
         durationSec: flags.messages === undefined ? (flags.duration ?? DEFAULT_TRIAL_SEC) : undefined,
         size: flags.size,
-        publishers: flags.publishers,
-        subscribers: flags.subscribers,
+        publishers: publishers.count,
+        subscribers: subscribers.count,
         rate: flags.rate,
         inflight: flags.inflight,
         topicPrefix: flags.topic,
+        topicPattern: flags.topicPattern,
+        subscribeFilter: flags.subscribeFilter,
+        publishIntervalMs: flags.publishInterval,
+        connectRate: flags.connectRate,
+        numberOffset: publishers.offset,
+        sourceAddresses: flags.sourceAddress,
         drainSec: flags.drain ?? DEFAULT_DRAIN_S,
         bucketLatency: metrics !== undefined,
         brokerPid: brokerPid ?? localBrokerPid(spec),
@@ -243,6 +306,12 @@ export async function runBench(flags: BenchFlags): Promise<void> {
             halted: () => halted,
             onHaltRequest: (fn) => (haltWorkers = fn),
             onConnected: (n) => metrics?.connected(n),
+            beforeStart: async () => {
+              if (passName === 'warm-up') return;
+              const gate = startGate;
+              startGate = undefined;
+              await gate?.();
+            },
           };
         };
       const rounds = async (o: BenchOptions, passName: PassName | 'warm-up', n: number, label: (qos: Qos) => string) => {
@@ -266,7 +335,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         // Latency compared at one rate every level sustains: at saturation it measures the queue, not the protocol.
         const rate = flags.latencyRate ?? defaultLatencyRate(levels);
         const complete = levels.length === opts.qos.length && levels.every((l) => l.trials.length === flags.trials);
-        if (opts.rate === undefined && opts.subscribers > 0 && rate !== undefined && rate > 0 && complete && !halted && phaseError === undefined) {
+        if (opts.rate === undefined && opts.publishIntervalMs === undefined && opts.subscribers > 0 && rate !== undefined && rate > 0 && complete && !halted && phaseError === undefined) {
           const messages = Math.max(1, Math.min(opts.messages ?? Number.MAX_SAFE_INTEGER, Math.round(rate * LATENCY_TRIAL_SEC)));
           const equal = await rounds({ ...opts, rate, messages, durationSec: undefined }, 'equal-rate', flags.trials, (qos) => `QoS ${qos} @ ${rate.toLocaleString('en-US')}/s`);
           phaseError = equal.error;
@@ -281,7 +350,10 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         parameters: {
           qos: opts.qos, trials: flags.trials, messages: opts.messages, durationSec: opts.durationSec, size: opts.size, publishers: opts.publishers,
           subscribers: opts.subscribers, rate: opts.rate, inflight: opts.inflight, warmupSec: flags.warmup, drainSec: opts.drainSec,
-          receiveMaximum, latencyRate: latencyPass?.rate,
+          receiveMaximum, latencyRate: latencyPass?.rate, publishIntervalMs: opts.publishIntervalMs, topicPattern: opts.topicPattern,
+          subscribeFilter: opts.subscribeFilter, connectRate: opts.connectRate, sourceAddresses: opts.sourceAddresses,
+          shard: flags.shard === undefined ? undefined : `${shard.index}/${shard.count}`, numberOffset: publishers.offset,
+          startAt: flags.startAt === undefined ? undefined : new Date(flags.startAt).toISOString(),
         },
         environment, results, latencyPass,
         comparisons,
@@ -296,6 +368,8 @@ export async function runBench(flags: BenchFlags): Promise<void> {
       dispose();
     }
   } finally {
+    // The last scrape sees the totals: --metrics-hold keeps /metrics up (bounded by the flag's value).
+    if (stopMetrics !== undefined && flags.metricsHold > 0) await new Promise((r) => setTimeout(r, flags.metricsHold * 1000));
     await stopMetrics?.();
     await stopBroker?.();
   }

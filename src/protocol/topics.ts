@@ -74,6 +74,9 @@ export function validateTopicFilter(filter: string): TopicCheck {
   return OK;
 }
 
+/** The filter without its `$share/GROUP/` prefix: what a shared subscription matches topics against. */
+export const unshared = (filter: string): string => (filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter);
+
 /** True when `topic` matches `filter` by the MQTT 5 §4.7 rules, including [MQTT-4.7.2-1] for '$' topics. */
 export function topicMatchesFilter(filter: string, topic: string): boolean {
   const f = filter.split('/');

@@ -62,7 +62,7 @@ function result(qos: 0 | 1 | 2, values: number[], over: Partial<QosResult> = {})
   const h = newHistogram();
   for (const v of values) h.recordValue(v);
   return {
-    qos, sent: values.length, received: values.length, lost: 0, duplicated: 0, reordered: 0, refused: 0, durationSec: 1,
+    qos, sent: values.length, received: values.length, receivedBySubscriber: [values.length], stray: 0, lost: 0, duplicated: 0, reordered: 0, refused: 0, durationSec: 1,
     msgsPerSec: values.length, bytesPerSec: values.length * 64, latencyMs: summarize(h), ackLatencyMs: null,
     histogram: encodeHistogram(h), ackHistogram: null, disconnects: 0, disconnectReasons: [], grantedQos: qos, unacknowledged: 0, ...over,
   };

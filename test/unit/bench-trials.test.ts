@@ -1,19 +1,23 @@
 /** bench's trials: rounds, levels, pairing by round, merge by round, compare, old schemas, /proc parsing. Pure code only. */
 import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { shareOf } from '../../src/bench/shard.js';
+import { parseAddressList, parseShard, parseWallClock } from '../../src/cli/values.js';
+import { unshared } from '../../src/protocol/topics.js';
 import { compareWithQos0, mergeLevels, summarizeLevel, type LevelResult, type TrialResult } from '../../src/bench/levels.js';
 import { roundOrder } from '../../src/bench/rounds.js';
 import { compareRuns, incomparable } from '../../src/bench/compare.js';
 import { readReport } from '../../src/bench/read-report.js';
-import { listeningInodes, listeningUnixInodes, loadBetween, parseProcessTicks, parseProcStat } from '../../src/bench/machine.js';
+import { listeningInodes, listeningUnixInodes, loadBetween, parseOpenFilesLimit, parseProcessTicks, parseProcStat } from '../../src/bench/machine.js';
 import { warningsFor } from '../../src/bench/warnings.js';
 import type { BenchReport } from '../../src/bench/report.js';
-import { encodeHistogram, newHistogram, summarize, type QosResult } from '../../src/bench/stats.js';
+import { countBits, encodeHistogram, expandTopic, MAX_PUBLISHERS, newHistogram, publisherHeader, readPublisher, ringSize, SequenceTracker, summarize, unionBitmaps, type QosResult } from '../../src/bench/stats.js';
 
 function trial(qos: 0 | 1 | 2, round: number, msgsPerSec: number, latencies: number[] = [1000], over: Partial<TrialResult> = {}): TrialResult {
   const h = newHistogram();
   for (const v of latencies) h.recordValue(v);
   return {
-    qos, sent: 100, received: 100, lost: 0, duplicated: 0, reordered: 0, refused: 0, durationSec: 1.5, msgsPerSec, bytesPerSec: msgsPerSec * 64,
+    qos, sent: 100, received: 100, receivedBySubscriber: [100], stray: 0, lost: 0, duplicated: 0, reordered: 0, refused: 0, durationSec: 1.5, msgsPerSec, bytesPerSec: msgsPerSec * 64,
     latencyMs: summarize(h), ackLatencyMs: null, histogram: encodeHistogram(h), ackHistogram: null, disconnects: 0, disconnectReasons: [],
     grantedQos: qos, unacknowledged: 0, round, busiestThread: 0.4, otherCores: 0.01, steal: 0, brokerCores: 0.9, ...over,
   };
@@ -195,5 +199,49 @@ describe('noise and bottleneck warnings', () => {
     expect(w[0]?.message).toMatch(/QoS 0's p99 \(30\.\d ms\) is above QoS 1's \(5\.\d\d ms\) at the same rate: .*set_tcp_nodelay true/);
     // Without the equal-rate pass (saturation latencies are queueing), nothing is said.
     expect(warningsFor({ ...base, saturation: [q0, q1], comparisons: compareWithQos0([q0, q1], null) })).toEqual([]);
+  });
+});
+
+describe('fleets and shards', () => {
+  test('shares of a run: counts differ by one at most, numbers follow on, together they are the whole', () => {
+    const shares = [0, 1, 2].map((index) => shareOf(10, { index, count: 3 }));
+    expect(shares).toEqual([{ count: 3, offset: 0 }, { count: 3, offset: 3 }, { count: 4, offset: 6 }]);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 1, max: 64 }), (total, count) => {
+        const all = Array.from({ length: count }, (_, index) => shareOf(total, { index, count }));
+        expect(all.reduce((t, s) => t + s.count, 0)).toBe(total);
+        all.forEach((s, i) => expect(s.offset).toBe(i === 0 ? 0 : (all[i - 1] as { offset: number; count: number }).offset + (all[i - 1] as { count: number }).count));
+      }),
+    );
+  });
+  test('--shard, --start-at and --source-address values', () => {
+    expect(parseShard('--shard', '2/3')).toEqual({ index: 2, count: 3 });
+    expect(() => parseShard('--shard', '3/3')).toThrow(/I\/N, this shard's number I from 0 to N-1/);
+    expect(() => parseShard('--shard', '1')).toThrow(/--shard/);
+    expect(parseWallClock('--start-at', '2026-12-06T10:00:00Z')).toBe(Date.parse('2026-12-06T10:00:00Z'));
+    expect(parseWallClock('--start-at', '1765015200')).toBe(1_765_015_200_000);
+    expect(() => parseWallClock('--start-at', '2026-12-06 10:00')).toThrow(/with its zone/);
+    expect(parseAddressList('--source-address', '127.0.0.1, 127.0.0.2,::1')).toEqual(['127.0.0.1', '127.0.0.2', '::1']);
+    expect(() => parseAddressList('--source-address', '127.0.0.1,host.local')).toThrow(/invalid address 'host.local'/);
+  });
+  test('topic patterns, the payload header, the send-time ring and shared groups\' bitmaps', () => {
+    expect(expandTopic('fleet/%i/%c/100%%', 42, 'dev-42')).toBe('fleet/42/dev-42/100%');
+    expect(readPublisher(publisherHeader(7, 123_456))).toEqual({ tag: 7, number: 123_456 });
+    expect(readPublisher(publisherHeader(255, MAX_PUBLISHERS))).toEqual({ tag: 255, number: MAX_PUBLISHERS });
+    expect([1, 200, 1000, 65_535].map(ringSize)).toEqual([2, 256, 1024, 65_536]);
+    const a = new SequenceTracker();
+    const b = new SequenceTracker();
+    [0, 1, 2, 9].forEach((s) => a.record(s));
+    [2, 3, 17].forEach((s) => b.record(s));
+    const union = unionBitmaps(a.bitmap(), b.bitmap());
+    expect(countBits(union)).toBe(6);
+    expect(countBits(unionBitmaps(undefined, a.bitmap()))).toBe(4);
+    expect(unshared('$share/g/fleet/+')).toBe('fleet/+');
+    expect(unshared('fleet/#')).toBe('fleet/#');
+  });
+  test('the descriptor limit from /proc/self/limits', () => {
+    const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            20000                20000                files\n';
+    expect(parseOpenFilesLimit(limits)).toBe(20_000);
+    expect(parseOpenFilesLimit(limits.replace(/20000 {16}20000/, 'unlimited            unlimited'))).toBeUndefined();
   });
 });
