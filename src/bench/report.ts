@@ -1,5 +1,6 @@
 /** Bench report: the JSON document and the human table. Pure. */
-import type { ClientCpu, ConnectionTestResult } from './runner.js';
+import type { ClientCpu } from './runner.js';
+import type { ConnectionTestResult } from './connection-storm.js';
 import { V311_QOS2_WINDOW } from '../connection/fast-publisher.js';
 import type { Comparison, LevelResult } from './levels.js';
 import type { QosResult } from './stats.js';
@@ -44,6 +45,8 @@ export interface BenchReport {
 export interface ConnectionReport extends Omit<BenchReport, 'kind' | 'results' | 'latencyPass' | 'comparisons'> {
   kind: 'connections';
   connections: ConnectionTestResult;
+  /** The load generator's peak resident memory over the run, every thread included. */
+  peakRssBytes: number;
 }
 
 /** 12,345: counts and rates as bench prints them everywhere (table, progress, page). */

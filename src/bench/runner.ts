@@ -4,15 +4,12 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import type { ConnectionSpec } from '../protocol/spec.js';
 import type { Qos, ProtocolVersion } from '../protocol/types.js';
-import { connect } from '../connection/session.js';
 import { defaultWindow } from '../connection/fast-publisher.js';
-import { loadSocksTransport, loadWebSocketLibrary } from '../connection/transport/load.js';
-import { errorForExitCode, InterruptedError, isCliError } from '../errors.js';
+import { errorForExitCode, InterruptedError } from '../errors.js';
 import { latch } from '../latch.js';
 import type { FromWorker, PhasePlan, ToWorker, WorkerResult } from './protocol.js';
 import { loadBetween, sampleMachine, type MachineLoad } from './machine.js';
@@ -321,56 +318,4 @@ export function measureCpu<T>(fn: () => Promise<T>): Promise<{ value: T; cpu: Cl
       },
     };
   });
-}
-
-export interface ConnectionTestResult {
-  attempted: number;
-  connected: number;
-  failures: Record<string, number>;
-  connectMs: LatencySummary;
-  histogram: string;
-  durationSec: number;
-}
-
-/** Opens n clients at `rate` per second, measuring CONNECT->CONNACK time; failures are counted by reason. */
-export async function runConnectionTest(
-  spec: ConnectionSpec,
-  n: number,
-  rate: number,
-  sourceAddresses: readonly string[] | undefined,
-  halted: () => boolean,
-  onOutcome: (outcome: 'connected' | string) => void = () => {},
-): Promise<ConnectionTestResult> {
-  const h = newHistogram();
-  const failures: Record<string, number> = {};
-  const sessions: Array<Awaited<ReturnType<typeof connect>>> = [];
-  const runId = randomBytes(4).toString('hex');
-  const start = Date.now();
-  const attempts: Array<Promise<void>> = [];
-  let attempted = 0;
-  for (let i = 0; i < n && !halted(); i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - Date.now();
-    if (wait > 0) await sleep(wait);
-    attempted++;
-    const t0 = process.hrtime.bigint();
-    attempts.push(
-      connect({ ...spec, clientId: `${spec.clientId}-${runId}-c${i}`, bindAddress: sourceAddresses === undefined ? spec.bindAddress : sourceAddresses[i % sourceAddresses.length] }, { notice: () => {}, webSocket: loadWebSocketLibrary(spec), socks: loadSocksTransport(spec) }).then(
-        (s) => {
-          h.recordValue(Math.max(1, Math.round(Number(process.hrtime.bigint() - t0) / 1000)));
-          sessions.push(s);
-          onOutcome('connected');
-        },
-        (err: unknown) => {
-          const reason = isCliError(err) ? err.message.replace(/-[0-9a-f]{8}-c\d+/, '') : String(err);
-          failures[reason] = (failures[reason] ?? 0) + 1;
-          onOutcome(reason);
-        },
-      ),
-    );
-  }
-  await Promise.all(attempts);
-  const durationSec = (Date.now() - start) / 1000;
-  await Promise.all(sessions.map((s) => s.close()));
-  return { attempted, connected: sessions.length, failures, connectMs: summarize(h), histogram: encodeHistogram(h), durationSec };
 }

@@ -18,7 +18,8 @@ import { overheadLines, renderReport, type TableClass } from '../bench/render.js
 import { renderHtml } from '../bench/html.js';
 import type { BenchMetrics, PassName } from '../bench/metrics.js';
 import { ProgressMeter } from '../bench/progress.js';
-import { measureCpu, runConnectionTest, type BenchHooks, type BenchOptions } from '../bench/runner.js';
+import { measureCpu, type BenchHooks, type BenchOptions } from '../bench/runner.js';
+import { runConnectionTest } from '../bench/connection-storm.js';
 import { runRounds } from '../bench/rounds.js';
 import { compareWithQos0, levelsOf, type LevelResult } from '../bench/levels.js';
 import { findListeningProcess, openFilesLimit } from '../bench/machine.js';
@@ -247,7 +248,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
         const report: ConnectionReport = {
           tool: 'mqtt-tool', schemaVersion: SCHEMA_VERSION, version: VERSION, kind: 'connections', startedAt, interrupted: halted,
           parameters: { connections: flags.connections, connectRate: flags.connectRate ?? DEFAULT_CONNECT_RATE, sourceAddresses: flags.sourceAddress },
-          environment, connections: value, clientCpu: cpu, warnings: [],
+          environment, connections: value, clientCpu: cpu, warnings: [], peakRssBytes: process.resourceUsage().maxRSS * 1024,
         };
         await emit(flags, term, report, () => renderConnections(report));
         return;
@@ -396,6 +397,9 @@ async function emit(flags: BenchFlags, term: Terminal, report: BenchReport | Con
   for (const w of report.warnings) term.warn(w.message);
 }
 
+const fmtMb = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`;
+const fmtKb = (bytes: number): string => `${(bytes / 1e3).toFixed(1)} KB`;
+
 function renderConnections(r: ConnectionReport): string {
   const c = r.connections;
   const lines = [
@@ -403,6 +407,8 @@ function renderConnections(r: ConnectionReport): string {
     `attempted ${c.attempted}, connected ${c.connected}, failed ${c.attempted - c.connected} in ${c.durationSec.toFixed(2)} s`,
     `connect time ms: p50 ${c.connectMs.p50}  p90 ${c.connectMs.p90}  p99 ${c.connectMs.p99}  max ${c.connectMs.max}`,
     ...Object.entries(c.failures).map(([reason, n]) => `  ${n} x ${reason}`),
+    ...(Object.keys(c.dropped).length === 0 ? [] : ['dropped while held:', ...Object.entries(c.dropped).map(([reason, n]) => `  ${n} x ${reason}`)]),
+    `${c.mode === 'held' ? 'held connections (a socket each)' : 'full clients (TLS, WebSocket or SOCKS)'}; load generator peak memory ${fmtMb(r.peakRssBytes)}${c.connected > 0 ? `, ${fmtKb(r.peakRssBytes / c.connected)} per connection` : ''}`,
   ];
   return `${lines.join('\n')}\n`;
 }

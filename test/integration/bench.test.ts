@@ -224,6 +224,14 @@ describe('bench against Mosquitto', () => {
     expect(r.stdout).toContain('attempted 50, connected 50, failed 0');
   });
 
+  test('--connections holds each connection as a socket: keep-alive answered within -k, DISCONNECT at the end (the checking proxy judges every packet)', async () => {
+    const r = await runCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--connections', '4', '--connect-rate', '1', '-k', '2', '--json'], { timeoutMs: 30_000 });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { connections: { connected: number; dropped: Record<string, number>; mode: string }; peakRssBytes: number };
+    expect(report.connections).toMatchObject({ connected: 4, dropped: {}, mode: 'held' });
+    expect(report.peakRssBytes).toBeGreaterThan(1e6);
+  });
+
   test('--connections counts refusals by reason instead of crashing', async () => {
     const locked = await startMosquitto({ users: { a: 'b' } });
     try {

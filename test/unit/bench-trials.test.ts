@@ -2,6 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { shareOf } from '../../src/bench/shard.js';
+import { frameAt } from '../../src/connection/held-connection.js';
 import { parseAddressList, parseShard, parseWallClock } from '../../src/cli/values.js';
 import { unshared } from '../../src/protocol/topics.js';
 import { compareWithQos0, mergeLevels, summarizeLevel, type LevelResult, type TrialResult } from '../../src/bench/levels.js';
@@ -243,5 +244,17 @@ describe('fleets and shards', () => {
     const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            20000                20000                files\n';
     expect(parseOpenFilesLimit(limits)).toBe(20_000);
     expect(parseOpenFilesLimit(limits.replace(/20000 {16}20000/, 'unlimited            unlimited'))).toBeUndefined();
+  });
+});
+
+describe('held connections read whole packets', () => {
+  test('a frame is complete only with all its remaining length, over one to four length bytes', () => {
+    expect(frameAt(Buffer.from([0xd0, 0x00]))).toEqual({ type: 13, length: 2 });
+    expect(frameAt(Buffer.from([0x20, 0x03, 0x00, 0x00]))).toBeUndefined();
+    expect(frameAt(Buffer.from([0x20, 0x02, 0x00, 0x00, 0xd0]))).toEqual({ type: 2, length: 4 });
+    const long = Buffer.concat([Buffer.from([0x30, 0x80, 0x01]), Buffer.alloc(128)]);
+    expect(frameAt(long)).toEqual({ type: 3, length: 131 });
+    expect(frameAt(long.subarray(0, 100))).toBeUndefined();
+    expect(frameAt(Buffer.from([0xe0]))).toBeUndefined();
   });
 });
