@@ -6,6 +6,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { loadBetween, sampleMachine } from './machine.js';
 import type { ConnectionSpec } from '../protocol/spec.js';
 import { connect } from '../connection/session.js';
 import { canHold, holdConnection } from '../connection/held-connection.js';
@@ -24,6 +27,10 @@ export interface ConnectionTestResult {
   durationSec: number;
   /** Held connections (a socket each) or full clients. */
   mode: 'held' | 'client';
+  /** Event-loop utilisation of the thread that opened them, 0..1: near 1, the client set the pace. */
+  clientBusy: number;
+  /** Cores the broker used during the storm, when it runs here (null: not measured). */
+  brokerCores: number | null;
 }
 
 interface Open {
@@ -38,6 +45,7 @@ export async function runConnectionTest(
   n: number,
   rate: number,
   sourceAddresses: readonly string[] | undefined,
+  brokerPid: number | undefined,
   halted: () => boolean,
   onOutcome: (outcome: 'connected' | string) => void = () => {},
 ): Promise<ConnectionTestResult> {
@@ -54,6 +62,8 @@ export async function runConnectionTest(
   }, 1000);
   let closing = false;
   const runId = randomBytes(4).toString('hex');
+  const machineBefore = sampleMachine(brokerPid);
+  const loopBefore = performance.eventLoopUtilization();
   const start = Date.now();
   const attempts: Array<Promise<void>> = [];
   let attempted = 0;
@@ -90,8 +100,10 @@ export async function runConnectionTest(
   }
   await Promise.all(attempts);
   const durationSec = (Date.now() - start) / 1000;
+  const clientBusy = Math.round(performance.eventLoopUtilization(loopBefore).utilization * 100) / 100;
+  const brokerCores = loadBetween(machineBefore, sampleMachine(brokerPid), cpus().length).brokerCores ?? null;
   closing = true;
   clearInterval(keepalive);
   await Promise.all(open.map((c) => c.close()));
-  return { attempted, connected: open.length, failures, dropped, connectMs: summarize(h), histogram: encodeHistogram(h), durationSec, mode: held ? 'held' : 'client' };
+  return { attempted, connected: open.length, failures, dropped, connectMs: summarize(h), histogram: encodeHistogram(h), durationSec, mode: held ? 'held' : 'client', clientBusy, brokerCores };
 }

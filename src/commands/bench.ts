@@ -243,7 +243,7 @@ export async function runBench(flags: BenchFlags): Promise<void> {
     try {
       if (flags.connections !== undefined) {
         const { value, cpu } = await measureCpu(() =>
-          runConnectionTest(spec, flags.connections as number, flags.connectRate ?? DEFAULT_CONNECT_RATE, flags.sourceAddress, () => halted, (outcome) => (outcome === 'connected' ? metrics?.connected(1) : metrics?.refused(outcome))),
+          runConnectionTest(spec, flags.connections as number, flags.connectRate ?? DEFAULT_CONNECT_RATE, flags.sourceAddress, brokerPid ?? localBrokerPid(spec), () => halted, (outcome) => (outcome === 'connected' ? metrics?.connected(1) : metrics?.refused(outcome))),
         );
         const report: ConnectionReport = {
           tool: 'mqtt-tool', schemaVersion: SCHEMA_VERSION, version: VERSION, kind: 'connections', startedAt, interrupted: halted,
@@ -409,6 +409,7 @@ function renderConnections(r: ConnectionReport): string {
     ...Object.entries(c.failures).map(([reason, n]) => `  ${n} x ${reason}`),
     ...(Object.keys(c.dropped).length === 0 ? [] : ['dropped while held:', ...Object.entries(c.dropped).map(([reason, n]) => `  ${n} x ${reason}`)]),
     `${c.mode === 'held' ? 'held connections (a socket each)' : 'full clients (TLS, WebSocket or SOCKS)'}; load generator peak memory ${fmtMb(r.peakRssBytes)}${c.connected > 0 ? `, ${fmtKb(r.peakRssBytes / c.connected)} per connection` : ''}`,
+    `during the storm: the connecting thread ${Math.round(c.clientBusy * 100)}% busy${c.brokerCores === null ? '' : `, the broker ${c.brokerCores.toFixed(2)} cores`}`,
   ];
   return `${lines.join('\n')}\n`;
 }
