@@ -8,7 +8,7 @@
 import { wrap } from '../io/width.js';
 import { median, trialsToResolve, type Interval } from './intervals.js';
 import type { Comparison, LevelResult } from './levels.js';
-import { fmtInt, fmtMs, qosLabel, type BenchReport } from './report.js';
+import { fmtInt, fmtMs, qosLabel, type BenchReport, type ConnectionReport } from './report.js';
 
 export interface TableLike {
   push(...rows: string[][]): unknown;
@@ -235,4 +235,22 @@ export function renderReport({ report, header, window, columns, Table, style }: 
   if (machine !== undefined) lines.push(fitWords(machine, columns));
   if (report.interrupted) lines.push('interrupted: partial results');
   return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+}
+
+const fmtMb = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`;
+const fmtKb = (bytes: number): string => `${(bytes / 1e3).toFixed(1)} KB`;
+
+/** A --connections report for a person: the counts, the connect times, failures and drops by reason, memory and load. */
+export function renderConnections(r: ConnectionReport): string {
+  const c = r.connections;
+  const lines = [
+    `mqtt-tool bench --connections: ${r.environment.broker}`,
+    `attempted ${c.attempted}, connected ${c.connected}, failed ${c.attempted - c.connected} in ${c.durationSec.toFixed(2)} s`,
+    `connect time ms: p50 ${c.connectMs.p50}  p90 ${c.connectMs.p90}  p99 ${c.connectMs.p99}  max ${c.connectMs.max}`,
+    ...Object.entries(c.failures).map(([reason, n]) => `  ${n} x ${reason}`),
+    ...(Object.keys(c.dropped).length === 0 ? [] : ['dropped while held:', ...Object.entries(c.dropped).map(([reason, n]) => `  ${n} x ${reason}`)]),
+    `${c.mode === 'held' ? 'held connections (a socket each)' : 'full clients (TLS, WebSocket or SOCKS)'}; load generator peak memory ${fmtMb(r.peakRssBytes)}${c.connected > 0 ? `, ${fmtKb(r.peakRssBytes / c.connected)} per connection` : ''}`,
+    `during the storm: the connecting thread ${Math.round(c.clientBusy * 100)}% busy${c.brokerCores === null ? '' : `, the broker ${c.brokerCores.toFixed(2)} cores`}`,
+  ];
+  return `${lines.join('\n')}\n`;
 }

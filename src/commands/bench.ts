@@ -1,20 +1,19 @@
 /** `mqtt-tool bench`: what QoS 1 and 2 cost against QoS 0, measured end to end. */
-import { fork } from 'node:child_process';
 import { cpus, platform } from 'node:os';
-import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { describeEndpoint } from '../protocol/endpoint.js';
+import { checkFleetFlags, DEFAULT_CONNECT_RATE, localBrokerPid, startBrokerProcess, waitForStart } from './bench-setup.js';
 import type { ConnectionFlags } from '../cli/connection-flags.js';
 import { resolveConnection } from '../setup/resolve.js';
 import { protocolVersionLabel, type Qos } from '../protocol/types.js';
-import { CheckFailedError, NetworkError, UsageError } from '../errors.js';
+import { CheckFailedError, UsageError } from '../errors.js';
 import { connect } from '../connection/session.js';
 import { onInterrupt } from '../io/signals.js';
 import { createTerminal, type Terminal } from '../io/terminal.js';
 import { loadBundle } from '../lazy.js';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, windowText, type BenchReport, type ConnectionReport } from '../bench/report.js';
-import { overheadLines, renderReport, type TableClass } from '../bench/render.js';
+import { overheadLines, renderConnections, renderReport, type TableClass } from '../bench/render.js';
 import { renderHtml } from '../bench/html.js';
 import type { BenchMetrics, PassName } from '../bench/metrics.js';
 import { ProgressMeter } from '../bench/progress.js';
@@ -22,12 +21,8 @@ import { measureCpu, type BenchHooks, type BenchOptions } from '../bench/runner.
 import { runConnectionTest } from '../bench/connection-storm.js';
 import { runRounds } from '../bench/rounds.js';
 import { compareWithQos0, levelsOf, type LevelResult } from '../bench/levels.js';
-import { findListeningProcess, openFilesLimit } from '../bench/machine.js';
 import { warningsFor } from '../bench/warnings.js';
-import type { ConnectionSpec } from '../protocol/spec.js';
-import { requireTopicFilter, requireTopicName, topicMatchesFilter, unshared } from '../protocol/topics.js';
 import { shareOf, WHOLE, type Shard } from '../bench/shard.js';
-import { expandTopic, MAX_PUBLISHERS } from '../bench/stats.js';
 
 export interface BenchFlags extends ConnectionFlags {
   qos: readonly Qos[];
@@ -79,42 +74,6 @@ function undeliveredError(results: readonly LevelResult[], drainSec: number): Ch
   return new CheckFailedError(`bench: ${parts.join('; ')}`, { hint: 'See the warnings above; --drain waits longer for a broker that queues.' });
 }
 
-/** Starts the embedded broker in its own process; resolves with its port and a stop function. */
-function startBrokerProcess(): Promise<{ port: number; pid: number | undefined; stop: () => Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'broker-child.mjs'), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new NetworkError('the embedded broker did not start within 10 s'));
-    }, 10_000);
-    child.once('message', (m: { port: number }) => {
-      clearTimeout(timer);
-      resolve({
-        port: m.port,
-        pid: child.pid,
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
-            child.send('stop');
-            setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
-          }),
-      });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new NetworkError(`the embedded broker exited with code ${code}`));
-    });
-  });
-}
-
-/** A broker on this machine (loopback or a Unix socket), found by its listening socket, for its CPU time. */
-function localBrokerPid(spec: ConnectionSpec): number | undefined {
-  if (spec.unixPath !== undefined) return findListeningProcess({ path: spec.unixPath });
-  const loopback = /^(127\.|::1$|\[::1\]$|localhost$)/.test(spec.host);
-  return loopback && spec.proxy === undefined ? findListeningProcess({ port: spec.port }) : undefined;
-}
-
 /** The terminal's width for stdout, or COLUMNS, or no limit (a pipe or a file). */
 export function outputColumns(): number | undefined {
   if (process.stdout.isTTY && process.stdout.columns > 0) return process.stdout.columns;
@@ -146,44 +105,6 @@ export function defaultLatencyRate(results: readonly LevelResult[]): number | un
   const target = slowest * LATENCY_RATE_SHARE;
   const step = 10 ** Math.max(0, Math.floor(Math.log10(target)) - 1);
   return Math.max(1, Math.floor(target / step) * step);
-}
-
-/** --connections' pace when --connect-rate is not given. */
-const DEFAULT_CONNECT_RATE = 100;
-/** Descriptors a bench process needs besides its connections (the runtime, worker threads, the metrics server). */
-const SPARE_DESCRIPTORS = 64;
-
-/** The fleet flags' own rules, before anything connects. */
-function checkFleetFlags(flags: BenchFlags): void {
-  if (flags.publishInterval !== undefined && flags.rate !== undefined) throw new UsageError('give --publish-interval (per publisher) or --rate (in total), not both');
-  if (flags.publishers > MAX_PUBLISHERS) throw new UsageError(`--publishers: at most ${MAX_PUBLISHERS.toLocaleString('en-US')} (payloads number publishers in 24 bits)`);
-  if (flags.topicPattern !== undefined) requireTopicName(expandTopic(flags.topicPattern, 0, 'client'), '--topic-pattern');
-  if (flags.subscribeFilter !== undefined) requireTopicFilter(flags.subscribeFilter, '--subscribe-filter');
-  if (flags.subscribeFilter !== undefined && flags.topicPattern !== undefined && flags.subscribers > 0 && flags.connections === undefined) {
-    const filter = unshared(flags.subscribeFilter);
-    const sample = Math.min(flags.publishers, 1000);
-    const matched = Array.from({ length: sample }, (_, i) => topicMatchesFilter(filter, expandTopic(flags.topicPattern as string, i, `client-p${i}`))).filter(Boolean).length;
-    if (matched === 0) throw new UsageError(`--subscribe-filter '${flags.subscribeFilter}' matches none of the publishers' topics (--topic-pattern '${flags.topicPattern}' gives '${expandTopic(flags.topicPattern, 0, 'client-p0')}'): the subscribers would receive nothing`);
-  }
-  const shard = flags.shard ?? WHOLE;
-  const clients = flags.connections ?? shareOf(flags.publishers, shard).count + shareOf(flags.subscribers, shard).count;
-  const limit = openFilesLimit();
-  if (limit !== undefined && clients + SPARE_DESCRIPTORS > limit) {
-    throw new UsageError(`${clients.toLocaleString('en-US')} connections need as many descriptors, and this process may open ${limit.toLocaleString('en-US')} (ulimit -n)`, {
-      hint: `Raise the limit (ulimit -n ${Math.max(65_536, clients + SPARE_DESCRIPTORS)}), or spread the clients over processes or machines with --shard I/N. The broker needs as many.`,
-    });
-  }
-  if (flags.startAt !== undefined && flags.startAt > Date.now() + 86_400_000) throw new UsageError('--start-at is more than a day away: give the time the shards should start');
-}
-
-/** Waits until --start-at (bounded by it: at most a day, checked before); a time already past starts at once, said. */
-async function waitForStart(startAt: number, notice: (line: string) => void, halted: () => boolean): Promise<void> {
-  const late = Date.now() - startAt;
-  if (late > 1000) {
-    notice(`--start-at was ${(late / 1000).toFixed(1)} s ago: starting now (shards that started on time ran ahead)`);
-    return;
-  }
-  while (Date.now() < startAt && !halted()) await new Promise((r) => setTimeout(r, Math.min(250, startAt - Date.now())));
 }
 
 export async function runBench(flags: BenchFlags): Promise<void> {
@@ -395,21 +316,4 @@ async function emit(flags: BenchFlags, term: Terminal, report: BenchReport | Con
   if (flags.html !== undefined && report.kind === 'throughput') writeHtml(flags.html, report);
   process.stdout.write(flags.json === true ? json : await human());
   for (const w of report.warnings) term.warn(w.message);
-}
-
-const fmtMb = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`;
-const fmtKb = (bytes: number): string => `${(bytes / 1e3).toFixed(1)} KB`;
-
-function renderConnections(r: ConnectionReport): string {
-  const c = r.connections;
-  const lines = [
-    `mqtt-tool bench --connections: ${r.environment.broker}`,
-    `attempted ${c.attempted}, connected ${c.connected}, failed ${c.attempted - c.connected} in ${c.durationSec.toFixed(2)} s`,
-    `connect time ms: p50 ${c.connectMs.p50}  p90 ${c.connectMs.p90}  p99 ${c.connectMs.p99}  max ${c.connectMs.max}`,
-    ...Object.entries(c.failures).map(([reason, n]) => `  ${n} x ${reason}`),
-    ...(Object.keys(c.dropped).length === 0 ? [] : ['dropped while held:', ...Object.entries(c.dropped).map(([reason, n]) => `  ${n} x ${reason}`)]),
-    `${c.mode === 'held' ? 'held connections (a socket each)' : 'full clients (TLS, WebSocket or SOCKS)'}; load generator peak memory ${fmtMb(r.peakRssBytes)}${c.connected > 0 ? `, ${fmtKb(r.peakRssBytes / c.connected)} per connection` : ''}`,
-    `during the storm: the connecting thread ${Math.round(c.clientBusy * 100)}% busy${c.brokerCores === null ? '' : `, the broker ${c.brokerCores.toFixed(2)} cores`}`,
-  ];
-  return `${lines.join('\n')}\n`;
 }
