@@ -57,6 +57,8 @@ await build({
     'codec-sparkplug': 'src/codecs/sparkplug.ts',
     // bench --metrics-port: prom-client and the HTTP server, only when asked for.
     'bench-metrics': 'src/bench/metrics.ts',
+    // Display widths for wrapping an error on a terminal: never loaded on the pipe path.
+    width: 'src/io/width.ts',
     ...Object.fromEntries(
       ['pub', 'sub', 'rr', 'bench', 'bench-reports', 'diagnose', 'tls-check', 'broker', 'profile', 'completion'].map((c) => [`cmd-${c}`, `src/commands/${c}.ts`]),
     ),

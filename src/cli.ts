@@ -284,8 +284,10 @@ export function normalizeHelp(argv: string[], commands: readonly string[]): stri
 /** Turns any failure into one line on stderr (plus a hint) and an exit code. */
 function report(err: unknown, debug: boolean): number {
   if (isCliError(err)) {
-    process.stderr.write(`mqtt-tool: ${err.message}\n`);
-    if (err.hint !== undefined) process.stderr.write(`hint: ${err.hint}\n`);
+    // Wrapping needs display widths (string-width): loaded only for a terminal, never on the pipe path.
+    const fit = process.stderr.isTTY === true ? loadBundle<typeof import('./io/width.js')>('width').fitStderr : (line: string) => line;
+    process.stderr.write(`mqtt-tool: ${fit(err.message, 'mqtt-tool: ')}\n`);
+    if (err.hint !== undefined) process.stderr.write(`hint: ${fit(err.hint, 'hint: ')}\n`);
     if (debug && err.detail !== undefined) process.stderr.write(`${err.detail}\n`);
     if (debug && err.cause instanceof Error) process.stderr.write(`cause: ${err.cause.stack ?? err.cause.message}\n`);
     return err.exitCode;

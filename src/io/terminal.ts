@@ -3,7 +3,7 @@
  * unless it is a TTY; NO_COLOR and --no-color always win.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import { wrap } from './width.js';
+import { fitStderr } from './width.js';
 
 export interface Terminal {
   /** Styles for stderr. */
@@ -23,17 +23,6 @@ export function colorLevel(isTty: boolean, env: Readonly<Record<string, string |
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return 0;
   if (env['TERM'] === 'dumb') return 0;
   return isTty ? 1 : 0;
-}
-
-/**
- * On a terminal, a stderr line is wrapped at spaces to its width (or COLUMNS when the terminal does
- * not say), continuation lines indented by two; a pipe or a file gets it whole, for grep.
- */
-function fitStderr(line: string, prefix: string): string {
-  if (process.stderr.isTTY !== true) return line;
-  const env = Number(process.env['COLUMNS']);
-  const columns = process.stderr.columns > 0 ? process.stderr.columns : Number.isInteger(env) && env > 0 ? env : undefined;
-  return wrap(line, 2, prefix.length, columns);
 }
 
 export function createTerminal(colorFlag: boolean): Terminal {

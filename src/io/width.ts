@@ -22,20 +22,43 @@ export function cutToWidth(line: string, width: number): string {
   return `${kept}…`;
 }
 
-/** Words of `text` in lines of at most `columns - indent` characters; a longer word gets a line of its own. */
+/**
+ * Words of `text` in lines of at most `columns - indent` display columns (the first line starts
+ * `firstOffset` columns in); a word is never split: one longer than a line (a URL, a path, a
+ * fingerprint) gets a line of its own.
+ */
 export function wrap(text: string, indent: number, firstOffset: number, columns: number | undefined): string {
   if (columns === undefined) return text;
   const room = Math.max(20, columns - indent);
   const lines: string[] = [];
   let line = '';
+  let used = 0;
   let limit = Math.max(20, columns - firstOffset);
   for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > limit) {
+    const w = stringWidth(word);
+    if (line !== '' && used + 1 + w > limit) {
       lines.push(line);
       line = word;
+      used = w;
       limit = room;
-    } else line = line === '' ? word : `${line} ${word}`;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+      used = line === word ? w : used + 1 + w;
+    }
   }
   lines.push(line);
   return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+/**
+ * The one rule for words on stderr: on a terminal, a line is wrapped between words to its width (or
+ * COLUMNS when the terminal does not say), in display columns, continuation lines indented by two,
+ * and a word is never split; a pipe or a file gets it whole, for grep. `prefix` is what precedes
+ * the text on its first line ("mqtt-tool: ", "hint: ").
+ */
+export function fitStderr(line: string, prefix: string): string {
+  if (process.stderr.isTTY !== true) return line;
+  const env = Number(process.env['COLUMNS']);
+  const columns = process.stderr.columns > 0 ? process.stderr.columns : Number.isInteger(env) && env > 0 ? env : undefined;
+  return wrap(line, 2, prefix.length, columns);
 }
