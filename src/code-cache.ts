@@ -1,7 +1,7 @@
 /**
  * A V8 code cache for mqtt-tool's own bundles on Node 20, which lacks Node 22's
  * module.enableCompileCache(). A one-shot `pub` is mostly start-up, and compiling the bundles
- * is part of it. What it saves is small and depends on the machine: the README's Install section
+ * is part of it. What it saves is small and depends on the machine: docs/performance.md, "Start-up and the code cache",
  * gives the figure measured, and how.
  *
  * - It is a loader of our own, not a patch on Node's module system: bin/mqtt-tool.cjs loads

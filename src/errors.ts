@@ -17,7 +17,7 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** Rows for README and `mqtt-tool help exit-codes`; the source of both. */
+/** Rows for the README and `mqtt-tool help exit-codes`; the source of both. */
 export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCodeValue; meaning: string }> = [
   { code: ExitCode.ok, meaning: 'success' },
   { code: ExitCode.internal, meaning: 'unexpected internal error (a bug: please report it)' },

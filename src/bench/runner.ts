@@ -119,7 +119,7 @@ class PhaseWorker {
 }
 
 /**
- * The default window per QoS, from measurements against Mosquitto (see README, bench): QoS 1 gains
+ * The default window per QoS, from measurements against Mosquitto (docs/performance.md): QoS 1 gains
  * up to 1000 in flight; at QoS 2 a window past a few hundred only queues at the broker, which cut
  * throughput by half and raised p50 latency 40x.
  */

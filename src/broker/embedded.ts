@@ -1,7 +1,7 @@
 /**
  * The embedded broker: aedes 2.0.0-beta.1 on a loopback port. It speaks MQTT 5 as well as 3.1.1
  * and 3.1, so --embedded needs no version switch; what it lacks (no shared subscriptions) and why
- * this beta and not the 3.1.1-only 1.2.0 are in the README's dependency notes.
+ * this beta and not the 3.1.1-only 1.2.0 are in the dependency notes of docs/development.md.
  */
 import net from 'node:net';
 import { Aedes } from 'aedes';

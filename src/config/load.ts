@@ -52,7 +52,7 @@ export function withProfile<F extends ConnectionFlags & { profile?: string }>(fl
   const config = loadConfig(term, env);
   if (config === undefined) {
     throw new UsageError(`profile '${name}' asked for, but there is no config file (looked for ${configCandidates(env).join(', ')})`, {
-      hint: 'Create one with a profiles: section; see the README, "Profiles".',
+      hint: 'Create one with a profiles: section; see docs/connecting.md, "Profiles".',
     });
   }
   const profile = config.profiles.get(name);

@@ -241,7 +241,7 @@ export function parseTemplate(template: string): Piece[] {
       if (next === '@') text += '@';
       else {
         const fn = TIME_SPECIFIERS[next];
-        if (fn === undefined) throw new UsageError(`unknown -F time specifier '@${next}' at position ${i + 1}; see the README for the @ (strftime) specifiers`);
+        if (fn === undefined) throw new UsageError(`unknown -F time specifier '@${next}' at position ${i + 1}; see docs/pub-sub.md for the @ (strftime) specifiers`);
         if (text !== '') pieces.push(text);
         text = '';
         pieces.push((m) => fn(new Date(m.receivedAtMs), m.receivedAtMs));
@@ -259,7 +259,7 @@ export function parseTemplate(template: string): Piece[] {
         const fn = spec === undefined ? undefined : SPECIFIERS[spec];
         if (fn === undefined) {
           if (spec === undefined) throw new UsageError(`-F template ends inside the specifier '${template.slice(i)}'`);
-          throw new UsageError(`unknown -F specifier '%${field[0]}${spec}' at position ${i + 1}; see the README for %t %p %q %r %m %l %x %X %b %I %U %j %J %C %D %E %F %P %R %S %A`);
+          throw new UsageError(`unknown -F specifier '%${field[0]}${spec}' at position ${i + 1}; see docs/pub-sub.md for %t %p %q %r %m %l %x %X %b %I %U %j %J %C %D %E %F %P %R %S %A`);
         }
         const format: FieldFormat = {
           left: (field[1] ?? '').includes('-'),

@@ -2,7 +2,7 @@
  * What each part of src/ holds and what it may import. A part imports only the parts its row
  * names, so the layers stay one-way: leaves at the bottom, the shared connection layer in the
  * middle, command cores above it, the command-line edge on top. test/unit/layout.test.ts holds
- * the source to it; `npm run readme` writes it into the README.
+ * the source to it; `npm run readme` writes it into docs/development.md.
  */
 
 export interface Part {
@@ -58,7 +58,7 @@ export const LAYOUT: readonly Part[] = [
   { part: 'cli.ts', holds: 'the command declarations; the one place that maps errors to exit codes', mayImport: ['cli/', 'commands/', 'config/', 'codecs/', 'io/', 'errors.ts', 'lazy.ts', 'version.ts'], quiet: false },
 ];
 
-/** The README's layout table, as this test's table writes it. */
+/** The layout table of docs/development.md, as this test's table writes it. */
 export function layoutMarkdown(): string {
   const name = (p: string): string => `\`src/${p}\``;
   const rows = LAYOUT.map((p) => `| ${name(p.part)} | ${p.holds} | ${p.mayImport.length === 0 ? 'nothing of the project' : p.mayImport.map((i) => i.replace(/\/$/, '')).join(', ')}${p.quiet ? '; reads no environment, prints nothing, exits nothing' : ''} |`);

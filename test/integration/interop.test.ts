@@ -2,8 +2,8 @@
  * One case list run against every broker people run (like the Paho interoperability suite):
  * Mosquitto, RabbitMQ's MQTT plugin, ejabberd's mod_mqtt, aedes 1.2 and aedes 2 (beta). Each
  * case states per broker what must happen, the broker's limitation included, and the outcomes
- * form the matrix in the README (between the interop-matrix markers). The test fails when the
- * README's matrix differs from this run; MQTT_TOOL_WRITE_MATRIX=1 writes it instead.
+ * form the matrix in docs/brokers.md (between the interop-matrix markers). The test fails when the
+ * matrix there differs from this run; MQTT_TOOL_WRITE_MATRIX=1 writes it instead.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
@@ -258,7 +258,7 @@ describe.each(BROKERS)('$name', (broker) => {
   });
 });
 
-/** The README's broker x case table, from what this run observed. */
+/** docs/brokers.md's broker x case table, from what this run observed. */
 function writeMatrix(): void {
   const keys = BROKERS.map((b) => b.key);
   if (keys.some((k) => matrix.get(k)?.size !== CASES.length)) return; // a failed or skipped case: the run already failed
@@ -268,7 +268,7 @@ function writeMatrix(): void {
     ...CASES.map((c) => `| ${c} | ${keys.map((k) => matrix.get(k)?.get(c) ?? '?').join(' | ')} |`),
   ];
   const table = lines.join('\n');
-  const readmePath = new URL('../../README.md', import.meta.url);
+  const readmePath = new URL('../../docs/brokers.md', import.meta.url);
   const readme = readFileSync(readmePath, 'utf8');
   const start = '<!-- interop-matrix:start -->\n';
   const end = '\n<!-- interop-matrix:end -->';
@@ -278,6 +278,6 @@ function writeMatrix(): void {
     writeFileSync(readmePath, `${readme.slice(0, a + start.length)}${table}${readme.slice(b)}`);
     return;
   }
-  expect(a >= 0 && b > a, 'README has the interop-matrix markers').toBe(true);
-  expect(readme.slice(a + start.length, b), 'README interop matrix (rerun with MQTT_TOOL_WRITE_MATRIX=1 to update)').toBe(table);
+  expect(a >= 0 && b > a, 'docs/brokers.md has the interop-matrix markers').toBe(true);
+  expect(readme.slice(a + start.length, b), 'docs/brokers.md interop matrix (rerun with MQTT_TOOL_WRITE_MATRIX=1 to update)').toBe(table);
 }

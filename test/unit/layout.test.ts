@@ -1,6 +1,6 @@
 /**
  * The layering rules, checked on the source against LAYOUT (test/helpers/layout-table.ts), the
- * one table of what each part of src/ holds and what it may import; the README's layout table
+ * one table of what each part of src/ holds and what it may import; the layout table of docs/development.md
  * is that table written out (a test below fails when they differ).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { LAYOUT, layoutMarkdown } from '../helpers/layout-table.js';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
-const README = new URL('../../README.md', import.meta.url).pathname;
+const DEVELOPMENT = new URL('../../docs/development.md', import.meta.url).pathname;
 
 /** Entry points of another thread or process: they own their own exit. */
 const ENTRIES = new Set(['bench/worker.ts', 'broker/child.ts']);
@@ -69,6 +69,6 @@ test('no file under src/ is above 400 lines, but the data tables', () => {
   expect(long).toEqual([]);
 });
 
-test("the README's layout table is this table", () => {
-  expect(readFileSync(README, 'utf8')).toContain(layoutMarkdown());
+test("docs/development.md's layout table is this table", () => {
+  expect(readFileSync(DEVELOPMENT, 'utf8')).toContain(layoutMarkdown());
 });
