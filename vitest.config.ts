@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
 export default defineConfig({
+  // The version the bundle has built in, for tests that load the command declarations from source.
+  define: { __MQTT_TOOL_VERSION__: JSON.stringify(version) },
   test: {
     setupFiles: ['test/setup.ts'],
     testTimeout: 30_000,

@@ -1,5 +1,5 @@
 /**
- * Shell completion scripts generated from the commander declarations, so a new
+ * Shell completion scripts (and, through man.ts, man pages) generated from the commander declarations, so a new
  * flag is completed without anyone editing a script. Pure: commander objects in,
  * script text out.
  */
@@ -8,6 +8,10 @@ import type { CommandUnknownOpts as Command, Option } from '@commander-js/extra-
 export interface OptionModel {
   short: string | undefined;
   long: string;
+  /** As declared: "-t, --topic <topic>". */
+  flags: string;
+  /** The help group it is listed under ("Connection:"), or undefined for the plain "Options:". */
+  group: string | undefined;
   description: string;
   takesValue: boolean;
   /** Enumerated values to offer. */
@@ -24,6 +28,8 @@ export type Positional = { readonly values: readonly string[] } | { readonly dyn
 export interface CommandModel {
   name: string;
   description: string;
+  /** After the command's name: "[options] <a> <b>". */
+  usage: string;
   options: OptionModel[];
   subcommands: CommandModel[];
   positional: Positional | undefined;
@@ -42,6 +48,8 @@ function optionModel(o: Option, hints: ModelHints, commandName: string): OptionM
   return {
     short: o.short,
     long: o.long,
+    flags: o.flags,
+    group: o.helpGroupHeading,
     description: o.description,
     takesValue: o.required || o.optional,
     values: o.argChoices ?? hints.values[`${commandName} ${o.long}`] ?? hints.values[o.long],
@@ -50,7 +58,7 @@ function optionModel(o: Option, hints: ModelHints, commandName: string): OptionM
   };
 }
 
-const HELP_OPTION: OptionModel = { short: undefined, long: '--help', description: 'show help', takesValue: false, values: undefined, file: false, dynamic: undefined };
+const HELP_OPTION: OptionModel = { short: undefined, long: '--help', flags: '--help', group: undefined, description: 'show help', takesValue: false, values: undefined, file: false, dynamic: undefined };
 
 function commandModel(cmd: Command, hints: ModelHints, path: string): CommandModel {
   const name = cmd.name();
@@ -59,6 +67,7 @@ function commandModel(cmd: Command, hints: ModelHints, path: string): CommandMod
   return {
     name,
     description: cmd.description(),
+    usage: cmd.usage(),
     options,
     // Help's visibleCommands leaves out hidden commands; it also lists the implicit `help` command, added by buildModel at the top only.
     subcommands: cmd
@@ -76,6 +85,7 @@ export function buildModel(program: Command, hints: ModelHints): CommandModel {
   const help: CommandModel = {
     name: 'help',
     description: 'show help for a command',
+    usage: '[command]',
     options: [],
     subcommands: [],
     positional: { values: root.subcommands.map((c) => c.name) },
