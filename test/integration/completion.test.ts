@@ -83,8 +83,10 @@ describe('zsh', () => {
       words=(mqtt-tool pub -q ''); CURRENT=4; _mqtt_tool`;
     const out = execFileSync('zsh', ['-c', script], { encoding: 'utf8' });
     expect(out).toMatch(/^pub:publish messages/m);
-    expect(out).toContain('-q[quality of service 0, 1 or 2 (default 0)]:value:(0 1 2)');
-    expect(out).toContain('--cafile[trust this CA bundle (PEM) instead of the default (Nodes bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS]:file:_files');
+    expect(out).toContain('-q[quality of service 0, 1 or 2 (default: 0)]:value:(0 1 2)');
+    // Descriptions keep their apostrophes and colons (zsh quoting, not deletion).
+    expect(out).toContain("--cafile[trust this CA bundle (PEM) instead of the default (Node's bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS]:file:_files");
+    expect(out).toMatch(/^tls-check:inspect a broker's TLS endpoint: chain, expiry, host name, versions, client certificates$/m);
   });
   test('profile show completes the profile names', () => {
     const script = `
