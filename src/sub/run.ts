@@ -13,6 +13,7 @@ import { WatchView } from '../io/watch-view.js';
 import { BatchedWriter } from '../io/writer.js';
 import type { Mqtt5Properties } from '../protocol/spec.js';
 import { topicMatchesFilter } from '../protocol/topics.js';
+import { describeEndpoint } from '../protocol/endpoint.js';
 import type { Qos } from '../protocol/types.js';
 import { DEFAULT_RETAINED_QUIET_S, publishRetainedMarker, QuietTimer } from './retained.js';
 import { checkSuback, subscribe, unsubscribe } from './subscription.js';
@@ -160,6 +161,10 @@ export class SubRun {
       checkSuback(suback, filters, version, flags.qos ?? 0, term);
       if (subscribed) return;
       subscribed = true;
+      // A person at a terminal sees at once that it works, where, and how to stop; a pipe gets nothing.
+      if (term.stderrIsTty && this.watch === undefined && flags.exitAfterSubscribe !== true && flags.retainedOnly !== true) {
+        term.notice(`subscribed to ${filters.map((f) => `'${f}'`).join(', ')} (QoS ${flags.qos ?? 0}) on ${describeEndpoint(session.spec)}: waiting for messages; Ctrl-C to stop`);
+      }
       if (flags.exitAfterSubscribe === true) this.finishWith(undefined);
       else if (flags.retainedOnly === true) {
         this.quiet = new QuietTimer((flags.retainedQuiet ?? DEFAULT_RETAINED_QUIET_S) * 1000, () => this.finishWith(undefined));

@@ -158,6 +158,28 @@ describe('sub', () => {
     expect(r.stdout).toBe(`${topic}/1 p1\n${topic}/2 p2\n`);
   });
 
+  test('on a terminal sub says what it subscribed to, where, and how to stop; a pipe gets no such line', async () => {
+    const topic = uniq('tty');
+    const child = spawn('script', ['-qec', `node ${BIN} sub -h 127.0.0.1 -p ${broker.port} -t '${topic}/#' -q 1 -C 1`, '/dev/null'], {
+      env: { ...process.env, COLUMNS: '200', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const done = collect(child, 30_000);
+    const notice = `mqtt-tool: subscribed to '${topic}/#' (QoS 1) on mqtt://127.0.0.1:${broker.port}: waiting for messages; Ctrl-C to stop`;
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      child.stdout?.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('Ctrl-C to stop')) resolve();
+      });
+    });
+    await other.publishAsync(`${topic}/a`, 'hello', { qos: 1 });
+    const r = await done;
+    expect(r.stdout.replace(/\r/g, '')).toContain(`${notice}\nhello`);
+    const piped = await runCli(['sub', ...conn(), '-t', uniq('pipe'), '-W', '0.3']);
+    expect(piped.stderr).not.toContain('subscribed to');
+  });
+
   test('-W with no traffic exits 6', async () => {
     const r = await runCli(['sub', ...conn(), '-t', uniq('quiet'), '-W', '0.5']);
     expect(r.code).toBe(6);
