@@ -57,7 +57,10 @@ export async function runBenchMerge(files: string[], flags: ReportFlags): Promis
     clientCpu: null,
     warnings: warningsFor({ saturation: results, equalRate: latencyPass?.results ?? [], clientCpu: null, embedded: first.environment.embedded, drainSec: Number(first.parameters['drainSec'] ?? DEFAULT_DRAIN_S), trials, comparisons }),
   };
-  if (flags.html !== undefined) writeHtml(flags.html, merged);
+  if (flags.html !== undefined) {
+    writeHtml(flags.html, merged);
+    term.notice(`wrote the HTML page: ${flags.html}`);
+  }
   process.stdout.write(flags.json === true ? `${JSON.stringify(merged, null, 2)}\n` : await render(term, merged));
 }
 
@@ -69,7 +72,10 @@ export async function runBenchCompare(fileA: string, fileB: string, flags: Repor
   const why = incomparable(a, b);
   if (why !== undefined) throw new UsageError(`cannot compare '${fileA}' and '${fileB}': ${why}`);
   const comparison = compareRuns(fileA, a, fileB, b);
-  if (flags.html !== undefined) writeOutput('--html', flags.html, renderComparisonHtml(comparison, a, b));
+  if (flags.html !== undefined) {
+    writeOutput('--html', flags.html, renderComparisonHtml(comparison, a, b));
+    term.notice(`wrote the HTML page: ${flags.html}`);
+  }
   if (flags.json === true) {
     process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
     return;

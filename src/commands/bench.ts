@@ -313,7 +313,10 @@ export function writeHtml(file: string, report: BenchReport): void {
 async function emit(flags: BenchFlags, term: Terminal, report: BenchReport | ConnectionReport, human: () => Promise<string> | string): Promise<void> {
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (flags.out !== undefined) writeOutput('--out', flags.out, json);
-  if (flags.html !== undefined && report.kind === 'throughput') writeHtml(flags.html, report);
+  if (flags.html !== undefined && report.kind === 'throughput') {
+    writeHtml(flags.html, report);
+    term.notice(`wrote the HTML page: ${flags.html}`);
+  }
   process.stdout.write(flags.json === true ? json : await human());
   for (const w of report.warnings) term.warn(w.message);
 }

@@ -77,6 +77,7 @@ test('bench --html: a curve per QoS in both latency charts, a bar per QoS with i
   expect(seen.text).toMatch(/QoS 2 (is slower than QoS 0|is faster than QoS 0|: no measurable throughput difference from QoS 0): [\d.]+x/);
   expect(seen.text).toContain('load generator CPU');
   expect(readFileSync(file, 'utf8')).not.toMatch(/<script|https?:\/\//);
+  expect(r.stderr).toContain(`mqtt-tool: wrote the HTML page: ${file}`);
 }, 120_000);
 
 test('bench merge --html draws the merged runs', async () => {
