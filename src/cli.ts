@@ -12,6 +12,7 @@ import { closest } from './io/suggest.js';
 import { loadBundle } from './lazy.js';
 import { findOptionsFile, parseOptionsFile } from './config/options-file.js';
 import { readUserFile } from './io/files.js';
+import { foldExample } from './io/width.js';
 
 /** Each command is its own bundle (dist/cmd-NAME.cjs), loaded only when it runs. */
 function loadCommand<T>(name: string): T {
@@ -22,8 +23,9 @@ function exitCodesHelp(): string {
   return `\nExit codes:\n${EXIT_CODE_TABLE.map((r) => `  ${String(r.code).padStart(3)}  ${r.meaning}`).join('\n')}\n`;
 }
 
+/** The examples of a --help, a long one folded into shell continuation lines so that it fits 80 columns and still runs. */
 function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
+  return `\nExamples:\n${lines.flatMap((l) => foldExample(l)).map((l) => `  ${l}`).join('\n')}\n`;
 }
 
 function messageOption<Usage extends string>(flags: Usage, description: string) {

@@ -5,6 +5,7 @@
  * environment and the files. Pure: the model in, roff text out.
  */
 import type { CommandModel, OptionModel } from './model.js';
+import { foldExample } from '../io/width.js';
 
 export interface ManExtras {
   readonly version: string;
@@ -43,23 +44,6 @@ const FILES: Array<[string, string]> = [
   ['~/.config/mosquitto_pub, ~/.config/mosquitto_sub, ~/.config/mosquitto_rr', "mosquitto's default options files, read as they are by pub, sub and rr"],
   ['$XDG_CACHE_HOME/mqtt-tool/', 'the V8 code cache of the bundles on Node 20; safe to delete'],
 ];
-
-/** Room for an example line: man indents them 7 columns of 80. */
-const EXAMPLE_WIDTH = 70;
-
-/** A long example folded at spaces into shell continuation lines ("… \\" then two spaces), so it still runs as shown. */
-export function foldExample(line: string, width = EXAMPLE_WIDTH): string[] {
-  const out: string[] = [];
-  let current = '';
-  for (const word of line.split(' ')) {
-    if (current !== '' && current.length + 1 + word.length > width - 2) {
-      out.push(`${current} \\`);
-      current = `  ${word}`;
-    } else current = current === '' ? word : `${current} ${word}`;
-  }
-  out.push(current);
-  return out;
-}
 
 function optionItem(o: OptionModel): string {
   const [names, value] = o.flags.includes('<') || o.flags.includes('[') ? [o.flags.replace(/\s*[<[].*$/, ''), o.flags.slice(o.flags.search(/[<[]/))] : [o.flags, ''];

@@ -62,3 +62,20 @@ export function fitStderr(line: string, prefix: string): string {
   const columns = process.stderr.columns > 0 ? process.stderr.columns : Number.isInteger(env) && env > 0 ? env : undefined;
   return wrap(line, 2, prefix.length, columns);
 }
+
+/** Room for an example line: man indents them 7 columns of 80, --help 2. */
+const EXAMPLE_WIDTH = 70;
+
+/** A long example folded at spaces into shell continuation lines ("… \\" then two spaces), so it still runs as shown. */
+export function foldExample(line: string, width = EXAMPLE_WIDTH): string[] {
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    if (current !== '' && current.length + 1 + word.length > width - 2) {
+      out.push(`${current} \\`);
+      current = `  ${word}`;
+    } else current = current === '' ? word : `${current} ${word}`;
+  }
+  out.push(current);
+  return out;
+}

@@ -24,7 +24,8 @@ function examplesOf(cmd: Command): string[] {
   cmd.configureOutput({ writeOut: (s) => (text += s), writeErr: (s) => (text += s) });
   cmd.outputHelp();
   const after = text.split('\nExamples:\n')[1];
-  return after === undefined ? [] : after.split('\n\n')[0]!.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  // A long example is folded into shell continuation lines ("… \\" and an indented rest): one example again.
+  return after === undefined ? [] : after.split('\n\n')[0]!.replace(/ \\\n\s+/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '');
 }
 
 interface Page {
