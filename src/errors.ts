@@ -26,9 +26,9 @@ export const EXIT_CODE_TABLE: ReadonlyArray<{ code: ExitCodeValue; meaning: stri
   { code: ExitCode.network, meaning: 'network: DNS failure, TCP refused/unreachable, connection lost' },
   { code: ExitCode.tls, meaning: 'TLS: handshake failure, certificate not trusted, hostname mismatch' },
   { code: ExitCode.timeout, meaning: 'timeout: connect timeout, -W elapsed, acknowledgement never came' },
-  { code: ExitCode.rejected, meaning: 'the broker refused an operation (SUBACK/PUBACK reason >= 0x80, DISCONNECT)' },
-  { code: ExitCode.checkFailed, meaning: 'a check completed and found problems (diagnose, tls-check)' },
-  { code: ExitCode.interrupted, meaning: 'interrupted before work finished (a second Ctrl-C; bench: while connecting)' },
+  { code: ExitCode.rejected, meaning: 'the broker refused an operation (a reason code >= 0x80, or DISCONNECT)' },
+  { code: ExitCode.checkFailed, meaning: 'a check found problems (diagnose, tls-check; bench: deliveries missing)' },
+  { code: ExitCode.interrupted, meaning: 'interrupted before work finished (a second Ctrl-C; bench: connecting)' },
 ];
 
 /** Marks CliErrors across bundle copies of this module (each command is its own bundle). */
