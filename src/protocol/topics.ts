@@ -17,18 +17,18 @@ function fail(rule: string, message: string): TopicCheck {
 function checkString(topic: string, what: string): TopicCheck {
   if (topic.length === 0) return fail('MQTT-4.7.3-1', `${what} must not be empty`);
   const nul = topic.indexOf('\u0000');
-  if (nul !== -1) return fail('MQTT-4.7.3-2', `${what} contains U+0000 at character ${nul}`);
+  if (nul !== -1) return fail('MQTT-4.7.3-2', `${what} contains U+0000 at character ${nul + 1}`);
   if (!topic.isWellFormed()) {
     return fail('MQTT-1.5.4-1', `${what} contains an unpaired surrogate, which is not valid UTF-8`);
   }
   // Node turns bytes that are not UTF-8 (in argv, say) into U+FFFD: the topic the user meant cannot be sent.
   const replaced = topic.indexOf('\uFFFD');
-  if (replaced !== -1) return fail('MQTT-1.5.4-1', `${what} contains U+FFFD at character ${replaced}: the argument was probably not valid UTF-8`);
+  if (replaced !== -1) return fail('MQTT-1.5.4-1', `${what} contains U+FFFD at character ${replaced + 1}: the argument was probably not valid UTF-8`);
   // Control characters SHOULD NOT appear [MQTT-1.5.4-2 of 3.1.1; §1.5.4 of 5]: a broker may close the connection over one.
   const control = topic.search(/[\u0001-\u001f\u007f-\u009f]/);
   if (control !== -1) {
     const code = (topic.codePointAt(control) as number).toString(16).toUpperCase().padStart(4, '0');
-    return fail('MQTT-1.5.4', `${what} contains the control character U+${code} at character ${control}`);
+    return fail('MQTT-1.5.4', `${what} contains the control character U+${code} at character ${control + 1}`);
   }
   const bytes = Buffer.byteLength(topic, 'utf8');
   if (bytes > MAX_TOPIC_BYTES) {
@@ -44,7 +44,7 @@ export function validateTopicName(topic: string): TopicCheck {
   if (wildcard !== -1) {
     return fail(
       'MQTT-3.3.2-2',
-      `publish topic must not contain '+' or '#' (found '${topic[wildcard]}' at character ${wildcard})`,
+      `publish topic must not contain '+' or '#' (found '${topic[wildcard]}' at character ${wildcard + 1})`,
     );
   }
   return OK;
