@@ -55,7 +55,7 @@ export function explainTlsCode(code: string, ctx: TlsProblemContext): TlsProblem
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return {
         finding: `the broker certificate does not cover the name '${ctx.name}'${leaf === undefined ? '' : ` (it covers: ${leaf.names.join(', ') || 'no names'})`}`,
-        hint: 'Connect with a name it covers (see `mqtt-tool tls-check`), or set --servername.',
+        hint: 'Connect with one of the names it covers, or give --servername NAME to check the certificate against that name.',
       };
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
