@@ -35,8 +35,14 @@ export async function retainedCheck(client: MqttClient, spec: ConnectionSpec, to
   } catch (err) {
     return { name: 'retained', status: 'warn', finding: `could not check retained messages: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
-    await withTimeout(client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined), WAIT_MS, () => undefined);
+    // The new subscriber leaves first: were the clearing publish sent to it during its DISCONNECT, its
+    // PUBACK would follow the DISCONNECT [MQTT-3.14.4-1].
     if (fresh !== undefined) await fresh.close();
+    // This client's round-trip subscription covers the topic: it takes the clearing publish (and acknowledges
+    // it) before the run goes on to close it.
+    const echo = waitForMessage(client, topic, SYS_WAIT_MS);
+    await withTimeout(client.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true }).catch(() => undefined), WAIT_MS, () => undefined);
+    await echo;
   }
 }
 
