@@ -29,7 +29,8 @@ export async function tcpStep(spec: ConnectionSpec, addresses: string[]): Promis
   const t0 = performance.now();
   const tcp = await Promise.all(addresses.map((a) => tcpConnect(a, spec.port, timeoutMs)));
   const reachable = tcp.filter((r) => r.ok);
-  const details: Array<[string, string]> = tcp.map((r) => [`${r.address}:${spec.port}`, r.ok ? `connected in ${r.ms.toFixed(1)} ms` : (TCP_FAILURES[r.code] ?? r.code)]);
+  // One line per address only when there are several: for one, the finding already says it all.
+  const details: Array<[string, string]> = tcp.length < 2 ? [] : tcp.map((r) => [`${r.address}:${spec.port}`, r.ok ? `connected in ${r.ms.toFixed(1)} ms` : (TCP_FAILURES[r.code] ?? r.code)]);
   const first = reachable[0];
   if (first === undefined) {
     const timedOut = tcp.every((r) => !r.ok && r.code === 'ETIMEDOUT');
