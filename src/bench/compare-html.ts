@@ -5,12 +5,8 @@
  */
 import type { RunComparison } from './compare.js';
 import { barChart, COLORS, esc, page, type Bar } from './html.js';
-import type { Interval } from './intervals.js';
-import { fmtInt, fmtMs, type BenchReport } from './report.js';
+import { fmtInt, fmtMs, fmtRange, fmtRatio, fmtSignedMs, type BenchReport } from './report.js';
 
-const times = (x: number): string => `${x.toFixed(2)}x`;
-const signedMs = (x: number): string => `${x > 0 ? '+' : x < 0 ? '−' : ''}${fmtMs(Math.abs(x))}`;
-const range = (ci: Interval | null, f: (x: number) => string): string => (ci === null ? 'no interval' : `${f(ci[0])}–${f(ci[1])}`);
 /** B's bars are the level's colour, lighter. */
 const LIGHTER = '88';
 
@@ -37,7 +33,7 @@ export function renderComparisonHtml(c: RunComparison, a: BenchReport, b: BenchR
   );
   const throughput = table(
     ['QoS', 'A msg/s', 'B msg/s', 'B / A', '95 % interval', 'verdict'],
-    c.throughput.map((t) => [String(t.qos), fmtInt(t.a), fmtInt(t.b), times(t.ratio), range(t.ratioCi95, times), t.verdict]),
+    c.throughput.map((t) => [String(t.qos), fmtInt(t.a), fmtInt(t.b), fmtRatio(t.ratio), fmtRange(t.ratioCi95, fmtRatio), t.verdict]),
   );
   const where = c.latencyFrom === null ? '' : c.latencyFrom.pass === 'equal-rate' ? `at ${fmtInt(c.latencyFrom.rate)} msg/s for every level` : 'at saturation (mostly queueing)';
   const latency =
@@ -45,7 +41,7 @@ export function renderComparisonHtml(c: RunComparison, a: BenchReport, b: BenchR
       ? ''
       : `<h2>Latency ${esc(where)} (ms, B minus A)</h2>${table(
           ['QoS', 'p50 A', 'p50 B', 'p50 B − A', 'p50 verdict', 'p99 A', 'p99 B', 'p99 B − A', 'p99 verdict'],
-          c.latency.map((l) => [String(l.qos), fmtMs(l.p50A), fmtMs(l.p50B), `${signedMs(l.p50DeltaMs)} (${range(l.p50DeltaMsCi95, signedMs)})`, l.p50Verdict, fmtMs(l.p99A), fmtMs(l.p99B), `${signedMs(l.p99DeltaMs)} (${range(l.p99DeltaMsCi95, signedMs)})`, l.p99Verdict]),
+          c.latency.map((l) => [String(l.qos), fmtMs(l.p50A), fmtMs(l.p50B), `${fmtSignedMs(l.p50DeltaMs)} (${fmtRange(l.p50DeltaMsCi95, fmtSignedMs)})`, l.p50Verdict, fmtMs(l.p99A), fmtMs(l.p99B), `${fmtSignedMs(l.p99DeltaMs)} (${fmtRange(l.p99DeltaMsCi95, fmtSignedMs)})`, l.p99Verdict]),
         )}`;
   return page(
     `mqtt-tool bench compare: ${c.b.broker} (B) against ${c.a.broker} (A)`,

@@ -5,13 +5,10 @@
  */
 import { trialsToResolve, type Interval } from './intervals.js';
 import type { LatencyChange, RunComparison, RunRef, ThroughputChange } from './compare.js';
-import { fmtInt, fmtMs } from './report.js';
+import { fmtInt, fmtMs, fmtRange, fmtRatio, fmtSignedMs } from './report.js';
 import { renderGrid, type RenderStyle, type TableClass } from './render.js';
 import { wrap } from '../io/width.js';
 
-const times = (x: number): string => `${x.toFixed(2)}x`;
-const signedMs = (x: number): string => `${x > 0 ? '+' : x < 0 ? '−' : ''}${fmtMs(Math.abs(x))}`;
-const range = (ci: Interval | null, f: (x: number) => string): string => (ci === null ? 'no interval' : `${f(ci[0])}–${f(ci[1])}`);
 
 const runLine = (name: string, r: RunRef): string => `${name}: ${r.file} (${r.broker}, ${r.startedAt}, ${r.trials} trial${r.trials === 1 ? '' : 's'} per level${r.schemaVersion < 3 ? `, schema ${r.schemaVersion}` : ''})`;
 
@@ -23,9 +20,9 @@ function openEnded(trials: number, estimate: number, ci: Interval | null, none: 
 }
 
 function throughputSentence(c: ThroughputChange, trials: number): string {
-  const ci = ` (95 % interval ${range(c.ratioCi95, times)})`;
-  if (c.verdict === 'no measurable difference') return `QoS ${c.qos}: no measurable throughput difference: B at ${times(c.ratio)} A${ci}; ${openEnded(trials, c.ratio, c.ratioCi95, 1)}.`;
-  return `QoS ${c.qos}: B is ${c.verdict}: ${times(c.ratio)} A's throughput${ci}.`;
+  const ci = ` (95 % interval ${fmtRange(c.ratioCi95, fmtRatio)})`;
+  if (c.verdict === 'no measurable difference') return `QoS ${c.qos}: no measurable throughput difference: B at ${fmtRatio(c.ratio)} A${ci}; ${openEnded(trials, c.ratio, c.ratioCi95, 1)}.`;
+  return `QoS ${c.qos}: B is ${c.verdict}: ${fmtRatio(c.ratio)} A's throughput${ci}.`;
 }
 
 function latencySentence(c: LatencyChange, trials: number): string {
@@ -33,10 +30,10 @@ function latencySentence(c: LatencyChange, trials: number): string {
     const d = at === 'p50' ? c.p50DeltaMs : c.p99DeltaMs;
     const ci = at === 'p50' ? c.p50DeltaMsCi95 : c.p99DeltaMsCi95;
     const v = at === 'p50' ? c.p50Verdict : c.p99Verdict;
-    const interval = ` (${range(ci, signedMs)} ms)`;
+    const interval = ` (${fmtRange(ci, fmtSignedMs)} ms)`;
     if (v === 'higher') return `B adds ${fmtMs(d)} ms at ${at}${interval}`;
     if (v === 'lower') return `B takes ${fmtMs(-d)} ms less at ${at}${interval}`;
-    return `no measurable difference at ${at}: ${signedMs(d)} ms${interval}, ${openEnded(trials, d, ci, 0)}`;
+    return `no measurable difference at ${at}: ${fmtSignedMs(d)} ms${interval}, ${openEnded(trials, d, ci, 0)}`;
   };
   return `QoS ${c.qos} latency: ${part('p50')}; ${part('p99')}.`;
 }
@@ -56,7 +53,7 @@ export function renderComparison({ comparison: c, columns, Table, style }: Compa
   lines.push(
     renderGrid(
       ['QoS', 'A', 'B', 'B / A (95 % interval)', 'verdict'],
-      c.throughput.map((t) => [String(t.qos), fmtInt(t.a), fmtInt(t.b), `${times(t.ratio)} (${range(t.ratioCi95, times)})`, t.verdict]),
+      c.throughput.map((t) => [String(t.qos), fmtInt(t.a), fmtInt(t.b), `${fmtRatio(t.ratio)} (${fmtRange(t.ratioCi95, fmtRatio)})`, t.verdict]),
       columns,
       Table,
       style,
@@ -69,7 +66,7 @@ export function renderComparison({ comparison: c, columns, Table, style }: Compa
     lines.push(
       renderGrid(
         ['QoS', 'p50 A', 'p50 B', 'p50 B − A', 'p99 A', 'p99 B', 'p99 B − A'],
-        c.latency.map((l) => [String(l.qos), fmtMs(l.p50A), fmtMs(l.p50B), `${signedMs(l.p50DeltaMs)} (${range(l.p50DeltaMsCi95, signedMs)})`, fmtMs(l.p99A), fmtMs(l.p99B), `${signedMs(l.p99DeltaMs)} (${range(l.p99DeltaMsCi95, signedMs)})`]),
+        c.latency.map((l) => [String(l.qos), fmtMs(l.p50A), fmtMs(l.p50B), `${fmtSignedMs(l.p50DeltaMs)} (${fmtRange(l.p50DeltaMsCi95, fmtSignedMs)})`, fmtMs(l.p99A), fmtMs(l.p99B), `${fmtSignedMs(l.p99DeltaMs)} (${fmtRange(l.p99DeltaMsCi95, fmtSignedMs)})`]),
         columns,
         Table,
         style,

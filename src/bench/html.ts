@@ -7,7 +7,7 @@
  */
 import type { Interval } from './intervals.js';
 import type { LevelResult } from './levels.js';
-import { fmtInt, fmtMs, qosLabel, windowText, type BenchReport } from './report.js';
+import { fmtInt, fmtMs, qosLabel, windowText, withInterval, type BenchReport } from './report.js';
 import { decodeHistogram, type QosResult } from './stats.js';
 
 export const COLORS = ['#1f77b4', '#e6550d', '#2ca02c'] as const;
@@ -175,9 +175,8 @@ function parameterRows(report: BenchReport): Array<[string, string]> {
 
 function resultTable(results: readonly LevelResult[]): string {
   const head = ['QoS', 'msg/s', 'sent', 'received', 'missing', 'duplicates', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms'];
-  const range = (ci: Interval | null, f: (n: number) => string): string => (ci === null ? '' : ` (${f(ci[0])}–${f(ci[1])})`);
-  const ms = (r: LevelResult, p: 'p50' | 'p99' | 'p999'): string => (r.received === 0 ? '-' : `${fmtMs(r.latencyMs[p])}${range(r.latencyMsCi95[p], fmtMs)}`);
-  const rows = results.map((r) => [qosName(r), `${fmtInt(r.msgsPerSec)}${range(r.msgsPerSecCi95, fmtInt)}`, fmtInt(r.sent), fmtInt(r.received), fmtInt(r.lost), fmtInt(r.duplicated), ms(r, 'p50'), ms(r, 'p99'), ms(r, 'p999'), r.received === 0 ? '-' : fmtMs(r.latencyMs.max)]);
+  const ms = (r: LevelResult, p: 'p50' | 'p99' | 'p999'): string => (r.received === 0 ? '-' : withInterval(fmtMs(r.latencyMs[p]), r.latencyMsCi95[p], fmtMs));
+  const rows = results.map((r) => [qosName(r), withInterval(fmtInt(r.msgsPerSec), r.msgsPerSecCi95, fmtInt), fmtInt(r.sent), fmtInt(r.received), fmtInt(r.lost), fmtInt(r.duplicated), ms(r, 'p50'), ms(r, 'p99'), ms(r, 'p999'), r.received === 0 ? '-' : fmtMs(r.latencyMs.max)]);
   return `<table class="results"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 

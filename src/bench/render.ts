@@ -8,7 +8,7 @@
 import { wrap } from '../io/width.js';
 import { median, trialsToResolve, type Interval } from './intervals.js';
 import type { Comparison, LevelResult } from './levels.js';
-import { fmtInt, fmtMs, qosLabel, type BenchReport, type ConnectionReport } from './report.js';
+import { fmtInt, fmtMs, fmtRatio, fmtSignedMs, qosLabel, withInterval, type BenchReport, type ConnectionReport } from './report.js';
 
 export interface TableLike {
   push(...rows: string[][]): unknown;
@@ -38,8 +38,6 @@ interface Measure {
   readonly value: (r: LevelResult) => string;
 }
 
-/** "50,778 (49,100–52,300)": a median and its 95 % interval, or the median alone without one. */
-export const withInterval = (value: string, ci: Interval | null, fmt: (n: number) => string): string => (ci === null ? value : `${value} (${fmt(ci[0])}–${fmt(ci[1])})`);
 
 function throughputMeasures(results: readonly LevelResult[]): Measure[] {
   const acks = results.some((r) => r.ackLatencyMs !== null);
@@ -100,9 +98,7 @@ export function renderTable(results: readonly LevelResult[], measures: readonly 
   return layoutGrid(['QoS', ...measures.map((m) => m.label)], results.map((r) => [qosLabel(r), ...measures.map((m) => m.value(r))]), columns, Table, style);
 }
 
-const times = (x: number): string => `${x.toFixed(2)}x`;
 const ms = (x: number): string => `${fmtMs(x)} ms`;
-const signedMs = (x: number): string => `${x > 0 ? '+' : x < 0 ? '−' : ''}${fmtMs(Math.abs(x))}`;
 
 /** Why an interval is missing, or how many trials would resolve what it leaves open. */
 function precision(c: Comparison, estimate: number, ci: Interval | null, none: number): string {
@@ -114,9 +110,9 @@ function precision(c: Comparison, estimate: number, ci: Interval | null, none: n
 function throughputSentence(c: Comparison): string {
   const name = `QoS ${c.qos}`;
   const ci = c.throughputRatioCi95;
-  const interval = ci === null ? '' : `, 95 % interval ${times(ci[0])}–${times(ci[1])} over ${c.rounds} rounds`;
-  if (c.verdict !== 'no measurable difference') return `${name} is ${c.verdict} than QoS 0: ${times(c.throughputRatio)} its throughput${interval}.`;
-  return `${name}: no measurable throughput difference from QoS 0: ${times(c.throughputRatio)}${interval}; ${precision(c, c.throughputRatio, ci, 1)}.`;
+  const interval = ci === null ? '' : `, 95 % interval ${fmtRatio(ci[0])}–${fmtRatio(ci[1])} over ${c.rounds} rounds`;
+  if (c.verdict !== 'no measurable difference') return `${name} is ${c.verdict} than QoS 0: ${fmtRatio(c.throughputRatio)} its throughput${interval}.`;
+  return `${name}: no measurable throughput difference from QoS 0: ${fmtRatio(c.throughputRatio)}${interval}; ${precision(c, c.throughputRatio, ci, 1)}.`;
 }
 
 function latencyPhrase(c: Comparison, at: 'p50' | 'p99'): string | undefined {
@@ -124,10 +120,10 @@ function latencyPhrase(c: Comparison, at: 'p50' | 'p99'): string | undefined {
   const ci = at === 'p50' ? c.p50DeltaMsCi95 : c.p99DeltaMsCi95;
   const verdict = at === 'p50' ? c.p50Verdict : c.p99Verdict;
   if (value === null) return undefined;
-  const interval = ci === null ? ` (${precision(c, value, ci, 0)})` : ` (${signedMs(ci[0])} to ${signedMs(ci[1])} ms)`;
+  const interval = ci === null ? ` (${precision(c, value, ci, 0)})` : ` (${fmtSignedMs(ci[0])} to ${fmtSignedMs(ci[1])} ms)`;
   if (verdict === 'higher') return `adds ${ms(value)} at ${at}${interval}`;
   if (verdict === 'lower') return `takes ${ms(-value)} less at ${at}${interval}`;
-  return `no measurable difference at ${at}: ${signedMs(value)} ms${interval}`;
+  return `no measurable difference at ${at}: ${fmtSignedMs(value)} ms${interval}`;
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { ClientCpu } from './runner.js';
 import type { ConnectionTestResult } from './connection-storm.js';
 import { V311_QOS2_WINDOW } from '../connection/fast-publisher.js';
+import type { Interval } from './intervals.js';
 import type { Comparison, LevelResult } from './levels.js';
 import type { QosResult } from './stats.js';
 import type { BenchWarning } from './warnings.js';
@@ -54,6 +55,18 @@ export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US
 
 /** Milliseconds as bench prints them everywhere: three significant figures ("1.04", "11.1", "128"). */
 export const fmtMs = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+/** A ratio: "0.52x". */
+export const fmtRatio = (x: number): string => `${x.toFixed(2)}x`;
+
+/** A difference in milliseconds with its sign: "+1.30", "−0.60", "0.00". */
+export const fmtSignedMs = (x: number): string => `${x > 0 ? '+' : x < 0 ? '−' : ''}${fmtMs(Math.abs(x))}`;
+
+/** An interval: "0.51x–0.53x", or `none` when there is none. */
+export const fmtRange = (ci: Interval | null, f: (x: number) => string, none = 'no interval'): string => (ci === null ? none : `${f(ci[0])}–${f(ci[1])}`);
+
+/** "50,778 (49,100–52,300)": a median and its 95 % interval, or the median alone without one. */
+export const withInterval = (value: string, ci: Interval | null, f: (n: number) => string): string => (ci === null ? value : `${value} (${fmtRange(ci, f)})`);
 
 /**
  * The in-flight window in words, for the terminal and the page alike: "1000 (200 at QoS 2)", the QoS 2
