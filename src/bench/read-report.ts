@@ -13,10 +13,26 @@ export type ReadOutcome = { ok: true; report: BenchReport } | { ok: false; why: 
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** One measurement as a schema 3 trial: fields a report has not got yet (older schemas, early schema 3) take their empty value. */
+function asTrial(r: QosResult & Partial<TrialResult>, round: number): TrialResult {
+  return {
+    ...r,
+    receivedBySubscriber: r.receivedBySubscriber ?? [],
+    stray: r.stray ?? 0,
+    disconnectReasons: r.disconnectReasons ?? [],
+    grantedQos: r.grantedQos ?? r.qos,
+    unacknowledged: r.unacknowledged ?? 0,
+    round: r.round ?? round,
+    busiestThread: r.busiestThread ?? null,
+    otherCores: r.otherCores ?? null,
+    steal: r.steal ?? null,
+    brokerCores: r.brokerCores ?? null,
+  };
+}
+
 function upgradeLevel(r: QosResult & Partial<LevelResult>): LevelResult {
-  if (Array.isArray(r.trials) && r.trials.length > 0) return summarizeLevel(r.trials);
-  const trial: TrialResult = { ...r, receivedBySubscriber: r.receivedBySubscriber ?? [], stray: r.stray ?? 0, disconnectReasons: r.disconnectReasons ?? [], grantedQos: r.grantedQos ?? r.qos, unacknowledged: r.unacknowledged ?? 0, round: 1, busiestThread: null, otherCores: null, steal: null, brokerCores: null };
-  return summarizeLevel([trial]);
+  if (Array.isArray(r.trials) && r.trials.length > 0) return summarizeLevel(r.trials.map((t, i) => asTrial(t, i + 1)));
+  return summarizeLevel([asTrial(r, 1)]);
 }
 
 export function readReport(text: string): ReadOutcome {

@@ -140,6 +140,14 @@ describe('reading older reports', () => {
       expect(r.warnings.map((w) => w.code)).toContain('few-trials');
     }
   });
+  test('a schema 3 report whose trials lack fields added later reads with their empty values', () => {
+    const { receivedBySubscriber: _r, stray: _s, ...bare } = trial(1, 1, 500);
+    const level = { ...levelOf(1, [500]), trials: [bare] };
+    const text = JSON.stringify({ tool: 'mqtt-tool', schemaVersion: 3, version: '0.1.0', kind: 'throughput', startedAt: 'x', interrupted: false, parameters: { size: 64, trials: 1 }, environment: { broker: 'mqtt://x', embedded: false, protocolVersion: 5 }, results: [level], latencyPass: null, comparisons: [], clientCpu: null, warnings: [] });
+    const read = readReport(text);
+    expect(read.ok).toBe(true);
+    expect((read as { report: BenchReport }).report.results[0]).toMatchObject({ msgsPerSec: 500, stray: 0, receivedBySubscriber: [] });
+  });
   test('what is not a report says why', () => {
     expect(readReport('nope')).toEqual({ ok: false, why: 'it is not JSON' });
     expect(readReport('{"tool":"x"}')).toEqual({ ok: false, why: 'it is not a report of mqtt-tool bench' });
