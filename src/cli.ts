@@ -4,12 +4,13 @@
  */
 import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { EXIT_CODE_TABLE, ExitCode, UsageError, isCliError } from './errors.js';
-import { addConnectionOptions, addFleetOptions, addMessageOutputOptions, addOptionsFileOption, addPayloadOptions, addPropertyOption, addSocketOptions, addReconnectOptions, addTlsOptions, addWillOptions, collect, GROUP_MESSAGE, GROUP_OUTPUT } from './cli/flag-groups.js';
+import { addConnectionOptions, addFleetOptions, addMessageOutputOptions, addOptionsFileOption, addPayloadOptions, addPropertyOption, addSocketOptions, addReconnectOptions, addTlsOptions, addWillOptions, collect, GROUP_MESSAGE, GROUP_OUTPUT, PROFILE_FLAGS } from './cli/flag-groups.js';
 import { parseFactor, parseInteger, parsePercent, parseQos, parseQosList, parseSeconds, parseUserProperty } from './cli/values.js';
 import { parseCodec } from './codecs/spec.js';
 import { VERSION } from './version.js';
 import { closest } from './io/suggest.js';
 import { loadBundle } from './lazy.js';
+import { fromCommander, normalizeHelp } from './cli/commander-words.js';
 import { findOptionsFile, parseOptionsFile } from './config/options-file.js';
 import { readUserFile } from './io/files.js';
 import { foldExample } from './io/width.js';
@@ -225,11 +226,11 @@ export function buildProgram(): Command {
 
   const profile = program
     .command('profile')
-    .description('list or show the connection profiles of the config file')
+    .description('list, show or save the connection profiles of the config file')
     .argument('[subcommand]')
     .action((given: string | undefined) => {
-      const near = given === undefined ? undefined : closest(given, ['list', 'show']);
-      throw new UsageError(given === undefined ? 'profile needs a subcommand: list or show' : `unknown subcommand 'profile ${given}'${near === undefined ? '' : ` (did you mean ${near}?)`}`, {
+      const near = given === undefined ? undefined : closest(given, ['list', 'show', 'save']);
+      throw new UsageError(given === undefined ? 'profile needs a subcommand: list, show or save' : `unknown subcommand 'profile ${given}'${near === undefined ? '' : ` (did you mean ${near}?)`}`, {
         hint: 'run `mqtt-tool profile --help`',
       });
     });
@@ -245,6 +246,23 @@ export function buildProgram(): Command {
     .argument('<name>', 'profile name')
     .option('--no-color', 'no colours')
     .action(async (name: string, opts) => loadCommand<typeof import('./commands/profile.js')>('profile').runProfileShow(name, opts));
+  const save = profile
+    .command('save')
+    .description('save the connection flags given as a profile (the file private to you)')
+    .argument('<name>', 'profile name')
+    .option('--save-password', 'write the -P password into the file too (left out by default)')
+    .option('--password-env <var>', 'take the password from this environment variable when the profile is used')
+    .option('--force', 'replace a profile of that name')
+    .addHelpText(
+      'after',
+      examples(['mqtt-tool profile save lab -h 10.0.0.5 -p 1884 -u alice --password-env LAB_PASSWORD', 'mqtt-tool profile save prod -L mqtts://broker.example:8883 --cafile ca.pem', 'mqtt-tool sub --profile lab -t \'#\' -v']),
+    );
+  const saveWithFlags = addTlsOptions(addConnectionOptions(save));
+  // Only what a profile can hold is offered; the rest of the connection flags are refused by name.
+  for (const o of saveWithFlags.options) if (!PROFILE_FLAGS.has(o.long ?? '')) o.hideHelp();
+  saveWithFlags.action(async (name: string, opts, cmd) =>
+    loadCommand<typeof import('./commands/profile.js')>('profile').runProfileSave(name, opts, (key) => cmd.getOptionValueSource(key) === 'cli'),
+  );
 
   program
     .command('completion')
@@ -268,24 +286,10 @@ export function buildProgram(): Command {
   return program;
 }
 
-/**
- * `help exit-codes` is its own page; `help CMD [SUB]` is `CMD [SUB] --help`, so an unknown CMD gets
- * commander's "unknown command" with a suggestion (exit 2) instead of an empty page; a lone `-h`
- * (no command has it at the top level) is `--help`.
- */
-export function normalizeHelp(argv: string[], commands: readonly string[]): string[] {
-  const [node, script, first, ...rest] = argv;
-  const head = [node as string, script as string];
-  if (first === 'help' && rest[0] === 'exit-codes') return [...head, 'help-exit-codes'];
-  // An unknown name goes to commander as a command, which refuses it with a suggestion.
-  if (first === 'help' && rest.length > 0) return commands.includes(rest[0] as string) ? [...head, ...rest, '--help'] : [...head, ...rest];
-  if (first === '-h' && rest.length === 0) return [...head, '--help'];
-  return argv;
-}
-
 /** Turns any failure into one line on stderr (plus a hint) and an exit code. */
 function report(err: unknown, debug: boolean): number {
   if (isCliError(err)) {
+    if (err.alreadyShown) return err.exitCode;
     // Wrapping needs display widths (string-width): loaded only for a terminal, never on the pipe path.
     const fit = process.stderr.isTTY === true ? loadBundle<typeof import('./io/width.js')>('width').fitStderr : (line: string) => line;
     process.stderr.write(`mqtt-tool: ${fit(err.message, 'mqtt-tool: ')}\n`);
@@ -298,37 +302,6 @@ function report(err: unknown, debug: boolean): number {
   process.stderr.write(`mqtt-tool: internal error: ${e.message}\n`);
   process.stderr.write(debug ? `${e.stack ?? ''}\n` : 'hint: this is a bug; rerun with --debug and report it with the output\n');
   return ExitCode.internal;
-}
-
-/** Words people try for a command mqtt-tool names otherwise (other MQTT tools' verbs), and what to say instead. */
-const GUESSED_COMMANDS: Record<string, string> = {
-  conn: 'to test a connection, use diagnose',
-  connect: 'to test a connection, use diagnose',
-  test: 'to test a connection, use diagnose',
-  check: 'to test a connection, use diagnose',
-  shell: 'mqtt-tool has no interactive shell: use sub, pub and rr',
-  request: 'request/response is rr',
-};
-
-/** The hint for a command-line error commander found, from what was typed (`argv` without node and the script). */
-function commanderHint(err: CommanderError, args: readonly string[]): string {
-  if (err.code === 'commander.unknownCommand') return 'run `mqtt-tool --help` for the commands';
-  const command = args[0] ?? '';
-  if (err.code === 'commander.excessArguments' && (command === 'pub' || command === 'publish')) {
-    return args.includes('-l') || args.includes('--stdin-line')
-      ? 'pub -l reads the lines from stdin: `mqtt-tool pub -l -t TOPIC < FILE`'
-      : 'pub takes no file argument: give -f FILE (one message), or -l and the lines on stdin (`< FILE`)';
-  }
-  if (err.code === 'commander.optionMissingArgument' && /'-h, --host/.test(err.message)) return '-h is the broker host, as in mosquitto_pub; help is --help';
-  return 'run with --help for the options';
-}
-
-function fromCommander(err: CommanderError, args: readonly string[]): number | UsageError {
-  if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
-  let text = err.message.replace(/^error: /, '').replace(/\n+\(Did you mean (.*)\?\)$/s, ' (did you mean $1?)');
-  const guessed = err.code === 'commander.unknownCommand' ? GUESSED_COMMANDS[args[0] ?? ''] : undefined;
-  if (guessed !== undefined) text = `unknown command '${args[0]}': ${guessed}`;
-  return new UsageError(text, { hint: commanderHint(err, args) });
 }
 
 function applyCommanderTo(cmd: CommandUnknownOpts): void {

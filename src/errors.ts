@@ -45,11 +45,14 @@ export abstract class CliError extends Error {
   readonly hint: string | undefined;
   /** Extra lines shown only with --debug. */
   readonly detail: string | undefined;
+  /** The person already read it (a report on their terminal said it): exit with the code, print nothing. */
+  readonly alreadyShown: boolean;
 
-  constructor(message: string, options: { hint?: string; detail?: string; cause?: unknown } = {}) {
+  constructor(message: string, options: { hint?: string; detail?: string; cause?: unknown; alreadyShown?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.hint = options.hint;
     this.detail = options.detail;
+    this.alreadyShown = options.alreadyShown === true;
   }
 }
 
@@ -82,8 +85,8 @@ export class CheckFailedError extends CliError {
 }
 
 /** Rebuilds a typed error from its exit code, e.g. after it crossed a worker-thread boundary. */
-export function errorForExitCode(code: number, message: string, hint: string | undefined): CliError {
-  const classes: Record<number, new (m: string, o?: { hint?: string }) => CliError> = {
+export function errorForExitCode(code: number, message: string, hint: string | undefined, alreadyShown = false): CliError {
+  const classes: Record<number, new (m: string, o?: { hint?: string; alreadyShown?: boolean }) => CliError> = {
     [ExitCode.usage]: UsageError,
     [ExitCode.refused]: ConnackError,
     [ExitCode.network]: NetworkError,
@@ -94,5 +97,5 @@ export function errorForExitCode(code: number, message: string, hint: string | u
     [ExitCode.interrupted]: InterruptedError,
   };
   const Cls = classes[code] ?? NetworkError;
-  return hint === undefined ? new Cls(message) : new Cls(message, { hint });
+  return new Cls(message, { ...(hint === undefined ? {} : { hint }), alreadyShown });
 }

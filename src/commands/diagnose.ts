@@ -67,7 +67,7 @@ export async function runDiagnose(flags: DiagnoseFlags): Promise<void> {
       const label = failed !== undefined ? term.out.red('result:') : warned.length > 0 ? term.out.yellow('result:') : term.out.green('result:');
       process.stdout.write(`\n${label} ${wrap(words, 8, 8, term.stdoutColumns)}\n`);
     }
-    const error = checkError('diagnose', summary);
+    const error = checkError('diagnose', summary, flags.json !== true && term.stdoutColumns !== undefined);
     if (error !== undefined) throw error;
   } finally {
     await connection.release();

@@ -150,7 +150,7 @@ export async function runTlsCheck(flags: TlsCheckFlags): Promise<void> {
   } else {
     process.stdout.write(render(term, describeEndpoint(spec), main.ok ? chain : undefined, checks));
   }
-  const error = checkError('tls-check', summary);
+  const error = checkError('tls-check', summary, flags.json !== true && term.stdoutColumns !== undefined);
   if (error !== undefined) throw error;
 }
 

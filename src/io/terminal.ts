@@ -3,7 +3,7 @@
  * unless it is a TTY; NO_COLOR and --no-color always win.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import { fitStderr } from './width.js';
+import { fitStderr, terminalColumns } from './width.js';
 
 export interface Terminal {
   /** Styles for stderr. */
@@ -33,7 +33,7 @@ export function createTerminal(colorFlag: boolean): Terminal {
     err,
     out,
     stderrIsTty: errTty,
-    stdoutColumns: process.stdout.isTTY === true ? process.stdout.columns : undefined,
+    stdoutColumns: terminalColumns(process.stdout),
     notice: (line) => process.stderr.write(`${err.dim('mqtt-tool:')} ${fitStderr(line, 'mqtt-tool: ')}\n`),
     warn: (line) => process.stderr.write(`${err.yellow('mqtt-tool: warning:')} ${fitStderr(line, 'mqtt-tool: warning: ')}\n`),
   };

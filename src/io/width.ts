@@ -57,10 +57,15 @@ export function wrap(text: string, indent: number, firstOffset: number, columns:
  * the text on its first line ("mqtt-tool: ", "hint: ").
  */
 export function fitStderr(line: string, prefix: string): string {
-  if (process.stderr.isTTY !== true) return line;
+  return wrap(line, 2, prefix.length, terminalColumns(process.stderr));
+}
+
+/** A terminal's width: what it says, else COLUMNS; undefined for a pipe or a file, or a terminal of unknown width. */
+export function terminalColumns(stream: { readonly isTTY?: boolean; readonly columns?: number }): number | undefined {
+  if (stream.isTTY !== true) return undefined;
+  if (stream.columns !== undefined && stream.columns > 0) return stream.columns;
   const env = Number(process.env['COLUMNS']);
-  const columns = process.stderr.columns > 0 ? process.stderr.columns : Number.isInteger(env) && env > 0 ? env : undefined;
-  return wrap(line, 2, prefix.length, columns);
+  return Number.isInteger(env) && env > 0 ? env : undefined;
 }
 
 /** Room for an example line: man indents them 7 columns of 80, --help 2. */

@@ -35,11 +35,15 @@ export function summarize(steps: readonly CheckStep[]): CheckSummary {
   return { result: warned.length > 0 ? 'warnings' : 'ok', exitCode: warned.length > 0 ? ExitCode.checkFailed : ExitCode.ok, failed, warned };
 }
 
-/** The error that carries a report's exit code; the report itself already said everything. */
-export function checkError(command: string, summary: CheckSummary): CliError | undefined {
+/**
+ * The error that carries a report's exit code. On a terminal the report itself already said
+ * everything, so the error stays silent; when stdout goes to a file or a pipe, stderr still gets
+ * the one line.
+ */
+export function checkError(command: string, summary: CheckSummary, reportOnTerminal: boolean): CliError | undefined {
   if (summary.exitCode === ExitCode.ok) return undefined;
   const line = summary.failed !== undefined ? `${command}: ${summary.failed.name} failed` : `${command}: completed with warnings`;
-  return errorForExitCode(summary.exitCode, line, undefined);
+  return errorForExitCode(summary.exitCode, line, undefined, reportOnTerminal);
 }
 
 /** A step as JSON, under the name key each command has always used ("step" or "check"). */

@@ -37,3 +37,13 @@ describe.each([60, 80, 120])('at %i columns', (columns) => {
     expect(joined).toEqual(piped);
   });
 });
+
+test("diagnose on a terminal ends with its result line; stderr does not repeat it (on a pipe it does, for the person who redirected stdout)", async () => {
+  const args = ['diagnose', '-h', '127.0.0.1', '-p', String(await freePort())];
+  const screen = await onTerminal(args, 80);
+  expect(screen).toMatch(/result: TCP failed: /);
+  expect(screen).not.toContain('mqtt-tool: diagnose:');
+  const piped = await runCli(args);
+  expect(piped.code).toBe(4);
+  expect(piped.stderr).toBe('mqtt-tool: diagnose: TCP failed\n');
+});

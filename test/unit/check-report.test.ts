@@ -18,11 +18,15 @@ describe('summarize and the exit code', () => {
   ] as const)('%#: %s, exit %i', (steps, result, exitCode) => {
     const s = summarize(steps);
     expect(s).toMatchObject({ result, exitCode });
-    expect(checkError('diagnose', s)?.exitCode).toBe(exitCode === ExitCode.ok ? undefined : exitCode);
+    expect(checkError('diagnose', s, false)?.exitCode).toBe(exitCode === ExitCode.ok ? undefined : exitCode);
   });
   test('the error names the failed step or the warnings', () => {
-    expect(checkError('tls-check', summarize([fail]))?.message).toBe('tls-check: TCP failed');
-    expect(checkError('tls-check', summarize([warn]))?.message).toBe('tls-check: completed with warnings');
+    expect(checkError('tls-check', summarize([fail]), false)?.message).toBe('tls-check: TCP failed');
+    expect(checkError('tls-check', summarize([warn]), false)?.message).toBe('tls-check: completed with warnings');
+  });
+  test('after a report on the terminal the error is silent: the result line already said it', () => {
+    expect(checkError('diagnose', summarize([fail]), true)).toMatchObject({ alreadyShown: true, exitCode: ExitCode.network });
+    expect(checkError('diagnose', summarize([fail]), false)?.alreadyShown).toBe(false);
   });
 });
 
