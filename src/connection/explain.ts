@@ -5,6 +5,7 @@
  */
 import type { IConnackPacket, IDisconnectPacket } from 'mqtt-packet';
 import { ConnackError, type CliError, NetworkError, RejectedError, TimeoutError, TlsError } from '../errors.js';
+import { subjectAltNames } from '../tls/certificate.js';
 import { explainTlsAlert, explainTlsCode } from '../tls/verify-errors.js';
 import { isProxyError, type ProxyError } from './transport/proxy-error.js';
 import { nameToVerify } from '../tls/connect-params.js';
@@ -169,7 +170,9 @@ export function explainStreamError(err: NodeJS.ErrnoException, spec: ConnectionS
       cause: err,
     });
   }
-  const tlsProblem = explainTlsCode(code, { name: nameToVerify(spec) });
+  // A hostname mismatch carries the broker's certificate: its names tell the person which to use.
+  const cert = (err as { cert?: { subjectaltname?: string } }).cert;
+  const tlsProblem = explainTlsCode(code, { name: nameToVerify(spec), names: cert === undefined ? undefined : subjectAltNames(cert.subjectaltname) });
   if (tlsProblem !== undefined) return new TlsError(`TLS: ${tlsProblem.finding} (${code})`, { hint: tlsProblem.hint, cause: err });
   // Other alerts from the broker arrive as EPROTO, with OpenSSL's name of the alert in the message.
   const alert = /alert ([a-z0-9 ]+?)(?::|$)/i.exec(err.message)?.[1];

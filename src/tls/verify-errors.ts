@@ -15,6 +15,8 @@ export interface TlsProblemContext {
   readonly name: string;
   /** The broker's own certificate, when it was seen. */
   readonly leaf?: CertificateInfo | undefined;
+  /** The names the broker's certificate covers, when only they are known (a failed connection's error carries them). */
+  readonly names?: readonly string[] | undefined;
 }
 
 const NOT_TLS: TlsProblem = {
@@ -52,11 +54,13 @@ export function explainTlsCode(code: string, ctx: TlsProblemContext): TlsProblem
       return { finding: 'the issuer certificate could not be found (incomplete chain)', hint: 'Have the broker send its full chain, or pass the CA with --cafile.' };
     case 'CERT_SIGNATURE_FAILURE':
       return { finding: 'a certificate signature does not verify', hint: 'The chain is damaged or mixed up: reissue or reinstall it on the broker.' };
-    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID': {
+      const names = leaf?.names ?? ctx.names;
       return {
-        finding: `the broker certificate does not cover the name '${ctx.name}'${leaf === undefined ? '' : ` (it covers: ${leaf.names.join(', ') || 'no names'})`}`,
+        finding: `the broker certificate does not cover the name '${ctx.name}'${names === undefined ? '' : ` (it covers: ${names.join(', ') || 'no names'})`}`,
         hint: 'Connect with one of the names it covers, or give --servername NAME to check the certificate against that name.',
       };
+    }
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
       return NOT_TLS;
