@@ -123,10 +123,21 @@ function jsonLine(m: ReceivedMessage, pretty: boolean): string {
 
 type Piece = string | ((m: ReceivedMessage, o: FormatOptions) => string | Buffer);
 
-/** The payload as printed: its bytes, or the decoded value as JSON text. */
+/** The payload as printed: its bytes (a JSON object or array indented with --pretty), or the decoded value as JSON text. */
 function shownPayload(m: ReceivedMessage, pretty: boolean): Buffer {
-  if (m.decoded === undefined) return m.payload;
+  if (m.decoded === undefined) return pretty ? indentedJson(m.payload) : m.payload;
   return Buffer.from(pretty ? JSON.stringify(m.decoded.value, null, 2) : JSON.stringify(m.decoded.value));
+}
+
+/** A payload that is a JSON object or array, indented; any other payload as it is. */
+function indentedJson(payload: Buffer): Buffer {
+  const first = payload.find((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  if (first !== 0x7b && first !== 0x5b) return payload;
+  try {
+    return Buffer.from(JSON.stringify(JSON.parse(payload.toString('utf8')), null, 2));
+  } catch {
+    return payload;
+  }
 }
 
 const SPECIFIERS: Record<string, (m: ReceivedMessage, o: FormatOptions) => string | Buffer> = {

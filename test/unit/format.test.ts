@@ -60,6 +60,13 @@ describe('named formats', () => {
     );
     expect(o['properties']).toEqual({ contentType: 'text/plain', responseTopic: 'r', correlationData: 'c1', messageExpiryInterval: 9, userProperties: { k: 'v' } });
   });
+  test('--pretty indents a JSON object or array payload in raw and verbose output; any other payload is left as it is', () => {
+    const m = msg({ payload: Buffer.from('{"t":1,"a":[2]}') });
+    expect(fmt('verbose', true, true)(m).toString()).toBe('a/b {\n  "t": 1,\n  "a": [\n    2\n  ]\n}\n');
+    expect(fmt('raw', true, true)(m).toString()).toBe('{\n  "t": 1,\n  "a": [\n    2\n  ]\n}\n');
+    for (const p of ['42', '"s"', '{not json', 'plain text']) expect(fmt('raw', true, true)(msg({ payload: Buffer.from(p) })).toString()).toBe(`${p}\n`);
+    expect(fmt('verbose')(m).toString()).toBe('a/b {"t":1,"a":[2]}\n');
+  });
   test('jsonl --pretty indents and keeps the shape: the payload stays a string, as without it', () => {
     const m = msg({ payload: Buffer.from('{"t":1}') });
     const pretty = fmt('jsonl', true, true)(m).toString();
