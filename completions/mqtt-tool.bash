@@ -8,7 +8,7 @@ _mqtt_tool() {
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       pub|sub|rr|bench|diagnose|tls-check|broker|profile|completion|help) [[ -z $cmd ]] && cmd="${COMP_WORDS[i]}" ;;
-      merge|compare|list|show) [[ -n $cmd && -z $sub ]] && sub="${COMP_WORDS[i]}" ;;
+      merge|compare|list|show|save) [[ -n $cmd && -z $sub ]] && sub="${COMP_WORDS[i]}" ;;
     esac
   done
   if [[ -z $cmd ]]; then
@@ -275,6 +275,25 @@ _mqtt_tool() {
     "tls-check|--psk-identity") COMPREPLY=(); return ;;
     "broker|-p"|"broker|--port") COMPREPLY=(); return ;;
     "broker|-h"|"broker|--host") COMPREPLY=(); return ;;
+    "profile save|--password-env") COMPREPLY=(); return ;;
+    "profile save|-h"|"profile save|--host") COMPREPLY=(); return ;;
+    "profile save|-p"|"profile save|--port") COMPREPLY=(); return ;;
+    "profile save|-L"|"profile save|--url") COMPREPLY=(); return ;;
+    "profile save|-i"|"profile save|--id") COMPREPLY=(); return ;;
+    "profile save|-I"|"profile save|--id-prefix") COMPREPLY=(); return ;;
+    "profile save|-u"|"profile save|--username") COMPREPLY=(); return ;;
+    "profile save|-P"|"profile save|--password") COMPREPLY=(); return ;;
+    "profile save|--password-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "profile save|-k"|"profile save|--keepalive") COMPREPLY=(); return ;;
+    "profile save|-V"|"profile save|--protocol-version") COMPREPLY=($(compgen -W "5 311 31 mqttv5 mqttv311 mqttv31" -- "$cur")); return ;;
+    "profile save|-x"|"profile save|--session-expiry") COMPREPLY=(); return ;;
+    "profile save|--connect-timeout") COMPREPLY=(); return ;;
+    "profile save|--cafile") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "profile save|--cert") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "profile save|--key") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "profile save|--tls-version") COMPREPLY=($(compgen -W "tlsv1.2 tlsv1.3" -- "$cur")); return ;;
+    "profile save|--alpn") COMPREPLY=(); return ;;
+    "profile save|--servername") COMPREPLY=(); return ;;
   esac
   case "$key" in
     "pub") COMPREPLY=($(compgen -W "-t --topic -m --message -f --file -s --stdin-file -n --null-message -l --stdin-line --jsonl --replay --replay-speed --encode -q --qos -r --retain --repeat --repeat-delay -M --max-inflight --ack-timeout --strict-qos --content-type --response-topic --correlation-data --message-expiry --payload-format-indicator --topic-alias --user-property -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --proxy -S --srv --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --will-topic --will-payload --will-qos --will-retain --will-delay --no-reconnect --reconnect-period --max-reconnects -o --options-file -D --property --help" -- "$cur")) ;;
@@ -286,9 +305,10 @@ _mqtt_tool() {
     "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --json -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
     "tls-check") COMPREPLY=($(compgen -W "--warn-days --no-mqtt --json -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
     "broker") COMPREPLY=($(compgen -W "-p --port -h --host --help" -- "$cur")) ;;
-    "profile") COMPREPLY=($(compgen -W "list show --help" -- "$cur")) ;;
+    "profile") COMPREPLY=($(compgen -W "list show save --help" -- "$cur")) ;;
     "profile list") COMPREPLY=($(compgen -W "--names --no-color --help" -- "$cur")) ;;
     "profile show") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null) --no-color --help" -- "$cur")) ;;
+    "profile save") COMPREPLY=($(compgen -W "--save-password --password-env --force -h --host -p --port -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "completion") COMPREPLY=($(compgen -W "bash zsh fish --help" -- "$cur")) ;;
     "help") COMPREPLY=($(compgen -W "pub sub rr bench diagnose tls-check broker profile completion" -- "$cur")) ;;
   esac

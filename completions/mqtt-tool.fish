@@ -7,7 +7,7 @@ complete -c mqtt-tool -n __fish_use_subcommand -a bench -d 'measure throughput a
 complete -c mqtt-tool -n __fish_use_subcommand -a diagnose -d 'explain why a client cannot connect: DNS, TCP, TLS, CONNECT, round trip'
 complete -c mqtt-tool -n __fish_use_subcommand -a tls-check -d 'inspect a broker\'s TLS endpoint: chain, expiry, host name, versions, client certificates'
 complete -c mqtt-tool -n __fish_use_subcommand -a broker -d 'run the embedded broker in the foreground until Ctrl-C'
-complete -c mqtt-tool -n __fish_use_subcommand -a profile -d 'list or show the connection profiles of the config file'
+complete -c mqtt-tool -n __fish_use_subcommand -a profile -d 'list, show or save the connection profiles of the config file'
 complete -c mqtt-tool -n __fish_use_subcommand -a completion -d 'print a shell completion script (bash, zsh or fish)'
 complete -c mqtt-tool -n __fish_use_subcommand -a help -d 'show help for a command'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from pub' -s t -l topic -d 'topic to publish to (no wildcards)' -x
@@ -104,7 +104,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l random-filter -d '
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s F -l format -d 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)' -x -a 'raw verbose jsonl hex base64'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s v -l verbose -d 'print the topic before the payload (-F verbose)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s N -l no-newline -d 'do not end each message with a newline'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l pretty -d 'indent JSON output (-F jsonl and %J); the data keeps its shape'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l pretty -d 'indent JSON: JSON payloads (raw, -v, %p), -F jsonl and %J; the data keeps its shape'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -l decode -d 'show payloads decoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json, or auto (Sparkplug B on spBv1.0/ topics only)' -x -a 'auto sparkplug cbor msgpack json protobuf: avro:'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from sub' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
@@ -166,7 +166,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s W -l timeout -d 'ex
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s F -l format -d 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)' -x -a 'raw verbose jsonl hex base64'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s v -l verbose -d 'print the topic before the payload (-F verbose)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s N -l no-newline -d 'do not end each message with a newline'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l pretty -d 'indent JSON output (-F jsonl and %J); the data keeps its shape'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l pretty -d 'indent JSON: JSON payloads (raw, -v, %p), -F jsonl and %J; the data keeps its shape'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -l decode -d 'show payloads decoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json, or auto (Sparkplug B on spBv1.0/ topics only)' -x -a 'auto sparkplug cbor msgpack json protobuf: avro:'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from rr' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
@@ -361,6 +361,7 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from broker' -l help -d 'show h
 complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -a list -d 'list the profiles'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -a show -d 'show one profile (secrets masked)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from show' -a '(mqtt-tool profile list --names 2>/dev/null)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -a save -d 'save the connection flags given as a profile (the file private to you)'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from completion' -l help -d 'show help'

@@ -18,6 +18,16 @@ const GROUP_FLEET = 'Fleets and shards:';
 /** Options whose values are file paths: completions offer files for them. */
 export const FILE_OPTIONS = new Set(['--cafile', '--capath', '--cert', '--key', '--key-password-file', '--tls-keylog', '--password-file', '--file', '--out', '--html', '--options-file']);
 
+/**
+ * The connection flags a profile can hold (the config file's keys, as flags), and `profile
+ * save`'s own; `profile save` offers only these.
+ */
+export const PROFILE_FLAGS = new Set([
+  '--host', '--port', '--url', '--id', '--id-prefix', '--username', '--password', '--password-file', '--keepalive', '--protocol-version',
+  '--disable-clean-session', '--session-expiry', '--connect-timeout', '--cafile', '--cert', '--key', '--insecure', '--tls-version', '--alpn', '--servername',
+  '--password-env', '--password-prompt', '--save-password', '--force',
+]);
+
 /** A flag that may be given once: a second -m would silently replace the first (mosquitto_pub refuses it too). */
 function once(flag: string) {
   return (value: string, previous: string | undefined): string => {
@@ -137,7 +147,7 @@ export function addMessageOutputOptions<Args extends unknown[], Opts extends Opt
     .addOption(new Option('-F, --format <format>', 'raw, verbose, jsonl, hex, base64, or a template like "%t %p" (default: raw)').helpGroup(GROUP_OUTPUT))
     .addOption(new Option('-v, --verbose', 'print the topic before the payload (-F verbose)').helpGroup(GROUP_OUTPUT))
     .addOption(new Option('-N, --no-newline', 'do not end each message with a newline').helpGroup(GROUP_OUTPUT))
-    .addOption(new Option('--pretty', 'indent JSON output (-F jsonl and %J); the data keeps its shape').helpGroup(GROUP_OUTPUT))
+    .addOption(new Option('--pretty', 'indent JSON: JSON payloads (raw, -v, %p), -F jsonl and %J; the data keeps its shape').helpGroup(GROUP_OUTPUT))
     .addOption(
       new Option('--decode <codec>', 'show payloads decoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json, or auto (Sparkplug B on spBv1.0/ topics only)')
         .argParser((v) => parseCodec(v, '--decode'))

@@ -40,7 +40,7 @@ export const LAYOUT: readonly Part[] = [
   { part: 'bench/', holds: "bench's core: the runner and its worker threads, trials in rotated rounds, statistics and confidence intervals, the machine's load, reports, compare, the page, live metrics", mayImport: ['connection/', 'protocol/', 'report/', 'io/', ...LEAVES], quiet: true },
   { part: 'broker/', holds: 'the embedded broker (aedes) and its child process', mayImport: ['errors.ts', 'lazy.ts', 'esm-import.ts'], quiet: false },
   { part: 'completion/', holds: 'the command model read from the declarations, and what it gives: completion scripts (bash, zsh, fish) and man pages', mayImport: ['io/'], quiet: true },
-  { part: 'cli/', holds: 'flag groups declared once, flag value parsers, the connection flags type', mayImport: ['protocol/', 'tls/', 'codecs/', 'errors.ts'], quiet: true },
+  { part: 'cli/', holds: "flag groups declared once, flag value parsers, the connection flags type, commander's errors in our words", mayImport: ['protocol/', 'tls/', 'codecs/', 'errors.ts'], quiet: true },
   { part: 'config/', holds: 'profiles and options files', mayImport: ['cli/', 'protocol/', 'io/', 'errors.ts'], quiet: false },
   {
     part: 'setup/',
