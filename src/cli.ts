@@ -189,11 +189,15 @@ export function buildProgram(): Command {
     .description('explain why a client cannot connect: DNS, TCP, TLS, CONNECT, round trip')
     .addOption(messageOption('--test-topic <prefix>', 'topic prefix for the round-trip test (a unique level is added)').default('mqtt-tool/diagnose'))
     .addOption(messageOption('--check-will', 'also check that a will is delivered when a client drops'))
+    .addOption(messageOption('--limits', "then measure the broker's limits: payload and topic size, client id, QoS, retain, wildcards, sessions…"))
+    .addOption(messageOption('--limits-timeout <seconds>', 'bound of the whole --limits probe').argParser((v) => parseSeconds('--limits-timeout', v, 5)).default(45))
+    .addOption(messageOption('--limits-rate <msg/s>', 'with --limits, also try QoS 0 publish rates up to this (the broker may disconnect)').argParser((v) => parseInteger('--limits-rate', v, 1, 1_000_000)))
     .addOption(outputOption('--json', 'print the steps as JSON'))
     .addHelpText(
       'after',
       examples([
         'mqtt-tool diagnose -h broker.local',
+        'mqtt-tool diagnose -h broker.local --limits',
         'mqtt-tool diagnose -L mqtts://user@broker.example:8883 --cafile ca.pem',
         'mqtt-tool diagnose -h broker.local -u app --password-file pw --json | jq .summary',
       ]),

@@ -85,7 +85,7 @@ function delivery(r: LevelResult, drainSec: number): BenchWarning[] {
     w.push({ code: 'downgraded', message: `QoS ${r.qos}: downgraded to ${r.grantedQos} by the broker (its SUBACK granted less, or it answered QoS 2 with PUBACK): this row measures QoS ${r.grantedQos}` });
   }
   if (r.qos > 0 && r.lost > 0) {
-    w.push({ code: 'undelivered', message: `QoS ${r.qos}: ${fmtInt(r.lost)} deliveries had not arrived within ${drainSec} s after the last publish (--drain): the broker may still hold them in a queue, or dropped them` });
+    w.push({ code: 'undelivered', message: `QoS ${r.qos}: ${fmtInt(r.lost)} deliveries had not arrived within ${drainSec} s after the last publish (--drain): the broker may still hold them in a queue, or dropped them (a size or rate limit: \`mqtt-tool diagnose --limits\` measures them)` });
   }
   if (r.qos > 0 && r.duplicated > 0) w.push({ code: 'duplicates', message: `QoS ${r.qos}: ${fmtInt(r.duplicated)} duplicates${r.qos === 2 && r.grantedQos === 2 ? ': the broker broke QoS 2 (exactly once)' : ''}` });
   if (r.unacknowledged > 0) w.push({ code: 'unacknowledged', message: `QoS ${r.qos}: ${fmtInt(r.unacknowledged)} publishes never acknowledged within ${drainSec} s` });

@@ -11,7 +11,8 @@ import { readVarint } from './varint.js';
 const NAMES = ['reserved (0)', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
 
 /** MQTT 5 reason codes each acknowledgement may carry (section 3.4.2.1 and the like). */
-const PUB_ACK_CODES = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]);
+/** The specification's PUBACK/PUBREC codes, plus 0x95 (Packet too large), which Mosquitto sends there for an oversize PUBLISH: read as a refusal (reason-codes.ts). */
+const PUB_ACK_CODES = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99, 0x95]);
 const RELEASE_CODES = new Set([0x00, 0x92]);
 const SUBACK_V5_CODES = new Set([0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2]);
 const UNSUBACK_V5_CODES = new Set([0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91]);

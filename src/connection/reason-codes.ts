@@ -8,6 +8,9 @@
 
 import type { ProtocolVersion } from '../protocol/types.js';
 
+/** The pointer every limit-related refusal ends with. */
+const LIMITS = ' `mqtt-tool diagnose --limits` measures what the broker allows.';
+
 export type PacketKind = 'connack' | 'puback' | 'pubrec' | 'pubcomp' | 'suback' | 'unsuback' | 'disconnect';
 
 export interface ReasonInfo {
@@ -270,16 +273,16 @@ const V5: Record<number, { name: string; in: Contexts }> = {
     name: 'Packet too large',
     in: {
       connack: ['The CONNECT packet is too large.', 'Shrink the will payload or user properties.'],
-      disconnect: ['A packet exceeded the maximum size.', "Send smaller payloads; check the broker's maximum packet size."],
+      disconnect: ['A packet exceeded the maximum size.', `Send smaller payloads.${LIMITS}`],
     },
   },
-  0x96: { name: 'Message rate too high', in: { disconnect: ['We published too fast.', 'Publish more slowly.'] } },
+  0x96: { name: 'Message rate too high', in: { disconnect: ['We published too fast.', `Publish more slowly.${LIMITS}`] } },
   0x97: {
     name: 'Quota exceeded',
     in: {
       connack: ['A broker limit was hit (connections or sessions per user).', 'Close other clients or ask for a larger quota.'],
-      puback: ['A broker quota was exceeded.', 'Publish less, or ask for a larger quota.'],
-      pubrec: ['A broker quota was exceeded.', 'Publish less, or ask for a larger quota.'],
+      puback: ['A broker quota was exceeded.', `Publish less, or ask for a larger quota.${LIMITS}`],
+      pubrec: ['A broker quota was exceeded.', `Publish less, or ask for a larger quota.${LIMITS}`],
       suback: ['A broker quota was exceeded.', 'Use fewer subscriptions.'],
       disconnect: ['A broker quota was exceeded.', 'Ask the administrator for a larger quota.'],
     },
@@ -298,14 +301,14 @@ const V5: Record<number, { name: string; in: Contexts }> = {
     name: 'Retain not supported',
     in: {
       connack: ['The broker does not support retained messages, and the will asks for retain.', 'Drop --will-retain.'],
-      disconnect: ['The broker does not support retained messages.', 'Drop -r.'],
+      disconnect: ['The broker does not support retained messages.', `Drop -r.${LIMITS}`],
     },
   },
   0x9b: {
     name: 'QoS not supported',
     in: {
       connack: ['The will QoS is above the broker maximum.', 'Lower --will-qos.'],
-      disconnect: ['A QoS above the broker maximum was used.', 'Lower -q.'],
+      disconnect: ['A QoS above the broker maximum was used.', `Lower -q.${LIMITS}`],
     },
   },
   0x9c: {
@@ -351,6 +354,19 @@ const V5: Record<number, { name: string; in: Contexts }> = {
       disconnect: ['The broker does not support wildcard subscriptions.', 'Subscribe without + or #.'],
     },
   },
+};
+
+/**
+ * Mosquitto answers a PUBLISH above its message_size_limit with a PUBACK or PUBREC carrying 0x95,
+ * a code MQTT 5 gives only to CONNACK and DISCONNECT. Its meaning is plain, so it is read as the
+ * refusal it is, named as outside the specification.
+ */
+const PUBLISH_TOO_LARGE: Omit<ReasonInfo, 'code'> = {
+  name: 'Packet too large',
+  meaning: 'The broker refused the message as too large (with 0x95, which MQTT 5 reserves for CONNACK and DISCONNECT; Mosquitto does so above its message_size_limit).',
+  hint: `Send smaller payloads.${LIMITS}`,
+  failure: true,
+  known: false,
 };
 
 export function formatCode(code: number): string {
@@ -399,6 +415,7 @@ export function decodeReason(kind: PacketKind, version: ProtocolVersion, code: n
   }
   const row = V5[code];
   const text = row?.in[kind];
+  if (code === 0x95 && (kind === 'puback' || kind === 'pubrec')) return { code, ...PUBLISH_TOO_LARGE };
   if (row === undefined || text === undefined) return unknown(code, kind, code >= 0x80);
   return { code, name: row.name, meaning: text[0], hint: text[1], failure: code >= 0x80, known: true };
 }

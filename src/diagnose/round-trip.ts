@@ -36,7 +36,11 @@ export function slowQos2Note(msByQos: ReadonlyMap<Qos, number>): string | undefi
   return `QoS 2 took ${(q2 / q1).toFixed(0)} times as long as QoS 1: the broker likely leaves Nagle's algorithm on, so its PUBREC and PUBCOMP wait for TCP delayed ACKs (Mosquitto: set_tcp_nodelay true)`;
 }
 
-export async function roundTrip(client: MqttClient, base: string, version: ProtocolVersion): Promise<Omit<StepResult, 'ms'>> {
+/**
+ * `maxQos`: the Maximum QoS the broker advertised (2 when it said nothing); a client must not
+ * publish above it [MQTT-3.2.2-11], so higher levels are not tried.
+ */
+export async function roundTrip(client: MqttClient, base: string, version: ProtocolVersion, maxQos: Qos): Promise<Omit<StepResult, 'ms'>> {
   const granted = await withTimeout(client.subscribeAsync(`${base}/#`, { qos: 2 }).catch((e: unknown) => e as Error), WAIT_MS, () => new Error('no SUBACK'));
   if (granted instanceof Error) return { name: 'round trip', status: 'fail', finding: `SUBSCRIBE failed: ${granted.message}`, hint: 'The broker did not acknowledge the subscription in time.', exitCode: ExitCode.timeout };
   const code = granted[0]?.qos ?? 0;
@@ -48,8 +52,10 @@ export async function roundTrip(client: MqttClient, base: string, version: Proto
   const msByQos = new Map<Qos, number>();
   const downgrades: string[] = [];
   if (code < 2) downgrades.push(`the SUBACK granted QoS ${code} for QoS 2`);
+  if (maxQos < 2) downgrades.push(`its CONNACK advertises a maximum QoS of ${maxQos}, so higher levels were not tried`);
+  const levels = ([1, 2, 0] as Qos[]).filter((q) => q <= maxQos);
   // QoS 1 first: an MQTT 5 broker names an ACL refusal in its PUBACK, where QoS 0 is dropped silently.
-  for (const qos of [1, 2, 0] as Qos[]) {
+  for (const qos of levels) {
     const topic = `${base}/q${qos}`;
     const arrival = waitForMessage(client, topic, WAIT_MS);
     const acks: string[] = [];
@@ -79,7 +85,7 @@ export async function roundTrip(client: MqttClient, base: string, version: Proto
         name: 'round trip',
         status: 'fail',
         finding: `published at QoS ${qos} to '${topic}' but it was never delivered within ${WAIT_MS / 1000} s`,
-        hint: 'An ACL probably forbids reading or writing the test topic (MQTT 3.1.1 brokers and QoS 0 drop silently): use --test-topic with an allowed topic.',
+        hint: 'An ACL probably forbids reading or writing the test topic (MQTT 3.1.1 brokers and QoS 0 drop silently): use --test-topic with an allowed topic. Brokers drop messages past their limits silently too: `mqtt-tool diagnose --limits` measures them.',
         exitCode: ExitCode.rejected,
         details,
       };
@@ -95,8 +101,8 @@ export async function roundTrip(client: MqttClient, base: string, version: Proto
     return {
       name: 'round trip',
       status: 'warn',
-      finding: `subscribe, publish and receive work at QoS 0 and 1; QoS 2 is downgraded to 1 by the broker (${downgrades.join('; ')})`,
-      hint: 'This broker has no QoS 2: messages sent at QoS 2 arrive at least once, not exactly once. pub warns about it (--strict-qos makes it an error).',
+      finding: `subscribe, publish and receive work at QoS ${[...levels].sort().join(', ')}; QoS 2 is downgraded by the broker (${downgrades.join('; ')})`,
+      hint: 'This broker has no QoS 2: messages sent at QoS 2 arrive at least once, not exactly once. pub warns about it (--strict-qos makes it an error); `mqtt-tool diagnose --limits` measures the other limits.',
       details,
     };
   }
