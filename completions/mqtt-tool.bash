@@ -220,6 +220,8 @@ _mqtt_tool() {
     "bench merge|--html") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "bench compare|--html") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "diagnose|--test-topic") COMPREPLY=(); return ;;
+    "diagnose|--limits-timeout") COMPREPLY=(); return ;;
+    "diagnose|--limits-rate") COMPREPLY=(); return ;;
     "diagnose|-h"|"diagnose|--host") COMPREPLY=(); return ;;
     "diagnose|-p"|"diagnose|--port") COMPREPLY=(); return ;;
     "diagnose|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
@@ -302,7 +304,7 @@ _mqtt_tool() {
     "bench") COMPREPLY=($(compgen -W "merge compare --qos --trials --messages --duration --size --publishers --subscribers --rate --latency-rate --inflight --topic --warmup --drain --connections --connect-rate --json --out --html --metrics-port --metrics-hold -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --proxy -S --srv --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --publish-interval --topic-pattern --subscribe-filter --shard --start-at --source-address --help" -- "$cur")) ;;
     "bench merge") COMPREPLY=($(compgen -W "--json --html --no-color --help" -- "$cur")) ;;
     "bench compare") COMPREPLY=($(compgen -W "--json --html --no-color --help" -- "$cur")) ;;
-    "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --json -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
+    "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --limits --limits-timeout --limits-rate --json -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
     "tls-check") COMPREPLY=($(compgen -W "--warn-days --no-mqtt --json -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
     "broker") COMPREPLY=($(compgen -W "-p --port -h --host --help" -- "$cur")) ;;
     "profile") COMPREPLY=($(compgen -W "list show save --help" -- "$cur")) ;;

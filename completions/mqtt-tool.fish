@@ -283,6 +283,9 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l source-address -
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l test-topic -d 'topic prefix for the round-trip test (a unique level is added)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l check-will -d 'also check that a will is delivered when a client drops'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l limits -d 'then measure the broker\'s limits: payload and topic size, client id, QoS, retain, wildcards, sessions…'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l limits-timeout -d 'bound of the whole --limits probe' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l limits-rate -d 'with --limits, also try QoS 0 publish rates up to this (the broker may disconnect)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l json -d 'print the steps as JSON'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s h -l host -d 'broker host (default: localhost)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x

@@ -249,6 +249,7 @@ export async function rateLimit(kit: LimitsKit, ceiling: number): Promise<Limit>
     if (ended) return { advertised: undefined, measured: { value: sustained, enforcement: { kind: 'disconnected', code: undefined }, remark: `the broker ended the connection at ${rate} msg/s; ${sustained} msg/s passed` } };
     sustained = rate;
   }
-  return { advertised: undefined, measured: { value: sustained, atLeast: true, remark: `the probe went up to ${sustained} msg/s (--limits-rate) without a disconnect` } };
+  const why = sustained >= ceiling ? '--limits-rate' : 'the time bound, --limits-timeout';
+  return { advertised: undefined, measured: { value: sustained, atLeast: true, remark: `the probe went up to ${sustained} msg/s without a disconnect; ${why} stopped it` } };
 }
 

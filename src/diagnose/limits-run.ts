@@ -99,6 +99,8 @@ async function probeVersion(spec: ConnectionSpec, o: LimitsOptions, deadline: nu
       }
       limits[key] = await probe();
     }
+    // A probe cut short by the deadline counts too.
+    outOfTime ||= !kit.inTime();
   } finally {
     await kit.close();
   }

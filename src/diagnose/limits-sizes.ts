@@ -32,21 +32,22 @@ function fromSearch(s: Search, enforcement: Enforcement | undefined): Measured |
   }
 }
 
-/** A bisection over publishes: the first refusal seen is how the broker enforces the limit. */
+/** A bisection over publishes; how the broker enforces the limit is read at the boundary, the smallest value that failed. */
 async function searchPublishes(kit: LimitsKit, min: number, max: number, publish: (n: number) => Promise<Outcome>): Promise<Measured | undefined> {
-  let enforcement: Enforcement | undefined;
+  const failures = new Map<number, Enforcement>();
   const s = await largestPassing(
     min,
     max,
     async (n) => {
       const o = await publish(n);
       if (o.kind === 'delivered') return true;
-      enforcement ??= enforcementOf(o);
+      failures.set(n, enforcementOf(o));
       return false;
     },
     { probes: PROBES, inTime: () => kit.inTime() },
   );
-  return fromSearch(s, enforcement);
+  const boundary = s.kind === 'exact' ? s.value + 1 : s.kind === 'between' ? s.high : s.kind === 'none' ? s.min : undefined;
+  return fromSearch(s, boundary === undefined ? undefined : failures.get(boundary));
 }
 
 /** Bytes a QoS 1 PUBLISH adds to its payload: fixed header, topic, packet id and (MQTT 5) an empty property length. */

@@ -176,7 +176,7 @@ export function consequence(key: LimitKey, l: Limit): string | undefined {
     case 'emptyClientId':
       return m.value === 'refused' ? 'an empty client identifier is refused: every client needs one' : undefined;
     case 'willDelay':
-      return m.remark ?? off;
+      return m.value === false || /not honoured/.test(m.remark ?? '') ? m.remark : off;
     case 'packetRate':
       return m.remark ?? off;
     default:

@@ -28,7 +28,7 @@ export function renderLimits(runs: readonly LimitsRun[], columns: number | undef
   const cost = runs.map((r) => `MQTT ${r.version} in ${(r.ms / 1000).toFixed(1)} s, ${r.messages} messages, ${r.connections} connections${r.outOfTime ? ' (time bound reached: some limits not probed)' : ''}`).join('; ');
   const lines = [
     '',
-    'limits (advertised in CONNACK, measured by the probe; ≥: the probe stopped at its ceiling)',
+    'limits (advertised in CONNACK; measured by the probe; ≥ n: at least n)',
     head,
     ...rows,
     '',

@@ -110,9 +110,12 @@ export class ConnectionRules {
     if (type === 3 && ((flags >> 1) & 3) === 3) this.flag('MQTT-3.3.1-4', 'a PUBLISH with QoS 3');
     if (type === 3 && ((flags >> 1) & 3) === 0 && (flags & 8) !== 0) this.flag('MQTT-3.3.1-2', 'a QoS 0 PUBLISH with DUP 1');
     if (type === 1) {
-      // The CONNECT flags byte: after the protocol name and level.
-      const nameLength = frame.readUInt16BE(2);
-      const connectFlags = frame[2 + 2 + nameLength + 1]!;
+      // The CONNECT flags byte: after the fixed header (one to four bytes of remaining length), the protocol name and level.
+      let body = 1;
+      while ((frame[body]! & 0x80) !== 0 && body < 4) body += 1;
+      body += 1;
+      const nameLength = frame.readUInt16BE(body);
+      const connectFlags = frame[body + 2 + nameLength + 1]!;
       if ((connectFlags & 1) !== 0) this.flag('MQTT-3.1.2-3', 'the reserved CONNECT flag is 1');
       if ((connectFlags & 0x04) === 0 && (connectFlags & 0x38) !== 0) this.flag('MQTT-3.1.2-11', 'will QoS or will retain set without a will');
     }

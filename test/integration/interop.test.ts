@@ -61,6 +61,7 @@ const CASES = [
   'diagnose',
   'wrong password',
 ] as const;
+
 type Case = (typeof CASES)[number];
 
 const matrix = new Map<string, Map<Case, string>>();
@@ -244,11 +245,27 @@ describe.each(BROKERS)('$name', (broker) => {
     const expected = (broker.v5 ? 0 : 1) + (broker.qos2 ? 0 : 1) + (broker.retainedWildcards ? 0 : 1);
     expect(warned).toHaveLength(expected);
     expect(r.code).toBe(expected === 0 ? 0 : 8);
-    if (!broker.qos2) expect(report.steps.find((s) => s.step === 'round trip')?.finding).toContain('QoS 2 is downgraded to 1 by the broker');
+    if (!broker.qos2) expect(report.steps.find((s) => s.step === 'round trip')?.finding).toContain('QoS 2 is downgraded by the broker');
     if (!broker.retainedWildcards) expect(report.steps.find((s) => s.step === 'retained')?.finding).toContain('not a wildcard filter');
     const words: Record<string, string> = { 'round trip': 'QoS 2 downgraded', 'MQTT CONNECT': 'no MQTT 5', retained: 'retained only by exact topic' };
     record(broker, 'diagnose', expected === 0 ? 'ok' : `exit 8, warns: ${warned.map((s) => words[s.step] ?? s.step).join(', ')}`);
   });
+
+  test('diagnose --limits: every limit measured, or why not, within its time bound; nothing left behind', async () => {
+    const r = await runCli(['diagnose', ...conn(), '--limits', '--limits-timeout', '30', '--json', '--test-topic', uniq('limits')], { timeoutMs: 90_000 });
+    const report = JSON.parse(r.stdout) as { limits: Record<string, { value: unknown; source: string; atLeast?: true; note?: string }>; limitsProbe: Array<{ ms: number; messages: number; connections: number; outOfTime: boolean }> };
+    expect([0, 8]).toContain(r.code);
+    const keys = ['maxPayloadBytes', 'maxTopicLength', 'maxTopicLevels', 'maxClientIdLength', 'maxQos', 'retain', 'wildcards', 'sharedSubscriptions', 'sessionExpiry', 'keepalive', 'emptyClientId'];
+    for (const k of broker.v5 ? [...keys, 'subscriptionIdentifiers', 'topicAliasMaximum', 'receiveMaximum', 'willDelay'] : keys) {
+      const l = report.limits[k];
+      expect(l, k).toBeDefined();
+      expect(l?.value !== null || l?.note !== undefined, `${k}: a value, or why not`).toBe(true);
+    }
+    for (const run of report.limitsProbe) expect(run.outOfTime).toBe(false);
+    expect(report.limitsProbe.reduce((n, p) => n + p.ms, 0)).toBeLessThan(31_000);
+    limitsMatrix.set(broker.key, report.limits);
+    limitsCost.set(broker.key, report.limitsProbe);
+  }, 120_000);
 
   test('wrong password: refused by name, exit 3', async () => {
     const r = await runCli(['pub', '-h', '127.0.0.1', '-p', String(port()), '-u', USER, '-P', 'wrong', '-t', uniq('x'), '-m', 'y']);
@@ -258,8 +275,75 @@ describe.each(BROKERS)('$name', (broker) => {
   });
 });
 
+type LimitCell = { value: unknown; source: string; atLeast?: true; note?: string };
+const limitsMatrix = new Map<string, Record<string, LimitCell>>();
+const limitsCost = new Map<string, Array<{ ms: number; messages: number; connections: number }>>();
+const LIMIT_ROWS: Array<[string, string]> = [
+  ['maxPayloadBytes', 'payload bytes'],
+  ['maxTopicLength', 'topic length'],
+  ['maxTopicLevels', 'topic levels'],
+  ['maxClientIdLength', 'client id length'],
+  ['emptyClientId', 'empty client id'],
+  ['maxQos', 'maximum QoS'],
+  ['retain', 'retained messages'],
+  ['wildcards', 'wildcards'],
+  ['sharedSubscriptions', 'shared subscriptions'],
+  ['subscriptionIdentifiers', 'subscription ids'],
+  ['topicAliasMaximum', 'topic alias maximum'],
+  ['receiveMaximum', 'receive maximum'],
+  ['sessionExpiry', 'session across a reconnect'],
+  ['keepalive', 'keepalive granted (s)'],
+  ['willDelay', 'will delay honoured'],
+];
+
+/** A limit as the matrix shows it: stable from run to run (the will delay as honoured or not, not its seconds). */
+function limitCell(key: string, l: LimitCell | undefined): string {
+  if (l === undefined) return 'MQTT 5 only';
+  if (key === 'willDelay') return l.value === false ? 'not delivered' : /not honoured/.test(l.note ?? '') ? 'no (sent at once)' : 'yes';
+  if (key === 'sessionExpiry') return l.value === 0 || l.value === 'lost' ? 'lost' : 'kept';
+  if (l.value === null) return 'not probed';
+  const shown = typeof l.value === 'boolean' ? (l.value ? 'yes' : 'no') : typeof l.value === 'number' ? l.value.toLocaleString('en-US') : String(l.value);
+  return `${l.atLeast === true ? '≥ ' : ''}${shown}${l.source === 'advertised' ? ' (advertised)' : ''}`;
+}
+
+/** docs/brokers.md's limits table, from this run's diagnose --limits. */
+function limitsTable(): string | undefined {
+  const keys = BROKERS.map((b) => b.key);
+  if (keys.some((k) => !limitsMatrix.has(k))) return undefined;
+  const cost = (k: string): string => {
+    const runs = limitsCost.get(k) ?? [];
+    return `${(runs.reduce((n, r) => n + r.ms, 0) / 1000).toFixed(0)} s, ${runs.reduce((n, r) => n + r.messages, 0)} messages`;
+  };
+  return [
+    `| limit | ${BROKERS.map((b) => b.name).join(' | ')} |`,
+    `|---|${BROKERS.map(() => '---').join('|')}|`,
+    ...LIMIT_ROWS.map(([key, label]) => `| ${label} | ${keys.map((k) => limitCell(key, limitsMatrix.get(k)?.[key])).join(' | ')} |`),
+    `| the probe took | ${keys.map(cost).join(' | ')} |`,
+  ].join('\n');
+}
+
+/** Replaces (MQTT_TOOL_WRITE_MATRIX=1) or checks the text between a pair of markers in docs/brokers.md. */
+function matchMarkers(name: string, table: string, numbersVary: boolean): void {
+  const path = new URL('../../docs/brokers.md', import.meta.url);
+  const doc = readFileSync(path, 'utf8');
+  const start = `<!-- ${name}:start -->\n`;
+  const end = `\n<!-- ${name}:end -->`;
+  const a = doc.indexOf(start);
+  const b = doc.indexOf(end);
+  expect(a >= 0 && b > a, `docs/brokers.md has the ${name} markers`).toBe(true);
+  if (process.env['MQTT_TOOL_WRITE_MATRIX'] === '1') {
+    writeFileSync(path, `${doc.slice(0, a + start.length)}${table}${doc.slice(b)}`);
+    return;
+  }
+  // The cost row changes from run to run: it is compared by shape.
+  const shape = (t: string): string => (numbersVary ? t.replace(/^\| the probe took .*$/m, '') : t);
+  expect(shape(doc.slice(a + start.length, b)), `docs/brokers.md ${name} (rerun with MQTT_TOOL_WRITE_MATRIX=1 to update)`).toBe(shape(table));
+}
+
 /** docs/brokers.md's broker x case table, from what this run observed. */
 function writeMatrix(): void {
+  const limits = limitsTable();
+  if (limits !== undefined) matchMarkers('limits-matrix', limits, true);
   const keys = BROKERS.map((b) => b.key);
   if (keys.some((k) => matrix.get(k)?.size !== CASES.length)) return; // a failed or skipped case: the run already failed
   const lines = [
@@ -267,17 +351,5 @@ function writeMatrix(): void {
     `|---|${BROKERS.map(() => '---').join('|')}|`,
     ...CASES.map((c) => `| ${c} | ${keys.map((k) => matrix.get(k)?.get(c) ?? '?').join(' | ')} |`),
   ];
-  const table = lines.join('\n');
-  const readmePath = new URL('../../docs/brokers.md', import.meta.url);
-  const readme = readFileSync(readmePath, 'utf8');
-  const start = '<!-- interop-matrix:start -->\n';
-  const end = '\n<!-- interop-matrix:end -->';
-  const a = readme.indexOf(start);
-  const b = readme.indexOf(end);
-  if (process.env['MQTT_TOOL_WRITE_MATRIX'] === '1') {
-    writeFileSync(readmePath, `${readme.slice(0, a + start.length)}${table}${readme.slice(b)}`);
-    return;
-  }
-  expect(a >= 0 && b > a, 'docs/brokers.md has the interop-matrix markers').toBe(true);
-  expect(readme.slice(a + start.length, b), 'docs/brokers.md interop matrix (rerun with MQTT_TOOL_WRITE_MATRIX=1 to update)').toBe(table);
+  matchMarkers('interop-matrix', lines.join('\n'), false);
 }
