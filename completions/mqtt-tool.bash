@@ -7,12 +7,12 @@ _mqtt_tool() {
   sub=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      pub|sub|rr|bench|diagnose|tls-check|broker|profile|completion|help) [[ -z $cmd ]] && cmd="${COMP_WORDS[i]}" ;;
+      pub|sub|rr|bench|explore|diagnose|tls-check|broker|profile|completion|help) [[ -z $cmd ]] && cmd="${COMP_WORDS[i]}" ;;
       merge|compare|list|show|save) [[ -n $cmd && -z $sub ]] && sub="${COMP_WORDS[i]}" ;;
     esac
   done
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "pub sub rr bench diagnose tls-check broker profile completion help --version --help" -- "$cur"))
+    COMPREPLY=($(compgen -W "pub sub rr bench explore diagnose tls-check broker profile completion help --version --help" -- "$cur"))
     return
   fi
   key="$cmd"
@@ -219,6 +219,42 @@ _mqtt_tool() {
     "bench|--source-address") COMPREPLY=(); return ;;
     "bench merge|--html") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
     "bench compare|--html") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "explore|-t"|"explore|--topic") COMPREPLY=(); return ;;
+    "explore|-q"|"explore|--qos") COMPREPLY=($(compgen -W "0 1 2" -- "$cur")); return ;;
+    "explore|--decode") COMPREPLY=($(compgen -W "auto sparkplug cbor msgpack json protobuf: avro:" -- "$cur")); return ;;
+    "explore|--max-value-bytes") COMPREPLY=(); return ;;
+    "explore|--history") COMPREPLY=(); return ;;
+    "explore|-h"|"explore|--host") COMPREPLY=(); return ;;
+    "explore|-p"|"explore|--port") COMPREPLY=(); return ;;
+    "explore|--profile") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null)" -- "$cur")); return ;;
+    "explore|-L"|"explore|--url") COMPREPLY=(); return ;;
+    "explore|-i"|"explore|--id") COMPREPLY=(); return ;;
+    "explore|-I"|"explore|--id-prefix") COMPREPLY=(); return ;;
+    "explore|-u"|"explore|--username") COMPREPLY=(); return ;;
+    "explore|-P"|"explore|--password") COMPREPLY=(); return ;;
+    "explore|--password-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "explore|-k"|"explore|--keepalive") COMPREPLY=(); return ;;
+    "explore|-V"|"explore|--protocol-version") COMPREPLY=($(compgen -W "5 311 31 mqttv5 mqttv311 mqttv31" -- "$cur")); return ;;
+    "explore|-x"|"explore|--session-expiry") COMPREPLY=(); return ;;
+    "explore|--connect-timeout") COMPREPLY=(); return ;;
+    "explore|--unix") COMPREPLY=(); return ;;
+    "explore|-A"|"explore|--bind-address") COMPREPLY=(); return ;;
+    "explore|--proxy") COMPREPLY=(); return ;;
+    "explore|--cafile") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "explore|--capath") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "explore|--cert") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "explore|--key") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "explore|--tls-version") COMPREPLY=($(compgen -W "tlsv1.2 tlsv1.3" -- "$cur")); return ;;
+    "explore|--alpn") COMPREPLY=(); return ;;
+    "explore|--servername") COMPREPLY=(); return ;;
+    "explore|--key-password-file") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "explore|--ciphers") COMPREPLY=(); return ;;
+    "explore|--tls13-ciphers") COMPREPLY=(); return ;;
+    "explore|--tls-keylog") compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    "explore|--psk") COMPREPLY=(); return ;;
+    "explore|--psk-identity") COMPREPLY=(); return ;;
+    "explore|--reconnect-period") COMPREPLY=(); return ;;
+    "explore|--max-reconnects") COMPREPLY=(); return ;;
     "diagnose|--test-topic") COMPREPLY=(); return ;;
     "diagnose|--limits-timeout") COMPREPLY=(); return ;;
     "diagnose|--limits-rate") COMPREPLY=(); return ;;
@@ -304,6 +340,7 @@ _mqtt_tool() {
     "bench") COMPREPLY=($(compgen -W "merge compare --qos --trials --messages --duration --size --publishers --subscribers --rate --latency-rate --inflight --topic --warmup --drain --connections --connect-rate --json --out --html --metrics-port --metrics-hold -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --proxy -S --srv --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --publish-interval --topic-pattern --subscribe-filter --shard --start-at --source-address --help" -- "$cur")) ;;
     "bench merge") COMPREPLY=($(compgen -W "--json --html --no-color --help" -- "$cur")) ;;
     "bench compare") COMPREPLY=($(compgen -W "--json --html --no-color --help" -- "$cur")) ;;
+    "explore") COMPREPLY=($(compgen -W "-t --topic -q --qos --decode --max-value-bytes --history -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --unix -A --bind-address --nodelay --proxy -S --srv --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --no-reconnect --reconnect-period --max-reconnects --help" -- "$cur")) ;;
     "diagnose") COMPREPLY=($(compgen -W "--test-topic --check-will --limits --limits-timeout --limits-rate --json -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
     "tls-check") COMPREPLY=($(compgen -W "--warn-days --no-mqtt --json -h --host -p --port --profile -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --embedded -d --debug --no-color --cafile --capath --tls-use-os-certs --cert --key --insecure --tls-version --alpn --servername --key-password-file --ciphers --tls13-ciphers --tls-keylog --psk --psk-identity --help" -- "$cur")) ;;
     "broker") COMPREPLY=($(compgen -W "-p --port -h --host --help" -- "$cur")) ;;
@@ -312,7 +349,7 @@ _mqtt_tool() {
     "profile show") COMPREPLY=($(compgen -W "$(mqtt-tool profile list --names 2>/dev/null) --no-color --help" -- "$cur")) ;;
     "profile save") COMPREPLY=($(compgen -W "--save-password --password-env --force -h --host -p --port -L --url -i --id -I --id-prefix -u --username -P --password --password-file --password-prompt -k --keepalive -V --protocol-version -c --disable-clean-session -x --session-expiry --connect-timeout --cafile --cert --key --insecure --tls-version --alpn --servername --help" -- "$cur")) ;;
     "completion") COMPREPLY=($(compgen -W "bash zsh fish --help" -- "$cur")) ;;
-    "help") COMPREPLY=($(compgen -W "pub sub rr bench diagnose tls-check broker profile completion" -- "$cur")) ;;
+    "help") COMPREPLY=($(compgen -W "pub sub rr bench explore diagnose tls-check broker profile completion" -- "$cur")) ;;
   esac
 }
 complete -F _mqtt_tool mqtt-tool

@@ -4,6 +4,7 @@ complete -c mqtt-tool -n __fish_use_subcommand -a pub -d 'publish messages (from
 complete -c mqtt-tool -n __fish_use_subcommand -a sub -d 'subscribe and print messages on stdout'
 complete -c mqtt-tool -n __fish_use_subcommand -a rr -d 'MQTT 5 request/response: publish a request, print the matching response'
 complete -c mqtt-tool -n __fish_use_subcommand -a bench -d 'measure throughput and latency per QoS (0, 1, 2) side by side'
+complete -c mqtt-tool -n __fish_use_subcommand -a explore -d 'see a whole broker at a glance: a live topic tree with rates, last values and history'
 complete -c mqtt-tool -n __fish_use_subcommand -a diagnose -d 'explain why a client cannot connect: DNS, TCP, TLS, CONNECT, round trip'
 complete -c mqtt-tool -n __fish_use_subcommand -a tls-check -d 'inspect a broker\'s TLS endpoint: chain, expiry, host name, versions, client certificates'
 complete -c mqtt-tool -n __fish_use_subcommand -a broker -d 'run the embedded broker in the foreground until Ctrl-C'
@@ -281,6 +282,53 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l shard -d 'run sh
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l start-at -d 'start the first measured phase at this wall-clock time (ISO 8601 with zone, or epoch seconds), so shards start together' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l source-address -d 'make the connections from these local addresses in turn (comma-separated): past one address pair\'s ephemeral ports' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from bench' -l help -d 'show help'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s t -l topic -d 'topic filter to watch (repeatable; default: \'#\')' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s q -l qos -d 'QoS to subscribe with (default: 0)' -x -a '0 1 2'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l decode -d 'show payloads decoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json, or auto (Sparkplug B on spBv1.0/ topics only)' -x -a 'auto sparkplug cbor msgpack json protobuf: avro:'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l max-value-bytes -d 'bytes kept of each value (the rest is cut)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l history -d 'values kept per topic' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s h -l host -d 'broker host (default: localhost)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s p -l port -d 'broker port (default: 1883; 8883 mqtts, 80 ws, 443 wss)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l profile -d 'use a named profile from the config file (also MQTT_TOOL_PROFILE); flags override it' -x -a '(mqtt-tool profile list --names 2>/dev/null)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s L -l url -d 'broker URL: mqtt[s]://[user[:pass]@]host[:port][/topic] or ws[s]://host[:port]/path (a password here is visible in ps, like -P)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s i -l id -d 'client identifier (default: mqtt-tool- and a random suffix)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s I -l id-prefix -d 'client identifier prefix; a random suffix is added' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s u -l username -d 'user name' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s P -l password -d 'password (visible in ps: prefer MQTT_TOOL_PASSWORD or --password-file)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l password-file -d 'read the password from a file (one trailing newline is ignored)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l password-prompt -d 'ask for the password on the terminal (no echo) when none is given'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s k -l keepalive -d 'keepalive interval (default: 60)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s V -l protocol-version -d 'MQTT version: 5, 311, 31 (or mqttv5, mqttv311, mqttv31) (default: 5)' -x -a '5 311 31 mqttv5 mqttv311 mqttv31'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s c -l disable-clean-session -d 'keep the session on the broker after disconnect (needs -i)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s x -l session-expiry -d 'MQTT 5 session expiry interval; the first CONNECT starts clean unless -c, reconnects resume the session' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l connect-timeout -d 'give up when no CONNACK arrives in time (default: 10)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l embedded -d 'start the built-in broker on a free loopback port and use it'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s d -l debug -d 'log every MQTT packet on stderr (passwords masked)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l no-color -d 'no colours (NO_COLOR is honoured too)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l unix -d 'connect to the broker\'s Unix domain socket instead of host and port (plain MQTT)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s A -l bind-address -d 'make the connection from this local address' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l nodelay -d 'accepted for mosquitto\'s clients\' option files: mqtt-tool always disables Nagle\'s algorithm'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l proxy -d 'connect through a SOCKS5 proxy: socks5h://[user:pass@]host[:port] (the proxy resolves the broker name)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -s S -l srv -d 'find the broker of the -h domain by DNS SRV (_mqtt._tcp, _secure-mqtt._tcp with TLS)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l cafile -d 'trust this CA bundle (PEM) instead of the default (Node\'s bundled Mozilla CA list, plus NODE_EXTRA_CA_CERTS); implies TLS' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l capath -d 'trust the CA certificates in this directory (.pem, .crt, OpenSSL hash names); with --cafile, both' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l tls-use-os-certs -d 'trust the operating system\'s CA certificates (with --cafile/--capath, those too)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l cert -d 'client certificate (PEM); needs --key' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l key -d 'client private key (PEM)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l insecure -d 'do not verify the broker certificate or host name (prints a warning)'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l tls-version -d 'TLS version to use' -x -a 'tlsv1.2 tlsv1.3'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l alpn -d 'ALPN protocols, comma-separated (e.g. mqtt)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l servername -d 'TLS SNI name and the name the certificate must match (default: the host)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l key-password-file -d 'the passphrase of an encrypted --key, from a file' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l ciphers -d 'TLS 1.2 cipher list, OpenSSL syntax (e.g. ECDHE-RSA-AES128-GCM-SHA256)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l tls13-ciphers -d 'TLS 1.3 cipher suites, colon-separated (e.g. TLS_AES_256_GCM_SHA384)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l tls-keylog -d 'append the TLS session secrets to this file (NSS key log format, for Wireshark)' -r -F
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l psk -d 'TLS-PSK key in hexadecimal instead of certificates (TLS 1.2); needs --psk-identity' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l psk-identity -d 'TLS-PSK identity' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l no-reconnect -d 'exit with code 4 when the connection is lost instead of reconnecting'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l reconnect-period -d 'first reconnect delay; doubles up to 30 s (default: 1)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l max-reconnects -d 'give up after n failed attempts (default: never)' -x
+complete -c mqtt-tool -n '__fish_seen_subcommand_from explore' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l test-topic -d 'topic prefix for the round-trip test (a unique level is added)' -x
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l check-will -d 'also check that a will is delivered when a client drops'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from diagnose' -l limits -d 'then measure the broker\'s limits: payload and topic size, client id, QoS, retain, wildcards, sessions…'
@@ -368,4 +416,4 @@ complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -a save -d 'save 
 complete -c mqtt-tool -n '__fish_seen_subcommand_from profile' -l help -d 'show help'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'
 complete -c mqtt-tool -n '__fish_seen_subcommand_from completion' -l help -d 'show help'
-complete -c mqtt-tool -n '__fish_seen_subcommand_from help' -a 'pub sub rr bench diagnose tls-check broker profile completion'
+complete -c mqtt-tool -n '__fish_seen_subcommand_from help' -a 'pub sub rr bench explore diagnose tls-check broker profile completion'

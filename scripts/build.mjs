@@ -60,7 +60,7 @@ await build({
     // Display widths for wrapping an error on a terminal: never loaded on the pipe path.
     width: 'src/io/width.ts',
     ...Object.fromEntries(
-      ['pub', 'sub', 'rr', 'bench', 'bench-reports', 'diagnose', 'tls-check', 'broker', 'profile', 'completion'].map((c) => [`cmd-${c}`, `src/commands/${c}.ts`]),
+      ['pub', 'sub', 'rr', 'explore', 'bench', 'bench-reports', 'diagnose', 'tls-check', 'broker', 'profile', 'completion'].map((c) => [`cmd-${c}`, `src/commands/${c}.ts`]),
     ),
   },
   outdir: 'dist',

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { EXIT_CODE_TABLE, ExitCode, UsageError, isCliError } from './errors.js';
-import { addConnectionOptions, addFleetOptions, addMessageOutputOptions, addOptionsFileOption, addPayloadOptions, addPropertyOption, addSocketOptions, addReconnectOptions, addTlsOptions, addWillOptions, collect, GROUP_MESSAGE, GROUP_OUTPUT, PROFILE_FLAGS } from './cli/flag-groups.js';
+import { addConnectionOptions, addFleetOptions, addMessageOutputOptions, addOptionsFileOption, addPayloadOptions, addPropertyOption, addSocketOptions, addReconnectOptions, addTlsOptions, addWillOptions, collect, decodeOption, GROUP_MESSAGE, GROUP_OUTPUT, PROFILE_FLAGS } from './cli/flag-groups.js';
 import { parseFactor, parseInteger, parsePercent, parseQos, parseQosList, parseSeconds, parseUserProperty } from './cli/values.js';
 import { parseCodec } from './codecs/spec.js';
 import { VERSION } from './version.js';
@@ -183,6 +183,17 @@ export function buildProgram(): Command {
     .option('--html <file>', 'also write the comparison as a self-contained HTML page')
     .option('--no-color', 'no colours')
     .action(async (a, b, _opts, cmd) => loadCommand<typeof import('./commands/bench-reports.js')>('bench-reports').runBenchCompare(a, b, cmd.optsWithGlobals()));
+
+  const exploreCmd = program
+    .command('explore')
+    .description("see a whole broker at a glance: a live topic tree with rates, last values and history")
+    .addOption(messageOption('-t, --topic <filter>', "topic filter to watch (repeatable; default: '#')").argParser(collect((v: string) => v)))
+    .addOption(messageOption('-q, --qos <qos>', 'QoS to subscribe with (default: 0)').argParser((v) => parseQos('-q', v)))
+    .addOption(decodeOption())
+    .addOption(outputOption('--max-value-bytes <n>', 'bytes kept of each value (the rest is cut)').argParser((v) => parseInteger('--max-value-bytes', v, 16, 16 * 1024 * 1024)).default(4096))
+    .addOption(outputOption('--history <n>', 'values kept per topic').argParser((v) => parseInteger('--history', v, 1, 10_000)).default(50))
+    .addHelpText('after', examples(['mqtt-tool explore -h broker.local', "mqtt-tool explore -L mqtts://broker.example -t 'spBv1.0/#' --decode sparkplug"]));
+  addReconnectOptions(addTlsOptions(addSocketOptions(addConnectionOptions(exploreCmd)))).action(async (opts) => loadCommand<typeof import('./commands/explore.js')>('explore').runExplore(opts));
 
   const diag = program
     .command('diagnose')

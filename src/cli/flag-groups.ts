@@ -148,11 +148,14 @@ export function addMessageOutputOptions<Args extends unknown[], Opts extends Opt
     .addOption(new Option('-v, --verbose', 'print the topic before the payload (-F verbose)').helpGroup(GROUP_OUTPUT))
     .addOption(new Option('-N, --no-newline', 'do not end each message with a newline').helpGroup(GROUP_OUTPUT))
     .addOption(new Option('--pretty', 'indent JSON: JSON payloads (raw, -v, %p), -F jsonl and %J; the data keeps its shape').helpGroup(GROUP_OUTPUT))
-    .addOption(
-      new Option('--decode <codec>', 'show payloads decoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json, or auto (Sparkplug B on spBv1.0/ topics only)')
-        .argParser((v) => parseCodec(v, '--decode'))
-        .helpGroup(GROUP_OUTPUT),
-    );
+    .addOption(decodeOption());
+}
+
+/** --decode, for the commands that show payloads. */
+export function decodeOption() {
+  return new Option('--decode <codec>', 'show payloads decoded: sparkplug, protobuf:FILE.proto:pkg.Message, cbor, msgpack, avro:FILE.avsc, json, or auto (Sparkplug B on spBv1.0/ topics only)')
+    .argParser((v) => parseCodec(v, '--decode'))
+    .helpGroup(GROUP_OUTPUT);
 }
 
 export { collect };

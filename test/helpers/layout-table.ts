@@ -24,7 +24,7 @@ export const LAYOUT: readonly Part[] = [
   { part: 'esm-import.ts', holds: 'a native import() the bundler leaves alone (aedes is an ES module)', mayImport: [], quiet: true },
   { part: 'protocol/', holds: 'leaf types and facts of MQTT: `Qos`, `ProtocolVersion`, `ConnectionSpec` and its parts, topic rules, endpoint names', mayImport: ['errors.ts'], quiet: true },
   { part: 'codecs/', holds: 'payload codecs (bytes ↔ JSON values), the Sparkplug B schema and session checks, codec spec parsing', mayImport: ['errors.ts'], quiet: true },
-  { part: 'report/', holds: 'check reports of diagnose and tls-check: ok / warn / FAIL steps, JSON, the exit 0/8 rule', mayImport: ['io/', 'errors.ts'], quiet: true },
+  { part: 'report/', holds: 'check reports of diagnose and tls-check: ok / warn / FAIL steps, JSON, the exit 0/8 rule; the limits report', mayImport: ['io/', 'errors.ts'], quiet: true },
   { part: 'tls/', holds: 'TLS flags → `TlsSpec`, the SNI rule and node:tls parameters, the one TLS probe, verify codes → words, certificate facts', mayImport: ['protocol/', 'errors.ts'], quiet: true },
   { part: 'io/', holds: 'payload input, output formatters, the stdout writer, signals, the terminal (its stderr lines wrapped to the width), widths and word wrapping, prompts, the --watch screen', mayImport: ['protocol/', ...LEAVES], quiet: false },
   {
@@ -36,7 +36,8 @@ export const LAYOUT: readonly Part[] = [
   { part: 'pub/', holds: "pub's core: a publish run on a session, line mode, --jsonl records, the broker's limits", mayImport: ['connection/', 'protocol/', 'io/', 'codecs/', ...LEAVES], quiet: true },
   { part: 'sub/', holds: "sub's core: a subscription run, SUBSCRIBE/UNSUBSCRIBE and their acks, --retained-only", mayImport: ['connection/', 'protocol/', 'io/', ...LEAVES], quiet: true },
   { part: 'rr/', holds: "rr's core: one request/response exchange", mayImport: ['connection/', 'protocol/', 'io/', ...LEAVES], quiet: true },
-  { part: 'diagnose/', holds: "diagnose's core: one file a step", mayImport: ['connection/', 'protocol/', 'tls/', 'report/', ...LEAVES], quiet: true },
+  { part: 'explore/', holds: "explore's core: the topic tree, samples and sparklines, the screen's layout and its updates, keys, the run on a terminal", mayImport: ['connection/', 'protocol/', 'io/', ...LEAVES], quiet: true },
+  { part: 'diagnose/', holds: "diagnose's core: one file a step; --limits: the probe kit, the bisection, sizes and features", mayImport: ['connection/', 'protocol/', 'tls/', 'report/', ...LEAVES], quiet: true },
   { part: 'bench/', holds: "bench's core: the runner and its worker threads, trials in rotated rounds, statistics and confidence intervals, the machine's load, reports, compare, the page, live metrics", mayImport: ['connection/', 'protocol/', 'report/', 'io/', ...LEAVES], quiet: true },
   { part: 'broker/', holds: 'the embedded broker (aedes) and its child process', mayImport: ['errors.ts', 'lazy.ts', 'esm-import.ts'], quiet: false },
   { part: 'completion/', holds: 'the command model read from the declarations, and what it gives: completion scripts (bash, zsh, fish) and man pages', mayImport: ['io/'], quiet: true },
@@ -51,7 +52,7 @@ export const LAYOUT: readonly Part[] = [
   {
     part: 'commands/',
     holds: 'one module per command: flags in, core called, output rendered',
-    mayImport: ['setup/', 'cli/', 'config/', 'broker/', 'completion/', 'pub/', 'sub/', 'rr/', 'diagnose/', 'bench/', 'connection/', 'tls/', 'report/', 'io/', 'codecs/', 'protocol/', ...LEAVES, 'lazy.ts', 'version.ts', 'esm-import.ts'],
+    mayImport: ['setup/', 'cli/', 'config/', 'broker/', 'completion/', 'pub/', 'sub/', 'rr/', 'explore/', 'diagnose/', 'bench/', 'connection/', 'tls/', 'report/', 'io/', 'codecs/', 'protocol/', ...LEAVES, 'lazy.ts', 'version.ts', 'esm-import.ts'],
     quiet: false,
   },
   { part: 'code-cache.ts', holds: 'the Node 20 code cache: a bundle loader bin/mqtt-tool.cjs registers first', mayImport: ['lazy.ts'], quiet: false },
