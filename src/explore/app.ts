@@ -39,11 +39,14 @@ type Mode =
   | { readonly kind: 'publish'; readonly topic: string; readonly text: string; readonly qos: Qos; readonly retain: boolean }
   | { readonly kind: 'confirm'; readonly question: string; readonly topics: readonly string[] };
 
+/** Samples kept over all topics (about 50 MB of short values); past it the oldest histories shrink. */
+const TOTAL_SAMPLES = 500_000;
+
 /** The most frames a second. */
 const FRAME_MS = 50;
 
 export async function explore(o: ExploreOptions): Promise<void> {
-  const tree = new TopicTree({ history: o.history });
+  const tree = new TopicTree({ history: o.history, totalSamples: TOTAL_SAMPLES });
   let mode: Mode = { kind: 'browse' };
   let selected: TopicNode | undefined;
   let scroll = 0;
@@ -56,6 +59,18 @@ export async function explore(o: ExploreOptions): Promise<void> {
   let session: Session | undefined;
   let finish: (err: CliError | undefined) => void = () => {};
   const finished = new Promise<CliError | undefined>((resolve) => (finish = resolve));
+  /** A bug in a key, message or timer handler: the run ends, the terminal is given back, then it is reported. */
+  let crash: { error: unknown } | undefined;
+  const guard =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        fn(...args);
+      } catch (error) {
+        crash ??= { error };
+        finish(undefined);
+      }
+    };
 
   const draw = (): void => {
     dirty = false;
@@ -191,14 +206,14 @@ export async function explore(o: ExploreOptions): Promise<void> {
     }
   };
 
-  const onData = (chunk: string): void => {
+  const onData = guard((chunk: string): void => {
     for (const key of decodeKeys(chunk)) onKey(key);
     draw();
-  };
-  const onResize = (): void => {
+  });
+  const onResize = guard((): void => {
     prev = undefined;
     draw();
-  };
+  });
 
   o.stdout.write(ENTER);
   o.stdin.setRawMode(true);
@@ -207,19 +222,28 @@ export async function explore(o: ExploreOptions): Promise<void> {
   o.stdin.resume();
   o.stdout.on('resize', onResize);
   const stopSignals = onInterrupt(() => finish(undefined));
-  const frames = setInterval(() => {
-    if (dirty) draw();
-  }, FRAME_MS);
-  const rates = setInterval(() => {
-    tree.tick(performance.now());
-    dirty = true;
-  }, 1000);
+  const frames = setInterval(
+    guard(() => {
+      if (dirty) draw();
+    }),
+    FRAME_MS,
+  );
+  const rates = setInterval(
+    guard(() => {
+      tree.tick(performance.now());
+      dirty = true;
+    }),
+    1000,
+  );
   tree.tick(performance.now());
   let error: CliError | undefined;
   try {
     draw();
-    const opened = await Promise.race([connect(o.spec, { ...o.dial, notice: (line) => ((state = line), (dirty = true)), handleMessage: onMessage }), finished]);
+    const opening = connect(o.spec, { ...o.dial, notice: (line) => ((state = line), (dirty = true)), handleMessage: (c, packet, done) => guard(onMessage)(c, packet, done) });
+    const opened = await Promise.race([opening, finished]);
     if (opened === undefined || !('client' in opened)) {
+      // Left while connecting: a session that opens after all is closed at once, so nothing keeps the process up.
+      opening.then((late) => late.close(), () => undefined);
       error = opened;
     } else {
       session = opened;
@@ -247,12 +271,15 @@ export async function explore(o: ExploreOptions): Promise<void> {
     o.stdin.pause();
     o.stdout.write(LEAVE);
   }
+  if (crash !== undefined) throw crash.error;
   if (error !== undefined) throw error;
 }
 
 /** SUBSCRIBE to every filter; an error when the broker refused them all, a footer message when only some. */
 async function subscribeAll(session: Session, o: ExploreOptions, say: (text: string) => void): Promise<CliError | undefined> {
-  const granted = await session.client.subscribeAsync(Object.fromEntries(o.filters.map((f) => [f, { qos: o.qos }]))).catch(() => undefined);
+  // MQTT 5's Retain As Published keeps the retain flag on live messages too: the ® marker then says what the broker holds.
+  const options = { qos: o.qos, ...(session.spec.protocolVersion === 5 ? { rap: true } : {}) };
+  const granted = await session.client.subscribeAsync(Object.fromEntries(o.filters.map((f) => [f, options]))).catch(() => undefined);
   if (granted === undefined) return undefined;
   const refusals = granted.filter((g) => g.qos >= 0x80).map((g) => describeRefusal(`subscription to '${g.topic}'`, 'suback', o.spec.protocolVersion, g.qos));
   if (refusals.length === 0) return undefined;

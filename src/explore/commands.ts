@@ -17,7 +17,7 @@ export function commandFor(spec: ConnectionSpec, node: TopicNode): string {
   const last = node.last;
   if (node.value !== undefined && last !== undefined && !last.truncated && last.text.length <= LONGEST_VALUE && node.value.encoding === undefined && !last.text.startsWith('hex ')) {
     const flags = [...(node.value.qos > 0 ? ['-q', String(node.value.qos)] : []), ...(node.value.retain ? ['-r'] : [])];
-    const value = typeof last.json === 'object' && last.json !== null ? JSON.stringify(last.json) : last.text;
+    const value = last.text;
     return [...base, 'pub', ...target, ...who, '-t', node.path, '-m', value, ...flags].map(shellWord).join(' ');
   }
   const filter = node.children.size > 0 ? (node.path === '' ? '#' : `${node.path}/#`) : node.path;

@@ -5,7 +5,7 @@
  */
 import stringWidth from 'string-width';
 import { cutToWidth } from '../io/width.js';
-import { jsonDiff, sparkline } from './sample.js';
+import { jsonDiff, jsonOf, numbersOf, shownText, sparkline } from './sample.js';
 import type { Row, TopicNode } from './tree.js';
 
 export interface Styles {
@@ -106,11 +106,12 @@ export function detailLines(n: TopicNode | undefined, now: number, width: number
   out.push(facts.join(' · '));
   if (n.children.size === 0) out.push(`${fmtInt(n.messages)} messages · ${fmtRate(n.rate)} msg/s`);
   for (const [k, v] of Object.entries(n.value.properties ?? {})) out.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  out.push('', 'value:', ...last.text.split('\n').map((l) => `  ${l}`));
+  out.push('', 'value:', ...shownText(last).split('\n').map((l) => `  ${l}`));
   if (last.truncated) out.push(`  … (${fmtInt(last.bytes)} bytes; --max-value-bytes keeps more)`);
   const before = n.history[n.history.length - 2];
-  if (before !== undefined && before.json !== undefined && last.json !== undefined) {
-    const diff = jsonDiff(before.json, last.json);
+  const [was, now_] = [before === undefined ? undefined : jsonOf(before), jsonOf(last)];
+  if (was !== undefined && now_ !== undefined) {
+    const diff = jsonDiff(was, now_);
     out.push('', diff.length === 0 ? 'same as the previous value' : 'changed since the previous value:', ...diff.map((d) => `  ${d}`));
   }
   const charts = chartLines(n, Math.max(8, width - 24));
@@ -121,11 +122,12 @@ export function detailLines(n: TopicNode | undefined, now: number, width: number
 }
 
 function chartLines(n: TopicNode, width: number): string[] {
+  const numbers = n.history.map(numbersOf);
   const fields = new Set<string>();
-  for (const s of n.history) for (const k of s.numbers?.keys() ?? []) fields.add(k);
+  for (const m of numbers) for (const k of m?.keys() ?? []) fields.add(k);
   const out: string[] = [];
   for (const field of [...fields].slice(0, 4)) {
-    const values = n.history.map((s) => s.numbers?.get(field)).filter((v): v is number => v !== undefined);
+    const values = numbers.map((m) => m?.get(field)).filter((v): v is number => v !== undefined);
     if (values.length < 2) continue;
     out.push(`${field === '' ? 'value' : field}: ${sparkline(values, width)} ${Math.min(...values)}…${Math.max(...values)}`);
   }

@@ -5,22 +5,29 @@
  */
 import type { Sample } from './tree.js';
 
+/**
+ * Kept small, since a big broker has a hundred thousand of them: the text as it came (or the
+ * decoded value as compact JSON), cut to `maxBytes`. Indenting, numbers and differences are
+ * worked out from it when the topic is shown.
+ */
 export function sampleOf(payload: Buffer, decoded: { value: unknown } | undefined, maxBytes: number, at: number): Sample {
   const bytes = payload.length;
-  let json: unknown;
-  let text: string;
-  if (decoded !== undefined) {
-    json = decoded.value;
-    text = JSON.stringify(decoded.value, null, 2) ?? 'null';
-  } else {
-    const head = payload.subarray(0, maxBytes);
-    text = isText(head) ? head.toString('utf8') : `hex ${head.toString('hex')}`;
-    json = bytes <= maxBytes ? parseJson(text) : undefined;
-    if (json !== undefined && typeof json === 'object' && json !== null) text = JSON.stringify(json, null, 2);
-  }
-  const truncated = Buffer.byteLength(text) > maxBytes || (decoded === undefined && bytes > maxBytes);
-  if (Buffer.byteLength(text) > maxBytes) text = Buffer.from(text).subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
-  return { at, text, bytes, truncated, numbers: numbersOf(json, text), json };
+  const full = decoded !== undefined ? (JSON.stringify(decoded.value) ?? 'null') : undefined;
+  const head = full !== undefined ? Buffer.from(full) : payload;
+  const cut = head.subarray(0, maxBytes);
+  const text = full === undefined && !isText(cut) ? `hex ${cut.toString('hex')}` : cut.toString('utf8').replace(/\uFFFD$/, '');
+  return { at, text, bytes, truncated: head.length > maxBytes };
+}
+
+/** The value of a sample as JSON, when its whole text is JSON. */
+export function jsonOf(s: Sample): unknown {
+  return s.truncated ? undefined : parseJson(s.text);
+}
+
+/** The sample's text for reading: JSON objects and arrays indented. */
+export function shownText(s: Sample): string {
+  const json = jsonOf(s);
+  return typeof json === 'object' && json !== null ? JSON.stringify(json, null, 2) : s.text;
 }
 
 function isText(b: Buffer): boolean {
@@ -39,7 +46,9 @@ function parseJson(text: string): unknown {
 }
 
 /** A number payload ("21.5"), or the numeric top-level fields of a JSON object, by name ("" for the payload itself). */
-export function numbersOf(json: unknown, text: string): ReadonlyMap<string, number> | undefined {
+export function numbersOf(s: Sample): ReadonlyMap<string, number> | undefined {
+  const json = jsonOf(s);
+  const text = s.text;
   if (typeof json === 'number' && Number.isFinite(json)) return new Map([['', json]]);
   if (json === undefined && /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(text)) return new Map([['', Number(text)]]);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;

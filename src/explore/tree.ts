@@ -9,13 +9,10 @@ import { topicMatchesFilter } from '../protocol/topics.js';
 
 export interface Sample {
   readonly at: number;
-  /** The payload as shown: decoded to text (JSON pretty or not), cut to the byte limit. */
+  /** The payload as text (UTF-8, the decoded value as compact JSON, or "hex …"), cut to the byte limit. */
   readonly text: string;
   readonly bytes: number;
   readonly truncated: boolean;
-  /** The value a chart can plot: a number payload, or the numeric fields of a JSON object. */
-  readonly numbers: ReadonlyMap<string, number> | undefined;
-  readonly json: unknown;
 }
 
 export interface TopicValue {
@@ -25,10 +22,14 @@ export interface TopicValue {
   readonly encoding: string | undefined;
 }
 
+const NO_CHILDREN: ReadonlyMap<string, TopicNode> = new Map();
+const NO_NAMES: readonly string[] = [];
+const NO_HISTORY: readonly Sample[] = [];
+
+/** A level of the tree. A leaf allocates no map, list or history of its own: a big broker has a hundred thousand. */
 export class TopicNode {
-  readonly children = new Map<string, TopicNode>();
-  /** Children names in order, kept sorted as they arrive. */
-  readonly order: string[] = [];
+  private kids: Map<string, TopicNode> | undefined;
+  private names: string[] | undefined;
   /** Topics at or below this node that have had a message. */
   topics = 0;
   /** Messages at or below this node. */
@@ -40,7 +41,8 @@ export class TopicNode {
   value: TopicValue | undefined;
   /** Retained messages at or below this node (the last message of each topic retained and non-empty). */
   retained = 0;
-  readonly history: Sample[] = [];
+  /** The last samples, oldest first. */
+  history: readonly Sample[] = NO_HISTORY;
 
   constructor(
     readonly name: string,
@@ -52,11 +54,44 @@ export class TopicNode {
   get last(): Sample | undefined {
     return this.history[this.history.length - 1];
   }
+
+  get children(): ReadonlyMap<string, TopicNode> {
+    return this.kids ?? NO_CHILDREN;
+  }
+
+  /** Children names in order, kept sorted as they arrive. */
+  get order(): readonly string[] {
+    return this.names ?? NO_NAMES;
+  }
+
+  addChild(node: TopicNode): void {
+    (this.kids ??= new Map()).set(node.name, node);
+    insertSorted((this.names ??= []), node.name);
+  }
+
+  /** Adds a sample, keeping at most `limit`; true when the oldest one was dropped to make room. */
+  record(sample: Sample, limit: number): boolean {
+    const h = this.history === NO_HISTORY ? [] : (this.history as Sample[]);
+    h.push(sample);
+    this.history = h;
+    if (h.length <= limit) return false;
+    h.shift();
+    return true;
+  }
+
+  /** Drops the oldest sample unless it is the last value; true when one was dropped. */
+  forgetOldest(): boolean {
+    if (this.history.length <= 1) return false;
+    (this.history as Sample[]).shift();
+    return true;
+  }
 }
 
 export interface TreeLimits {
   /** Samples kept per topic. */
   readonly history: number;
+  /** Samples kept in all: past it the oldest histories shrink (every topic keeps its last value), so memory stays bounded however long the run. */
+  readonly totalSamples: number;
 }
 
 export interface Row {
@@ -77,6 +112,11 @@ export class TopicTree {
   /** Nodes whose rate is not yet back to zero: the only ones a tick touches. */
   private readonly active = new Set<TopicNode>();
   messages = 0;
+  /** Samples held in all histories. */
+  private samples = 0;
+  /** The nodes in the order their samples arrived (some entries stale): the oldest history shrinks first. */
+  private arrivals: TopicNode[] = [];
+  private arrivalsHead = 0;
 
   constructor(private readonly limits: TreeLimits) {}
 
@@ -89,8 +129,7 @@ export class TopicTree {
       let next = node.children.get(level);
       if (next === undefined) {
         next = new TopicNode(level, i === 0 ? level : `${node.path}/${level}`, node, i);
-        node.children.set(level, next);
-        insertSorted(node.order, level);
+        node.addChild(next);
         this.rowsCache = undefined;
       }
       path.push(next);
@@ -100,8 +139,18 @@ export class TopicTree {
     const wasRetained = node.value?.retain === true && (node.last?.bytes ?? 0) > 0;
     const isRetained = value.retain && sample.bytes > 0;
     node.value = value;
-    node.history.push(sample);
-    if (node.history.length > this.limits.history) node.history.shift();
+    // One entry per sample that added to the total: the queue holds no more entries than samples.
+    if (!node.record(sample, this.limits.history)) {
+      this.samples += 1;
+      this.arrivals.push(node);
+    }
+    while (this.samples > this.limits.totalSamples && this.arrivalsHead < this.arrivals.length) {
+      if ((this.arrivals[this.arrivalsHead++] as TopicNode).forgetOldest()) this.samples -= 1;
+    }
+    if (this.arrivalsHead > 65_536 && this.arrivalsHead * 2 > this.arrivals.length) {
+      this.arrivals = this.arrivals.slice(this.arrivalsHead);
+      this.arrivalsHead = 0;
+    }
     this.messages += 1;
     for (const n of [this.root, ...path]) {
       n.messages += 1;
@@ -158,7 +207,7 @@ export class TopicTree {
   /** `/`: a wildcard filter when it holds + or #, else a substring of the topic; empty clears it. */
   setFilter(text: string): void {
     this.filterText = text;
-    this.filter = text === '' ? undefined : /[+#]/.test(text) ? (t) => topicMatchesFilter(t, text) : (t) => t.includes(text);
+    this.filter = text === '' ? undefined : /[+#]/.test(text) ? (t) => topicMatchesFilter(text, t) : (t) => t.includes(text);
     this.rowsCache = undefined;
   }
 

@@ -62,11 +62,11 @@ test('/ filters by substring or wildcard filter; Esc drops the filter', async ()
   const s = await open(80, 24);
   s.press('/temp\r');
   await s.waitFor(/filter: temp/);
-  await s.waitFor((t) => t.includes('temp') && !t.includes('office'));
+  await s.waitFor((t) => t.includes('temp ® = 21.5') && t.includes('temp ® = 19.0') && !t.includes('lights'));
   s.press('/');
   s.press('\x7f'.repeat(4));
   s.press('+/+/state\r');
-  await s.waitFor((t) => t.includes('state') && !t.includes('temp ='));
+  await s.waitFor((t) => t.includes('state ® = {') && !t.includes('temp ®'));
   expect(await quit(s)).toBe(0);
 });
 
