@@ -100,7 +100,7 @@ const SETUPS: Record<string, Setup> = {
   'README.md: mqtt-tool diagnose -h 127.0.0.1 -p 18839': { args: async () => ['diagnose', '-h', '127.0.0.1', '-p', String(await freePort())] },
   'README.md: mqtt-tool bench -h 127.0.0.1 -p 1883': {
     // The example's run took 55 s; the same command with shorter trials shows the same report.
-    args: (b) => ['bench', '-h', '127.0.0.1', '-p', String(b.plain.port), '--duration', '0.3', '--warmup', '0.2'],
+    args: (b) => ['bench', '-h', '127.0.0.1', '-p', String(b.plain.port), '--duration', '0.1', '--warmup', '0.1'],
     terminal: 80,
     varies: (l) => /^At .* against QoS 0:/.test(l),
   },

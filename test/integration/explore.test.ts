@@ -145,6 +145,22 @@ test('a lost connection ends it with the terminal restored and the reason named'
   expect(s.text()).toMatch(/mqtt-tool: .*(lost|closed)/);
 });
 
+test('a restarted broker: the status line says so, explore reconnects and subscribes again', async () => {
+  const b = await startMosquitto();
+  const s = runInPty(['explore', '-L', b.url, '--reconnect-period', '0.2'], 80, 24, { NO_COLOR: '1' });
+  await s.waitFor('· connected ·');
+  const restarting = b.restart();
+  await s.waitFor((t) => !t.split('\n')[0]!.includes('· connected ·'));
+  await restarting;
+  await s.waitFor(/connected/);
+  const c = await testClient(b.url);
+  await c.publishAsync('after/restart', 'x', { qos: 1 });
+  await c.endAsync();
+  await s.waitFor('▸ after (1 topics');
+  expect(await quit(s)).toBe(0);
+  await b.stop();
+});
+
 test('the embedded broker: explore --embedded shows what is published to it', async () => {
   const s = runInPty(['explore', '--embedded'], 80, 24, { NO_COLOR: '1' });
   await s.waitFor('connected');

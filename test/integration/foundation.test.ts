@@ -435,7 +435,7 @@ describe('help and subcommands', () => {
     expect(r.stdout).toMatch(/^Usage: mqtt-tool \[options\] \[command\]/);
   });
   test('profile without a subcommand, or with an unknown one, points at profile --help (exit 2)', async () => {
-    expect(await runCli(['profile'])).toMatchObject({ code: 2, stderr: 'mqtt-tool: profile needs a subcommand: list or show\nhint: run `mqtt-tool profile --help`\n' });
+    expect(await runCli(['profile'])).toMatchObject({ code: 2, stderr: 'mqtt-tool: profile needs a subcommand: list, show or save\nhint: run `mqtt-tool profile --help`\n' });
     expect(await runCli(['profile', 'lst'])).toMatchObject({ code: 2, stderr: "mqtt-tool: unknown subcommand 'profile lst' (did you mean list?)\nhint: run `mqtt-tool profile --help`\n" });
   });
 });

@@ -58,7 +58,7 @@ async function look(file: string, screenshot?: string) {
 
 test('bench --html: a curve per QoS in both latency charts, a bar per QoS with its interval and trials, no console error, no request', async () => {
   const file = join(tmp, 'bench.html');
-  const r = await runCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--messages', '3000', '--warmup', '0.2', '--latency-rate', '5000', '--html', file], { timeoutMs: 90_000 });
+  const r = await runCli(['bench', '-h', '127.0.0.1', '-p', String(broker.port), '--messages', '1000', '--warmup', '0.1', '--latency-rate', '5000', '--html', file], { timeoutMs: 90_000 });
   expect(r.code).toBe(0);
   const seen = await look(file, process.env['MQTT_TOOL_SCREENSHOT'] ?? join(tmp, 'bench.png'));
   expect(seen.errors).toEqual([]);
