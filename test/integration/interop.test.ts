@@ -224,7 +224,7 @@ describe.each(BROKERS)('$name', (broker) => {
   });
 
   test('bench --messages 5000: exact accounting per QoS, downgrades named', async () => {
-    const r = await runCli(['bench', ...conn(), '--messages', '5000', '--trials', '1', '--warmup', '0', '--json'], { timeoutMs: 120_000 });
+    const r = await runCli(['bench', ...conn(), '--messages', '5000', '--trials', '1', '--warmup', '0', '--latency-rate', '0', '--json'], { timeoutMs: 120_000 });
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { results: Array<{ qos: number; sent: number; received: number; duplicated: number; grantedQos?: number }> };
     for (const row of report.results) {
