@@ -3,7 +3,7 @@
  * and the lines under it) is run here against a real broker set up as the example needs, and
  * each line it shows must be a line the tool prints now, in the same order. Figures that change
  * from run to run (times, ports, counts, client identifiers, dates) are compared by shape: every
- * run of digits stands for any number. An example without an entry in SETUPS fails, so a new
+ * number, thousands separators and decimals included, stands for any number. An example without an entry in SETUPS fails, so a new
  * one cannot go unchecked.
  */
 import { spawn } from 'node:child_process';
@@ -59,7 +59,7 @@ const shape = (line: string): string =>
     .replace(/diagnose\/[0-9a-f]{8}/g, 'diagnose/ID')
     .replace(/[0-9A-F]{2}(:[0-9A-F]{2}){31}/g, 'FINGERPRINT')
     .replace(/\b[0-9A-F]{32,40}\b/g, 'SERIAL')
-    .replace(/\d+/g, '0')
+    .replace(/\d+(?:,\d{3})*(?:\.\d+)?/g, '0')
     .replace(/─+/g, '─')
     .replace(/\s+/g, ' ')
     .trim();
