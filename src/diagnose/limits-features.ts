@@ -8,7 +8,8 @@
 import type { IConnackPacket, IPublishPacket } from 'mqtt';
 import type { Session } from '../connection/session.js';
 import type { Qos } from '../protocol/types.js';
-import { enforcementOf, waitFor, type LimitsKit } from './limits-kit.js';
+import { enforcementOf, type LimitsKit } from './limits-kit.js';
+import { waitFor } from './probe.js';
 import type { Limit } from '../report/limits-model.js';
 
 const ANSWER_MS = 3_000;

@@ -172,23 +172,6 @@ async function openSession(spec: ConnectionSpec, dial: ConnectOptions, over: Par
   }
 }
 
-/** The first message `match` accepts within `ms`, else undefined; the listener is removed either way. */
-export function waitFor(client: MqttClient, match: (p: IPublishPacket) => boolean, ms: number): Promise<IPublishPacket | undefined> {
-  let onMessage: ((t: string, p: Buffer, packet: IPublishPacket) => void) | undefined;
-  return withTimeout(
-    new Promise<IPublishPacket | undefined>((resolve) => {
-      onMessage = (_t, _p, packet): void => {
-        if (match(packet)) resolve(packet);
-      };
-      client.on('message', onMessage);
-    }),
-    ms,
-    () => undefined,
-  ).finally(() => {
-    if (onMessage !== undefined) client.removeListener('message', onMessage);
-  });
-}
-
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /** How an outcome that was not a delivery shows the limit. */

@@ -1,9 +1,10 @@
 /**
- * Low-level probes for diagnose: DNS and TCP per address. The TLS handshake probe is
+ * Low-level probes for diagnose: DNS and TCP per address, and a bounded wait for a message. The TLS handshake probe is
  * src/tls/probe.ts, the raw CONNECT probe src/connection/connect-probe.ts. Every wait is bounded.
  */
 import dns from 'node:dns/promises';
 import net from 'node:net';
+import type { IPublishPacket, MqttClient } from 'mqtt';
 
 export function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -38,5 +39,22 @@ export function tcpConnect(address: string, port: number, timeoutMs: number): Pr
     const timer = setTimeout(() => done({ address, ok: false, code: 'ETIMEDOUT', ms: performance.now() - t0 }), timeoutMs);
     socket.once('connect', () => done({ address, ok: true, ms: performance.now() - t0 }));
     socket.once('error', (err: NodeJS.ErrnoException) => done({ address, ok: false, code: err.code ?? 'ERROR', ms: performance.now() - t0 }));
+  });
+}
+
+/** The first message `match` accepts within `ms`, else undefined; the listener is removed either way. */
+export function waitFor(client: MqttClient, match: (p: IPublishPacket) => boolean, ms: number): Promise<IPublishPacket | undefined> {
+  let onMessage: ((t: string, p: Buffer, packet: IPublishPacket) => void) | undefined;
+  return withTimeout(
+    new Promise<IPublishPacket | undefined>((resolve) => {
+      onMessage = (_t, _p, packet): void => {
+        if (match(packet)) resolve(packet);
+      };
+      client.on('message', onMessage);
+    }),
+    ms,
+    () => undefined,
+  ).finally(() => {
+    if (onMessage !== undefined) client.removeListener('message', onMessage);
   });
 }

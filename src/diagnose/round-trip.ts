@@ -3,25 +3,14 @@ import type { IPublishPacket, MqttClient, Packet } from 'mqtt';
 import { describeRefusal } from '../connection/explain.js';
 import { ExitCode } from '../errors.js';
 import type { ProtocolVersion, Qos } from '../protocol/types.js';
-import { withTimeout } from './probe.js';
+import { waitFor, withTimeout } from './probe.js';
 import { SYS_WAIT_MS, WAIT_MS, type StepResult } from './step.js';
 
 const PICK_TEST_TOPIC = 'Use --test-topic to pick a topic the ACL allows.';
 
+/** The first message on exactly `topic` within `ms`, else undefined. */
 export function waitForMessage(client: MqttClient, topic: string, ms: number): Promise<IPublishPacket | undefined> {
-  return withTimeout(
-    new Promise<IPublishPacket | undefined>((resolve) => {
-      const onMessage = (t: string, _p: Buffer, packet: IPublishPacket): void => {
-        if (t === topic) {
-          client.removeListener('message', onMessage);
-          resolve(packet);
-        }
-      };
-      client.on('message', onMessage);
-    }),
-    ms,
-    () => undefined,
-  );
+  return waitFor(client, (p) => p.topic === topic, ms);
 }
 
 /**
